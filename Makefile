@@ -1,0 +1,35 @@
+# The two entry points: `make local` and `make test`. Both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: install local test lint unit policy clean
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --legacy-peer-deps --no-audit --no-fund
+	touch $@
+
+local: install
+	$(BIN)/chatstack local --stack dev
+
+lint: install
+	$(BIN)/ruff check .
+	npm run --silent lint
+
+unit: install
+	$(BIN)/python -m pytest
+
+test: lint unit
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

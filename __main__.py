@@ -1,0 +1,19 @@
+"""The chatstack Pulumi program: one isolated event chat backend per stack."""
+
+import pulumi
+
+from chatstack.config import read_pulumi_config
+from components import EventChatStack, EventChatStackArgs
+
+# Validate every chatstack:* key before a single resource is registered.
+config = read_pulumi_config()
+region = pulumi.Config("aws").require("region")
+
+chat = EventChatStack(
+    "chat",
+    EventChatStackArgs(event=pulumi.get_stack(), region=region, config=config, project=pulumi.get_project()),
+)
+
+for key, value in chat.outputs().items():
+    pulumi.export(key, value)
+pulumi.export("region", region)

@@ -1,0 +1,133 @@
+"""Per-event stack configuration (`chatstack:*` keys of Pulumi.<event>.yaml).
+
+Parsed by one pydantic model before any resource is registered. The model checks shape,
+ranges and feasibility; security posture (e.g. API-key auth in production) is judged by
+the policy pack, so a reviewer sees it in one report rather than as a config error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+NAMESPACE = "chatstack"
+
+
+class StackConfigError(ValueError):
+    """A stack config value is missing or invalid; the message names the key."""
+
+
+class EventChatConfig(BaseModel):
+    """Everything an event stack can be told. Field aliases are the config keys."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    environment: Literal["development", "production"] = Field(
+        description="development or production; production turns on every protection."
+    )
+    owner: str = Field(min_length=1, max_length=128, description="Team accountable for the event (tag).")
+    cost_center: str | None = Field(
+        default=None, alias="costCenter", min_length=1, max_length=128, description="Cost centre (tag)."
+    )
+    participants: int = Field(ge=1, le=5_000_000, description="Expected peak concurrent participants.")
+    messages_per_second: float = Field(
+        default=1.0, alias="messagesPerSecond", gt=0, le=100_000, description="Peak chat messages/s, all rooms."
+    )
+    event_duration_hours: float = Field(
+        default=2.0, alias="eventDurationHours", gt=0, le=24 * 14, description="Length of the event."
+    )
+    average_message_bytes: int = Field(
+        default=400, alias="averageMessageBytes", ge=50, le=240 * 1024, description="Mean stored message size."
+    )
+    retention_days: int = Field(
+        default=30, alias="retentionDays", ge=0, le=3650, description="Days chat rows live; 0 keeps them forever."
+    )
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = Field(
+        default="PAY_PER_REQUEST", alias="billingMode", description="DynamoDB billing mode."
+    )
+    point_in_time_recovery: bool = Field(
+        default=True, alias="pointInTimeRecovery", description="DynamoDB PITR (policy requires it)."
+    )
+    deletion_protection: bool | None = Field(
+        default=None, alias="deletionProtection", description="Deletion protection; default: on in production."
+    )
+    default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = Field(
+        default="AMAZON_COGNITO_USER_POOLS", alias="defaultAuth", description="API default auth mode."
+    )
+    allow_password_auth: bool = Field(
+        default=False, alias="allowPasswordAuth", description="Allow USER_PASSWORD_AUTH (scripts, tests)."
+    )
+    log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = Field(
+        default="ERROR", alias="logLevel", description="AppSync field log level."
+    )
+    xray_enabled: bool = Field(default=False, alias="xrayEnabled", description="AppSync X-Ray tracing.")
+    query_depth_limit: int = Field(
+        default=8, alias="queryDepthLimit", ge=1, le=75, description="Maximum query nesting depth."
+    )
+    resolver_count_limit: int = Field(
+        default=200, alias="resolverCountLimit", ge=1, le=10_000, description="Maximum resolvers per request."
+    )
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def deletion_protected(self) -> bool:
+        return self.production if self.deletion_protection is None else self.deletion_protection
+
+    @property
+    def retention_seconds(self) -> int:
+        return self.retention_days * 86_400
+
+
+def config_keys() -> list[str]:
+    """Every accepted config key, `chatstack:`-qualified."""
+    return [f"{NAMESPACE}:{f.alias or name}" for name, f in EventChatConfig.model_fields.items()]
+
+
+def parse_config(values: dict[str, Any]) -> EventChatConfig:
+    """Validate `{key-without-namespace: value}`; raise StackConfigError naming each bad key."""
+    known = {f.alias or name for name, f in EventChatConfig.model_fields.items()}
+    problems = []
+    for key in sorted(set(values) - known):
+        hint = difflib.get_close_matches(key, known, n=1)
+        suggestion = f"; did you mean {NAMESPACE}:{hint[0]}?" if hint else ""
+        problems.append(f"{NAMESPACE}:{key}: not a known setting{suggestion}")
+    if problems:
+        raise StackConfigError("invalid stack config:\n  " + "\n  ".join(problems))
+    try:
+        return EventChatConfig.model_validate(values)
+    except ValidationError as error:
+        lines = []
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"])
+            if item["type"] == "missing":
+                lines.append(f"{NAMESPACE}:{key}: required, not set")
+            else:
+                lines.append(f"{NAMESPACE}:{key}: {item['input']!r} is not allowed: {item['msg']}")
+        raise StackConfigError("invalid stack config:\n  " + "\n  ".join(lines)) from None
+
+
+def read_pulumi_config() -> EventChatConfig:
+    """Validate every `chatstack:` key the Pulumi engine passes to the program."""
+    from pulumi.runtime import config as runtime_config
+
+    merged: dict[str, Any] = dict(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    prefix = f"{NAMESPACE}:"
+    values = {key[len(prefix):]: _decode(value) for key, value in merged.items() if key.startswith(prefix)}
+    return parse_config(values)
+
+
+def _decode(value: Any) -> Any:
+    # Pulumi hands structured values over as JSON strings; scalars stay strings for pydantic.
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

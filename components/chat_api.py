@@ -1,0 +1,252 @@
+"""AppSync GraphQL API of an event chat: schema, auth, logging, and every data source,
+function and resolver named in the resolver manifest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from chatstack.manifest import SCHEMA_PATH, ResolverManifest, load_manifest
+from components.transforms import Transforms, apply_transform, check_roles
+
+APPSYNC_JS_RUNTIME = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
+
+
+@dataclass
+class ChatApiArgs:
+    physical_name: str
+    tags: dict[str, str]
+    region: str
+    user_pool_id: pulumi.Input[str]
+    table_name: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    retention_seconds: int = 0
+    default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = "AMAZON_COGNITO_USER_POOLS"
+    log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
+    exclude_verbose_content: bool = True
+    log_retention_days: int = 30
+    xray_enabled: bool = False
+    query_depth_limit: int = 8
+    resolver_count_limit: int = 200
+    introspection: bool = False
+    schema: str = field(default_factory=lambda: SCHEMA_PATH.read_text(encoding="utf-8"))
+    manifest: ResolverManifest = field(default_factory=load_manifest)
+    transform: Transforms | None = None
+
+
+class ChatApi(pulumi.ComponentResource):
+    api_id: pulumi.Output[str]
+    api_arn: pulumi.Output[str]
+    graphql_url: pulumi.Output[str]
+    realtime_url: pulumi.Output[str]
+
+    ROLES = {"api", "logRole", "logGroup", "dataSourceRole", "dataSource", "function", "resolver", "apiKey"}
+
+    def __init__(self, name: str, args: ChatApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chatstack:index:ChatApi", name, {}, opts)
+        check_roles(args.transform, self.ROLES, "ChatApi")
+        self._name = name
+        self._args = args
+
+        log_role = self._service_role("log", "logRole")
+        api = self._api(log_role)
+        self._logging(api, log_role)
+        if args.default_auth == "API_KEY":
+            key_opts = pulumi.ResourceOptions(parent=self)
+            key_args = apply_transform(args.transform, "apiKey", {"api_id": api.id}, key_opts)
+            aws.appsync.ApiKey(f"{name}-key", **key_args, opts=key_opts)
+
+        data_sources = self._data_sources(api)
+        self._functions_and_resolvers(api, data_sources)
+
+        self.api_id = api.id
+        self.api_arn = api.arn
+        self.graphql_url = api.uris.apply(lambda uris: uris["GRAPHQL"])
+        self.realtime_url = api.uris.apply(lambda uris: uris["REALTIME"])
+        self.register_outputs(
+            {"apiId": self.api_id, "graphqlUrl": self.graphql_url, "realtimeUrl": self.realtime_url}
+        )
+
+    def _api(self, log_role: aws.iam.Role) -> aws.appsync.GraphQLApi:
+        a = self._args
+        cognito = {"user_pool_id": a.user_pool_id, "aws_region": a.region, "default_action": "ALLOW"}
+        additional = [{"authentication_type": "AWS_IAM"}]
+        api_args: dict = {
+            "name": a.physical_name,
+            "authentication_type": a.default_auth,
+            "additional_authentication_providers": additional,
+            "schema": a.schema,
+            "log_config": {
+                "cloudwatch_logs_role_arn": log_role.arn,
+                "field_log_level": a.log_level,
+                "exclude_verbose_content": a.exclude_verbose_content,
+            },
+            "xray_enabled": a.xray_enabled,
+            "query_depth_limit": a.query_depth_limit,
+            "resolver_count_limit": a.resolver_count_limit,
+            "introspection_config": "ENABLED" if a.introspection else "DISABLED",
+            "visibility": "GLOBAL",
+            "tags": a.tags,
+        }
+        if a.default_auth == "AMAZON_COGNITO_USER_POOLS":
+            api_args["user_pool_config"] = cognito
+        else:
+            additional.insert(0, {"authentication_type": "AMAZON_COGNITO_USER_POOLS", "user_pool_config": {
+                "user_pool_id": a.user_pool_id, "aws_region": a.region}})
+        api_opts = pulumi.ResourceOptions(parent=self)
+        api_args = apply_transform(a.transform, "api", api_args, api_opts)
+        return aws.appsync.GraphQLApi(f"{self._name}-api", **api_args, opts=api_opts)
+
+    def _service_role(self, suffix: str, role: str) -> aws.iam.Role:
+        """A role only AppSync can assume."""
+        opts = pulumi.ResourceOptions(parent=self)
+        args = apply_transform(
+            self._args.transform,
+            role,
+            {
+                "name_prefix": f"{self._args.physical_name[:28]}-{suffix}-",
+                "assume_role_policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "appsync.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                ),
+                "tags": self._args.tags,
+            },
+            opts,
+        )
+        return aws.iam.Role(f"{self._name}-{suffix}-role", **args, opts=opts)
+
+    def _logging(self, api: aws.appsync.GraphQLApi, log_role: aws.iam.Role) -> None:
+        # The group AppSync writes to, created here so it has a retention and tags.
+        group_opts = pulumi.ResourceOptions(parent=self)
+        group_args = apply_transform(
+            self._args.transform,
+            "logGroup",
+            {
+                "name": api.id.apply(lambda api_id: f"/aws/appsync/apis/{api_id}"),
+                "retention_in_days": self._args.log_retention_days,
+                "tags": self._args.tags,
+            },
+            group_opts,
+        )
+        group = aws.cloudwatch.LogGroup(f"{self._name}-logs", **group_args, opts=group_opts)
+        aws.iam.RolePolicy(
+            f"{self._name}-log-policy",
+            role=log_role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _data_sources(self, api: aws.appsync.GraphQLApi) -> dict[str, aws.appsync.DataSource]:
+        a = self._args
+        created: dict[str, aws.appsync.DataSource] = {}
+        for source in a.manifest.data_sources:
+            ds_args: dict = {"api_id": api.id, "name": source.name, "type": source.type}
+            depends: list[pulumi.Resource] = []
+            if source.type == "AMAZON_DYNAMODB":
+                role = self._service_role(f"{source.name.lower()}", "dataSourceRole")
+                policy = aws.iam.RolePolicy(
+                    f"{self._name}-{source.name.lower()}-policy",
+                    role=role.id,
+                    policy=pulumi.Output.from_input(a.table_arn).apply(
+                        lambda arn, actions=source.iam_actions: table_access_policy(arn, actions)
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                depends.append(policy)
+                ds_args["service_role_arn"] = role.arn
+                ds_args["dynamodb_config"] = {"table_name": a.table_name, "region": a.region}
+            opts = pulumi.ResourceOptions(parent=self, depends_on=depends)
+            ds_args = apply_transform(a.transform, "dataSource", ds_args, opts)
+            created[source.name] = aws.appsync.DataSource(
+                f"{self._name}-ds-{source.name.lower()}", **ds_args, opts=opts
+            )
+        return created
+
+    def _functions_and_resolvers(self, api, data_sources) -> None:
+        a = self._args
+        manifest = a.manifest
+        env = pulumi.Output.from_input(a.table_name).apply(
+            lambda table_name: {"TABLE_NAME": table_name, "RETENTION_SECONDS": str(a.retention_seconds)}
+        )
+        # AppSync rejects concurrent schema/resolver changes on one API
+        # (ConcurrentModificationException), so each one waits for the previous.
+        previous: pulumi.Resource = api
+        functions: dict[str, aws.appsync.Function] = {}
+        for function in manifest.functions:
+            opts = pulumi.ResourceOptions(parent=self, depends_on=[previous])
+            fn_args = apply_transform(
+                a.transform,
+                "function",
+                {
+                    "api_id": api.id,
+                    "name": function.name,
+                    "data_source": data_sources[function.data_source].name,
+                    "code": env.apply(lambda e, f=function.file: manifest.render(f, e)),
+                    "runtime": APPSYNC_JS_RUNTIME,
+                },
+                opts,
+            )
+            functions[function.name] = previous = aws.appsync.Function(
+                f"{self._name}-fn-{function.name}", **fn_args, opts=opts
+            )
+        for resolver in manifest.resolvers:
+            res_args: dict = {
+                "api_id": api.id,
+                "type": resolver.type,
+                "field": resolver.field,
+                "kind": resolver.kind,
+                "code": env.apply(lambda e, f=resolver.file: manifest.render(f, e)),
+                "runtime": APPSYNC_JS_RUNTIME,
+            }
+            if resolver.kind == "UNIT":
+                res_args["data_source"] = data_sources[resolver.data_source].name
+            else:
+                res_args["pipeline_config"] = {
+                    "functions": [functions[name].function_id for name in resolver.functions]
+                }
+            opts = pulumi.ResourceOptions(parent=self, depends_on=[previous])
+            res_args = apply_transform(a.transform, "resolver", res_args, opts)
+            previous = aws.appsync.Resolver(
+                f"{self._name}-{resolver.type.lower()}-{resolver.field}", **res_args, opts=opts
+            )
+
+
+def table_access_policy(table_arn: str, actions: tuple[str, ...]) -> str:
+    """Only the manifest's item actions, only on this table and its indexes."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": sorted(actions),
+                    "Resource": [table_arn, f"{table_arn}/index/*"],
+                }
+            ],
+        }
+    )

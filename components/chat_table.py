@@ -1,0 +1,138 @@
+"""The event's single DynamoDB table: MESSAGE and THREAD rows (see chatstack.table_design)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from chatstack import table_design
+from components.transforms import Transforms, apply_transform, check_roles
+
+
+@dataclass
+class ChatTableArgs:
+    physical_name: str
+    tags: dict[str, str]
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    # Provisioned mode: the floor and ceiling autoscaling moves between.
+    min_read_capacity: int = 5
+    max_read_capacity: int = 100
+    min_write_capacity: int = 5
+    max_write_capacity: int = 100
+    # On-demand mode: a ceiling so a runaway client cannot run up an unbounded bill.
+    max_read_request_units: int | None = None
+    max_write_request_units: int | None = None
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = True
+    transform: Transforms | None = field(default=None)
+
+
+class ChatTable(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    stream_arn: pulumi.Output[str]
+
+    ROLES = {"table", "readScaling", "writeScaling"}
+
+    def __init__(self, name: str, args: ChatTableArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chatstack:index:ChatTable", name, {}, opts)
+        check_roles(args.transform, self.ROLES, "ChatTable")
+        provisioned = args.billing_mode == "PROVISIONED"
+
+        table_args: dict = {
+            "name": args.physical_name,
+            "billing_mode": args.billing_mode,
+            "hash_key": table_design.PARTITION_KEY,
+            "range_key": table_design.SORT_KEY,
+            "attributes": [{"name": n, "type": t} for n, t in table_design.ATTRIBUTES.items()],
+            "global_secondary_indexes": [
+                {
+                    "name": gsi["name"],
+                    "key_schemas": [
+                        {"attribute_name": gsi["partition_key"], "key_type": "HASH"},
+                        {"attribute_name": gsi["sort_key"], "key_type": "RANGE"},
+                    ],
+                    "projection_type": gsi["projection"],
+                    **(
+                        {"read_capacity": args.min_read_capacity, "write_capacity": args.min_write_capacity}
+                        if provisioned
+                        else {}
+                    ),
+                }
+                for gsi in table_design.GLOBAL_SECONDARY_INDEXES
+            ],
+            # Streams feed batched fan-out and any downstream consumer.
+            "stream_enabled": True,
+            "stream_view_type": "NEW_AND_OLD_IMAGES",
+            # Enabled even when retention is 0: rows without expiresAt never expire.
+            "ttl": {"attribute_name": table_design.TTL_ATTRIBUTE, "enabled": True},
+            "point_in_time_recovery": {"enabled": args.point_in_time_recovery},
+            "server_side_encryption": {"enabled": True},
+            "deletion_protection_enabled": args.deletion_protection,
+            "tags": args.tags,
+        }
+        if provisioned:
+            table_args["read_capacity"] = args.min_read_capacity
+            table_args["write_capacity"] = args.min_write_capacity
+        elif args.max_read_request_units or args.max_write_request_units:
+            table_args["on_demand_throughput"] = {
+                "max_read_request_units": args.max_read_request_units,
+                "max_write_request_units": args.max_write_request_units,
+            }
+
+        table_opts = pulumi.ResourceOptions(
+            parent=self,
+            protect=args.deletion_protection,
+            retain_on_delete=args.deletion_protection,
+            # Autoscaling owns capacity once provisioned.
+            ignore_changes=["readCapacity", "writeCapacity"] if provisioned else None,
+        )
+        table_args = apply_transform(args.transform, "table", table_args, table_opts)
+        table = aws.dynamodb.Table(f"{name}-table", **table_args, opts=table_opts)
+
+        if provisioned:
+            for role, dimension, low, high in (
+                ("readScaling", "Read", args.min_read_capacity, args.max_read_capacity),
+                ("writeScaling", "Write", args.min_write_capacity, args.max_write_capacity),
+            ):
+                self._autoscale(name, role, table, dimension, low, high, args)
+
+        self.name = table.name
+        self.arn = table.arn
+        self.stream_arn = table.stream_arn
+        self.register_outputs({"name": self.name, "arn": self.arn, "streamArn": self.stream_arn})
+
+    def _autoscale(self, name, role, table, dimension, low, high, args: ChatTableArgs) -> None:
+        target_opts = pulumi.ResourceOptions(parent=self)
+        target = aws.appautoscaling.Target(
+            f"{name}-{dimension.lower()}-target",
+            service_namespace="dynamodb",
+            resource_id=table.name.apply(lambda n: f"table/{n}"),
+            scalable_dimension=f"dynamodb:table:{dimension}CapacityUnits",
+            min_capacity=low,
+            max_capacity=high,
+            tags=args.tags,
+            opts=target_opts,
+        )
+        policy_opts = pulumi.ResourceOptions(parent=self)
+        policy_args = apply_transform(
+            args.transform,
+            role,
+            {
+                "policy_type": "TargetTrackingScaling",
+                "resource_id": target.resource_id,
+                "scalable_dimension": target.scalable_dimension,
+                "service_namespace": target.service_namespace,
+                "target_tracking_scaling_policy_configuration": {
+                    "predefined_metric_specification": {
+                        "predefined_metric_type": f"DynamoDB{dimension}CapacityUtilization",
+                    },
+                    "target_value": 70,
+                },
+            },
+            policy_opts,
+        )
+        aws.appautoscaling.Policy(f"{name}-{dimension.lower()}-scaling", **policy_args, opts=policy_opts)

@@ -1,0 +1,119 @@
+"""One event's chat backend: user pool + table + API, wired together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from chatstack.config import EventChatConfig
+from components.chat_api import ChatApi, ChatApiArgs
+from components.chat_table import ChatTable, ChatTableArgs
+from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
+from components.transforms import Transforms, check_roles
+
+
+def event_tags(event: str, config: EventChatConfig) -> dict[str, str]:
+    tags = {"event": event, "environment": config.environment, "owner": config.owner, "managed-by": "chatstack"}
+    if config.cost_center:
+        tags["cost-center"] = config.cost_center
+    return tags
+
+
+def physical_name(project: str, event: str, suffix: str) -> str:
+    """Stack-unique physical names: two events never collide, and names say whose they are."""
+    return f"{project}-{event}-{suffix}"
+
+
+@dataclass
+class EventChatStackArgs:
+    event: str
+    region: str
+    config: EventChatConfig
+    project: str = "chatstack"
+    # Per child component: {"userPool": {...}, "table": {...}, "api": {...}}, each a
+    # transform mapping as the child component accepts.
+    transform: dict[str, Transforms] = field(default_factory=dict)
+
+
+class EventChatStack(pulumi.ComponentResource):
+    graphql_url: pulumi.Output[str]
+    realtime_url: pulumi.Output[str]
+    api_id: pulumi.Output[str]
+    user_pool_id: pulumi.Output[str]
+    user_pool_client_id: pulumi.Output[str]
+    table_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EventChatStackArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chatstack:index:EventChatStack", name, {}, opts)
+        check_roles(args.transform, {"userPool", "table", "api"}, "EventChatStack")
+        config = args.config
+        tags = event_tags(args.event, config)
+
+        def named(suffix: str) -> str:
+            return physical_name(args.project, args.event, suffix)
+
+        users = ChatUserPool(
+            f"{name}-users",
+            ChatUserPoolArgs(
+                physical_name=named("users"),
+                tags=tags,
+                deletion_protection=config.deletion_protected,
+                allow_password_auth=config.allow_password_auth,
+                transform=args.transform.get("userPool"),
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        table = ChatTable(
+            f"{name}-messages",
+            ChatTableArgs(
+                physical_name=named("messages"),
+                tags=tags,
+                billing_mode=config.billing_mode,
+                point_in_time_recovery=config.point_in_time_recovery,
+                deletion_protection=config.deletion_protected,
+                transform=args.transform.get("table"),
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        api = ChatApi(
+            f"{name}-graphql",
+            ChatApiArgs(
+                physical_name=named("api"),
+                tags=tags,
+                region=args.region,
+                user_pool_id=users.user_pool_id,
+                table_name=table.name,
+                table_arn=table.arn,
+                retention_seconds=config.retention_seconds,
+                default_auth=config.default_auth,
+                log_level=config.log_level,
+                exclude_verbose_content=config.production,
+                log_retention_days=90 if config.production else 14,
+                xray_enabled=config.xray_enabled,
+                query_depth_limit=config.query_depth_limit,
+                resolver_count_limit=config.resolver_count_limit,
+                introspection=not config.production,
+                transform=args.transform.get("api"),
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+
+        self.graphql_url = api.graphql_url
+        self.realtime_url = api.realtime_url
+        self.api_id = api.api_id
+        self.user_pool_id = users.user_pool_id
+        self.user_pool_client_id = users.client_id
+        self.table_name = table.name
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, pulumi.Output[str]]:
+        """The stack outputs, by their exported keys."""
+        return {
+            "graphqlUrl": self.graphql_url,
+            "realtimeUrl": self.realtime_url,
+            "apiId": self.api_id,
+            "userPoolId": self.user_pool_id,
+            "userPoolClientId": self.user_pool_client_id,
+            "tableName": self.table_name,
+        }

@@ -1,0 +1,35 @@
+"""The `transform` hook every component offers (after SST v3): override any child's args.
+
+A transform is keyed by the child's role (e.g. "table", "client") and is either a dict
+shallow-merged into the child's args, or a callable `(args, opts)` that edits `args` in
+place (or returns new args).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+
+Transform = Mapping[str, Any] | Callable[[dict[str, Any], pulumi.ResourceOptions], Any]
+Transforms = Mapping[str, Transform]
+
+
+def apply_transform(
+    transforms: Transforms | None, role: str, args: dict[str, Any], opts: pulumi.ResourceOptions
+) -> dict[str, Any]:
+    transform = (transforms or {}).get(role)
+    if transform is None:
+        return args
+    if callable(transform):
+        returned = transform(args, opts)
+        return args if returned is None else dict(returned)
+    return {**args, **transform}
+
+
+def check_roles(transforms: Transforms | None, roles: set[str], component: str) -> None:
+    """A transform for a child that does not exist is a typo: fail instead of ignoring it."""
+    unknown = set(transforms or {}) - roles
+    if unknown:
+        raise ValueError(f"{component}: no child named {sorted(unknown)}; children are {sorted(roles)}")

@@ -1,0 +1,56 @@
+// Writes a THREAD row and marks its parent MESSAGE (repliedAt, replyCount + 1) in one
+// DynamoDB transaction: both or neither. A missing parent cancels the transaction.
+import { util } from '@aws-appsync/utils';
+
+export function request(ctx) {
+  const { roomId, messageId } = ctx.args;
+  const replyId = util.autoUlid();
+  const createdAt = util.time.nowISO8601();
+  const retentionSeconds = Number(ctx.env.RETENTION_SECONDS);
+  const reply = {
+    type: 'THREAD',
+    roomId,
+    messageId,
+    replyId,
+    sender: ctx.stash.sender,
+    message: ctx.stash.message,
+    createdAt,
+  };
+  if (retentionSeconds > 0) {
+    reply.expiresAt = util.time.nowEpochSeconds() + retentionSeconds;
+  }
+  ctx.stash.reply = reply;
+  return {
+    operation: 'TransactWriteItems',
+    transactItems: [
+      {
+        table: ctx.env.TABLE_NAME,
+        operation: 'PutItem',
+        key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#MSG#${messageId}`, sk: `REPLY#${replyId}` }),
+        attributeValues: util.dynamodb.toMapValues(reply),
+        condition: { expression: 'attribute_not_exists(pk)' },
+      },
+      {
+        table: ctx.env.TABLE_NAME,
+        operation: 'UpdateItem',
+        key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: `MSG#${messageId}` }),
+        update: {
+          expression: 'SET repliedAt = :createdAt ADD replyCount :one',
+          expressionValues: util.dynamodb.toMapValues({ ':createdAt': createdAt, ':one': 1 }),
+        },
+        condition: { expression: 'attribute_exists(pk)' },
+      },
+    ],
+  };
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    const reasons = (ctx.result && ctx.result.cancellationReasons) || [];
+    if (reasons.length > 1 && reasons[1].type === 'ConditionalCheckFailed') {
+      util.error(`message ${ctx.args.messageId} does not exist in room ${ctx.args.roomId}`, 'NotFound');
+    }
+    util.error(ctx.error.message, ctx.error.type);
+  }
+  return ctx.stash.reply;
+}

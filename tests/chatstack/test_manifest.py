@@ -1,0 +1,70 @@
+import re
+
+import pytest
+from graphql import build_schema
+
+from chatstack.manifest import MAX_CODE_CHARS, ManifestError, load_manifest, render_code
+
+ENV = {"TABLE_NAME": "chatstack-x-messages", "RETENTION_SECONDS": "86400"}
+
+
+def test_manifest_loads_and_names_existing_files():
+    manifest = load_manifest()
+    assert {r.name for r in manifest.resolvers} >= {
+        "Query.getMessages", "Query.getThread", "Mutation.sendMessage", "Mutation.replyToMessage",
+    }
+    reply = next(r for r in manifest.resolvers if r.field == "replyToMessage")
+    assert reply.kind == "PIPELINE" and len(reply.functions) >= 2
+
+
+def test_every_resolver_field_exists_in_the_schema():
+    sdl = load_manifest().root.parent.joinpath("schema", "chat.graphql").read_text()
+    # AppSync's directives and scalars are built in there; declare them for graphql-core.
+    prelude = "\n".join(
+        [f"scalar {s}" for s in ("AWSDateTime",)]
+        + [
+            "directive @aws_subscribe(mutations: [String!]!) on FIELD_DEFINITION",
+            "directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION",
+            "directive @aws_iam on OBJECT | FIELD_DEFINITION",
+        ]
+    )
+    schema = build_schema(prelude + "\n" + sdl)
+    for resolver in load_manifest().resolvers:
+        parent = schema.get_type(resolver.type)
+        assert resolver.field in parent.fields, resolver.name
+
+
+def test_rendered_code_inlines_env_and_nothing_else():
+    manifest = load_manifest()
+    for function in manifest.functions:
+        code = manifest.render(function.file, ENV)
+        assert "ctx.env." not in code
+        assert len(code) <= MAX_CODE_CHARS
+    code = manifest.render("functions/writeReply.js", ENV)
+    assert code.count('"chatstack-x-messages"') == 2
+
+
+def test_render_refuses_unknown_env_and_oversized_code():
+    with pytest.raises(ManifestError, match="ctx.env.SECRET"):
+        render_code("const x = ctx.env.SECRET;", ENV)
+    with pytest.raises(ManifestError, match="AppSync allows 32768"):
+        render_code("x" * (MAX_CODE_CHARS + 1), ENV)
+
+
+def test_iam_actions_cover_every_dynamodb_operation_in_code():
+    manifest = load_manifest()
+    table = manifest.data_source("chatTable")
+    operation_to_actions = {
+        "PutItem": {"dynamodb:PutItem"}, "Query": {"dynamodb:Query"}, "GetItem": {"dynamodb:GetItem"},
+        "UpdateItem": {"dynamodb:UpdateItem"}, "DeleteItem": {"dynamodb:DeleteItem"}, "Scan": {"dynamodb:Scan"},
+        "TransactWriteItems": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+    }
+    used = set()
+    files = [f.file for f in manifest.functions if f.data_source == "chatTable"]
+    files += [r.file for r in manifest.resolvers if r.data_source == "chatTable"]
+    for relative in files:
+        for operation in re.findall(r"operation: '(\w+)'", manifest.source(relative)):
+            used.add(operation)
+    assert "Scan" not in used  # the key design serves every access pattern without Scan
+    needed = set().union(*(operation_to_actions[op] for op in used if op in operation_to_actions))
+    assert needed <= set(table.iam_actions)

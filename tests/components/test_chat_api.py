@@ -1,0 +1,91 @@
+import json
+
+from chatstack.manifest import load_manifest
+from tests.conftest import run_stack
+
+API = "aws:appsync/graphQLApi:GraphQLApi"
+
+
+def test_cognito_default_auth_and_iam_additional(dev):
+    api = dev.one(API).inputs
+    assert api["authenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+    assert api["userPoolConfig"]["defaultAction"] == "ALLOW"
+    assert api["userPoolConfig"]["userPoolId"] == dev.outputs["userPoolId"]
+    assert {"authenticationType": "AWS_IAM"} in api["additionalAuthenticationProviders"]
+
+
+def test_limits_logging_xray_and_introspection(dev, production):
+    prod = production.one(API).inputs
+    assert prod["introspectionConfig"] == "DISABLED"
+    assert prod["logConfig"]["excludeVerboseContent"] is True
+    assert prod["logConfig"]["fieldLogLevel"] == "ERROR"
+    assert prod["xrayEnabled"] is True
+    assert prod["queryDepthLimit"] == 6
+    assert prod["resolverCountLimit"] > 0
+    assert dev.one(API).inputs["introspectionConfig"] == "ENABLED"
+    assert dev.one(API).inputs["logConfig"]["fieldLogLevel"] == "ALL"
+
+
+def test_api_key_default_auth_keeps_cognito_as_additional():
+    run = run_stack("dev", defaultAuth="API_KEY")
+    api = run.one(API).inputs
+    assert api["authenticationType"] == "API_KEY"
+    assert api["additionalAuthenticationProviders"][0]["authenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+    assert len(run.of_type("aws:appsync/apiKey:ApiKey")) == 1
+
+
+def test_every_manifest_entry_is_deployed_with_appsync_js(dev):
+    manifest = load_manifest()
+    resolvers = {(r.inputs["type"], r.inputs["field"]): r for r in dev.of_type("aws:appsync/resolver:Resolver")}
+    assert set(resolvers) == {(r.type, r.field) for r in manifest.resolvers}
+    functions = {f.inputs["name"]: f for f in dev.of_type("aws:appsync/function:Function")}
+    assert set(functions) == {f.name for f in manifest.functions}
+    for resource in [*resolvers.values(), *functions.values()]:
+        assert resource.inputs["runtime"] == {"name": "APPSYNC_JS", "runtimeVersion": "1.0.0"}
+        assert "ctx.env." not in resource.inputs["code"]
+    for entry in manifest.resolvers:
+        deployed = resolvers[(entry.type, entry.field)].inputs
+        assert deployed["kind"] == entry.kind
+        if entry.kind == "PIPELINE":
+            ids = deployed["pipelineConfig"]["functions"]
+            assert len(ids) == len(entry.functions) >= 2 if entry.field == "replyToMessage" else len(entry.functions)
+        else:
+            assert deployed["dataSource"] == entry.data_source
+
+
+def test_resolvers_and_functions_are_created_one_after_another(dev):
+    """Parallel changes on one API fail with ConcurrentModificationException."""
+    chained = dev.of_type("aws:appsync/function:Function") + dev.of_type("aws:appsync/resolver:Resolver")
+    api_urn = dev.one(API).urn
+    urns = {r.urn for r in chained}
+    for resource in chained:
+        assert set(resource.dependencies) & (urns | {api_urn})
+    # one chain: of any two, one (transitively) waits for the other
+    deps = {r.urn: set(r.dependencies) & urns for r in chained}
+
+    def reaches(a, b, seen=()):
+        return b in deps[a] or any(reaches(d, b, (*seen, a)) for d in deps[a] if d not in seen)
+
+    for a in urns:
+        for b in urns - {a}:
+            assert reaches(a, b) or reaches(b, a), (a, b)
+
+
+def test_data_source_role_is_scoped_to_this_table_and_item_actions(dev):
+    table_arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{dev.outputs['tableName']}"
+    policies = [json.loads(p.inputs["policy"]) for p in dev.of_type("aws:iam/rolePolicy:RolePolicy")]
+    dynamo = [s for p in policies for s in p["Statement"] if any(a.startswith("dynamodb:") for a in s["Action"])]
+    assert len(dynamo) == 1
+    statement = dynamo[0]
+    assert statement["Resource"] == [table_arn, f"{table_arn}/index/*"]
+    assert set(statement["Action"]) == set(load_manifest().data_source("chatTable").iam_actions)
+    assert not any("*" in action for action in statement["Action"])
+
+
+def test_log_role_writes_only_to_its_log_group(dev):
+    group = dev.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["name"] == f"/aws/appsync/apis/{dev.outputs['apiId']}"
+    policies = [json.loads(p.inputs["policy"]) for p in dev.of_type("aws:iam/rolePolicy:RolePolicy")]
+    logs = [s for p in policies for s in p["Statement"] if s["Action"][0].startswith("logs:")]
+    assert all(r.startswith(f"arn:aws:logs:us-east-1:123456789012:log-group:{group.inputs['name']}")
+               for r in logs[0]["Resource"])

@@ -1,0 +1,36 @@
+from tests.conftest import run_stack
+
+POOL = "aws:cognito/userPool:UserPool"
+CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+
+
+def test_password_policy_and_email_alias(dev):
+    pool = dev.one(POOL).inputs
+    policy = pool["passwordPolicy"]
+    assert policy["minimumLength"] >= 12
+    assert all(policy[k] for k in ("requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols"))
+    assert pool["aliasAttributes"] == ["email"]
+
+
+def test_public_client_without_secret_and_srp_refresh_flows(production):
+    client = production.one(CLIENT).inputs
+    assert client["generateSecret"] is False
+    assert set(client["explicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+
+def test_password_flow_only_when_config_allows(dev):
+    assert "ALLOW_USER_PASSWORD_AUTH" in dev.one(CLIENT).inputs["explicitAuthFlows"]
+    locked = run_stack("dev", allowPasswordAuth="false")
+    assert "ALLOW_USER_PASSWORD_AUTH" not in locked.one(CLIENT).inputs["explicitAuthFlows"]
+
+
+def test_moderators_group(dev):
+    group = dev.one("aws:cognito/userGroup:UserGroup")
+    assert group.inputs["name"] == "moderators"
+    assert group.parent == dev.one(POOL).parent
+
+
+def test_production_pool_is_deletion_protected_protected_and_retained(dev, production):
+    prod = production.one(POOL)
+    assert prod.inputs["deletionProtection"] == "ACTIVE" and prod.protect and prod.retain_on_delete
+    assert dev.one(POOL).inputs["deletionProtection"] == "INACTIVE" and not dev.one(POOL).protect

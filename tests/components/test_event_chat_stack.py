@@ -1,0 +1,92 @@
+import json
+
+import pytest
+
+from chatstack.config import StackConfigError
+from chatstack.offline import evaluate_program, read_stack_config, stack_names
+from tests.conftest import run_stack
+
+OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName"}
+TAGGED = {
+    "aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool", "aws:appsync/graphQLApi:GraphQLApi",
+    "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup",
+}
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_every_shipped_stack_evaluates_with_exact_outputs(stack):
+    run = run_stack(stack)
+    assert set(run.outputs) == OUTPUT_KEYS
+    assert run.outputs["graphqlUrl"].startswith("https://") and run.outputs["realtimeUrl"].startswith("wss://")
+    assert len(run.of_type("aws:dynamodb/table:Table")) == 1
+
+
+def test_shipped_stacks_include_dev_and_a_250k_production_example():
+    stacks = stack_names()
+    assert "dev" in stacks
+    big = [s for s in stacks if read_stack_config(s).get("chatstack:participants") == "250000"]
+    assert big and read_stack_config(big[0])["chatstack:environment"] == "production"
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_every_taggable_resource_carries_event_tags(stack):
+    run = run_stack(stack)
+    config = read_stack_config(stack)
+    for resource in run.resources:
+        if resource.type in TAGGED:
+            tags = resource.inputs["tags"]
+            assert tags["event"] == stack, resource.name
+            assert tags["environment"] == config["chatstack:environment"]
+            assert tags["owner"] == config["chatstack:owner"]
+
+
+def test_children_are_parented_and_named_from_their_component(dev):
+    by_urn = {r.urn: r for r in dev.resources}
+    for resource in dev.resources:
+        if resource.type == "chatstack:index:EventChatStack":
+            continue
+        parent = by_urn[resource.parent]
+        assert resource.name.startswith(parent.name), (resource.name, parent.name)
+
+
+def test_two_stacks_have_disjoint_physical_names_and_policies(dev, production):
+    def physical(run):
+        return {r.inputs["name"] for r in run.resources if r.custom and isinstance(r.inputs.get("name"), str)
+                and r.type != "aws:appsync/function:Function" and r.type != "aws:appsync/dataSource:DataSource"
+                and r.type != "aws:cognito/userGroup:UserGroup"}
+
+    assert physical(dev) and not physical(dev) & physical(production)
+    for run, other in ((dev, production), (production, dev)):
+        for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+            text = policy.inputs["policy"]
+            assert other.outputs["tableName"] not in text and other.outputs["apiId"] not in text
+            assert run.stack in json.dumps(text) or run.outputs["apiId"] in text
+
+
+def test_bad_config_fails_before_any_resource_and_names_the_key():
+    config = read_stack_config("dev")
+    config["chatstack:participants"] = "-5"
+    with pytest.raises(StackConfigError, match="chatstack:participants"):
+        evaluate_program("dev", config=config)
+    # nothing was registered: the same evaluation with a good value registers everything
+    config["chatstack:participants"] = "5"
+    assert len(evaluate_program("dev", config=config).resources) > 10
+
+
+def test_config_error_registers_nothing(monkeypatch):
+    import chatstack.offline as offline
+
+    seen = []
+    original = offline._recording_monitor
+
+    def spy(mocks):
+        monitor = original(mocks)
+        seen.append(monitor)
+        return monitor
+
+    monkeypatch.setattr(offline, "_recording_monitor", spy)
+    config = read_stack_config("dev")
+    config["chatstack:environment"] = "staging"
+    with pytest.raises(StackConfigError, match="chatstack:environment: 'staging'"):
+        evaluate_program("dev", config=config)
+    assert seen and seen[0].registered == []
