@@ -31,7 +31,18 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
 
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
     wanted = KEY_PROPERTIES.get(resource.type, ("name",))
-    return {k: resource.inputs[k] for k in wanted if k in resource.inputs}
+    return {k: _plain(resource.inputs[k]) for k in wanted if k in resource.inputs}
+
+
+def _plain(value: Any) -> Any:
+    """Numbers cross Pulumi's RPC as floats; show whole ones as the ints they were."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def as_json(run: ProgramRun) -> str:
