@@ -29,7 +29,11 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest
 
+policy: install
+	$(BIN)/chatstack policy --all
+
 test: lint unit
+	$(BIN)/chatstack policy --all
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -11,7 +11,7 @@ import difflib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 NAMESPACE = "chatstack"
 
@@ -70,6 +70,61 @@ class EventChatConfig(BaseModel):
     resolver_count_limit: int = Field(
         default=200, alias="resolverCountLimit", ge=1, le=10_000, description="Maximum resolvers per request."
     )
+    # Capacity planning (chatstack.planner; `chatstack plan --stack <name>`).
+    fan_out_mode: Literal["perMessage", "batched"] = Field(
+        default="perMessage", alias="fanOutMode",
+        description="perMessage: one real-time update per message per subscriber; batched: one per flush.",
+    )
+    flush_interval_ms: int = Field(
+        default=1000, alias="flushIntervalMs", ge=50, le=60_000, description="Batched fan-out flush interval."
+    )
+    join_window_seconds: float | None = Field(
+        default=None, alias="joinWindowSeconds", gt=0, le=86_400,
+        description="If set, every participant must be able to connect within this many seconds.",
+    )
+    request_quota_increases: bool = Field(
+        default=False, alias="requestQuotaIncreases",
+        description="Manage Service Quotas increase requests for what the plan needs.",
+    )
+    quota_overrides: dict[str, float | dict[str, Any]] = Field(
+        default_factory=dict, alias="quotaOverrides",
+        description="Per quota key (chatstack.quotas): a new default, or {default, ceiling, quotaCode}.",
+    )
+    price_overrides: dict[str, float] = Field(
+        default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.quotas): USD."
+    )
+
+    @field_validator("quota_overrides")
+    @classmethod
+    def _known_quotas(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from chatstack.quotas import QUOTAS
+
+        for key, override in value.items():
+            if key not in QUOTAS:
+                raise ValueError(f"unknown quota {key!r}; known: {', '.join(sorted(QUOTAS))}")
+            if isinstance(override, dict):
+                unknown = set(override) - {"default", "ceiling", "quotaCode"}
+                if unknown:
+                    raise ValueError(f"{key}: unknown fields {sorted(unknown)}; use default, ceiling, quotaCode")
+                for field_name in ("default", "ceiling"):
+                    number = override.get(field_name)
+                    if number is not None and (not isinstance(number, (int, float)) or number <= 0):
+                        raise ValueError(f"{key}.{field_name} must be a positive number")
+            elif override <= 0:
+                raise ValueError(f"{key} must be a positive number")
+        return value
+
+    @field_validator("price_overrides")
+    @classmethod
+    def _known_prices(cls, value: dict[str, float]) -> dict[str, float]:
+        from chatstack.quotas import PRICES
+
+        for key, price in value.items():
+            if key not in PRICES:
+                raise ValueError(f"unknown price {key!r}; known: {', '.join(sorted(PRICES))}")
+            if price < 0:
+                raise ValueError(f"{key} must not be negative")
+        return value
 
     @property
     def production(self) -> bool:
@@ -118,6 +173,11 @@ def read_pulumi_config() -> EventChatConfig:
 
     merged: dict[str, Any] = dict(runtime_config.get_config_env())
     merged.update(runtime_config.CONFIG.get())
+    return parse_stack_values(merged)
+
+
+def parse_stack_values(merged: dict[str, Any]) -> EventChatConfig:
+    """Validate the `chatstack:` keys of a stack's config as the engine passes it (strings, JSON)."""
     prefix = f"{NAMESPACE}:"
     values = {key[len(prefix):]: _decode(value) for key, value in merged.items() if key.startswith(prefix)}
     return parse_config(values)

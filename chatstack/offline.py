@@ -7,6 +7,7 @@ ids, URLs), deterministically from the stack and resource names.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import runpy
@@ -126,6 +127,12 @@ class _CloudMocks:
         elif kind == "aws:appsync/function:Function":
             state["functionId"] = self._token(args.name)
             rid = f"{inputs.get('apiId')}-{state['functionId']}"
+        elif kind == "aws:lambda/function:Function":
+            rid = name
+            state["arn"] = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        elif kind == "aws:sqs/queue:Queue":
+            rid = state["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+            state["arn"] = f"arn:aws:sqs:{region}:{account}:{name}"
         elif kind == "aws:cloudwatch/logGroup:LogGroup":
             rid = name
             state["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{name}"
@@ -198,6 +205,10 @@ def evaluate_program(
     outputs: dict[str, Any] = {}
 
     with _RUN_LOCK:  # the Pulumi runtime's settings are process-global
+        # Pulumi's sync helpers use the thread's current loop; asyncio.run() elsewhere in
+        # the process (servers, clients) leaves none behind, so bring our own.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         settings.ROOT.set(None)
         set_all_config(dict(config))
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
@@ -218,6 +229,8 @@ def evaluate_program(
         finally:
             settings.ROOT.set(None)
             set_all_config({})
+            asyncio.set_event_loop(None)
+            loop.close()
 
     resources = sorted(monitor.registered, key=lambda r: r.urn)
     return ProgramRun(project=project, stack=stack, config=config, resources=resources, outputs=outputs)

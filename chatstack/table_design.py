@@ -3,6 +3,7 @@
 MESSAGE row  pk = ROOM#<roomId>                  sk = MSG#<messageId>
 THREAD row   pk = ROOM#<roomId>#MSG#<messageId>  sk = REPLY#<replyId>
 bySender GSI gsi1pk = SENDER#<sender>            gsi1sk = MSG#<messageId> (MESSAGE rows only)
+FANOUT row   pk = ROOM#<roomId>                  sk = FANOUT  (batched mode: last published sequence)
 
 Ids are ULIDs, so sort keys order rows by time. No Pulumi imports: the local runtime
 creates its table from these same definitions.
@@ -30,6 +31,8 @@ ACCESS_PATTERNS: tuple[tuple[str, str, str], ...] = (
      "pk=ROOM#<roomId>#MSG#<messageId>, sk=REPLY#<replyId>; parent pk=ROOM#<roomId>, sk=MSG#<messageId>"),
     ("A thread, oldest first (getThread)", "Query, ScanIndexForward=true",
      "pk=ROOM#<roomId>#MSG#<messageId>, begins_with(sk, REPLY#)"),
+    ("Batched fan-out cursor (publishBatch)", "GetItem (consistent) + UpdateItem, condition lastSequence = :cursor",
+     "pk=ROOM#<roomId>, sk=FANOUT"),
     ("A sender's messages, moderators (getMessagesBySender)", "Query on GSI bySender, newest first",
      "gsi1pk=SENDER#<sender>, gsi1sk=MSG#<messageId>"),
 )

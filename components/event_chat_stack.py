@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 
-from chatstack.config import EventChatConfig
+from chatstack.config import EventChatConfig, StackConfigError
+from chatstack.planner import CapacityPlan, deployment_problems, plan_for_config
+from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs
 from components.chat_table import ChatTable, ChatTableArgs
 from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
@@ -34,6 +38,19 @@ class EventChatStackArgs:
     # Per child component: {"userPool": {...}, "table": {...}, "api": {...}}, each a
     # transform mapping as the child component accepts.
     transform: dict[str, Transforms] = field(default_factory=dict)
+    # The capacity plan the table and quota requests derive from; default: plan_for_config(config).
+    plan: CapacityPlan | None = None
+
+
+def checked_plan(config: EventChatConfig, plan: CapacityPlan | None = None) -> CapacityPlan:
+    """The stack's capacity plan; StackConfigError (before any resource) if it cannot be deployed."""
+    plan = plan or plan_for_config(config)
+    problems = deployment_problems(plan, config.request_quota_increases)
+    if problems:
+        raise StackConfigError(
+            f"capacity plan is {plan.verdict} (see `chatstack plan --stack <stack>`):\n  " + "\n  ".join(problems)
+        )
+    return plan
 
 
 class EventChatStack(pulumi.ComponentResource):
@@ -45,8 +62,10 @@ class EventChatStack(pulumi.ComponentResource):
     table_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: EventChatStackArgs, opts: pulumi.ResourceOptions | None = None):
+        # Before super().__init__: an undeployable plan registers nothing, not even this component.
+        self.plan = plan = checked_plan(args.config, args.plan)
         super().__init__("chatstack:index:EventChatStack", name, {}, opts)
-        check_roles(args.transform, {"userPool", "table", "api"}, "EventChatStack")
+        check_roles(args.transform, {"userPool", "table", "api", "fanout"}, "EventChatStack")
         config = args.config
         tags = event_tags(args.event, config)
 
@@ -70,6 +89,13 @@ class EventChatStack(pulumi.ComponentResource):
                 physical_name=named("messages"),
                 tags=tags,
                 billing_mode=config.billing_mode,
+                # Capacity from the plan: on-demand ceilings, or provisioned autoscaling bounds.
+                max_read_request_units=plan.table.max_read_request_units,
+                max_write_request_units=plan.table.max_write_request_units,
+                min_read_capacity=plan.table.min_read_capacity,
+                max_read_capacity=plan.table.max_read_capacity,
+                min_write_capacity=plan.table.min_write_capacity,
+                max_write_capacity=plan.table.max_write_capacity,
                 point_in_time_recovery=config.point_in_time_recovery,
                 deletion_protection=config.deletion_protected,
                 transform=args.transform.get("table"),
@@ -99,6 +125,26 @@ class EventChatStack(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
 
+        if config.fan_out_mode == "batched":
+            BatchFanout(
+                f"{name}-fanout",
+                BatchFanoutArgs(
+                    physical_name=named("fanout"),
+                    tags=tags,
+                    table_arn=table.arn,
+                    stream_arn=table.stream_arn,
+                    api_arn=api.api_arn,
+                    graphql_url=api.graphql_url,
+                    flush_interval_ms=config.flush_interval_ms,
+                    log_retention_days=90 if config.production else 14,
+                    transform=args.transform.get("fanout"),
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+
+        if config.request_quota_increases:
+            self._request_quota_increases(name, plan)
+
         self.graphql_url = api.graphql_url
         self.realtime_url = api.realtime_url
         self.api_id = api.api_id
@@ -106,6 +152,21 @@ class EventChatStack(pulumi.ComponentResource):
         self.user_pool_client_id = users.client_id
         self.table_name = table.name
         self.register_outputs(self.outputs())
+
+    def _request_quota_increases(self, name: str, plan: CapacityPlan) -> None:
+        """One Service Quotas increase request per quota the plan needs raised (codes: chatstack.quotas).
+
+        Service quotas belong to the account and region, not to this stack: two stacks must not
+        both manage the same quota code, and destroying the stack does not lower the quota.
+        """
+        for check in plan.quota_increases:
+            aws.servicequotas.ServiceQuota(
+                f"{name}-quota-{check.key}",
+                service_code=check.service_code,
+                quota_code=check.quota_code,  # deployment_problems() rejected increases without a code
+                value=float(math.ceil(check.required)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def outputs(self) -> dict[str, pulumi.Output[str]]:
         """The stack outputs, by their exported keys."""

@@ -1,0 +1,341 @@
+"""A QuickJS (quickjs-ng) engine that runs APPSYNC_JS resolver modules.
+
+One `JSEngine` owns one QuickJS context and must only be used from the thread that created
+it (QuickJS contexts are not thread safe); `engine_for_thread` keeps one per thread.
+
+The engine does not resolve ES imports. `prepare_module` rewrites the imports of the
+built-in modules (`@aws-appsync/utils`, `@aws-appsync/utils/dynamodb`) into bindings of the
+runtime library loaded from `runtime_js/`, strips `export`, and wraps the code in a function
+scope in strict mode (ES modules are strict). Any other import fails at load time with the
+message QuickJS itself gives ("could not load module '...'"), as the code would fail on AWS.
+
+Data crosses the Python/JS boundary as JSON strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import _quickjs
+
+Clock = Callable[[], float]
+"""Returns the current time as epoch seconds (like `time.time`)."""
+
+IdFactory = Callable[[str], str]
+"""Returns a new id of the given kind: "uuid" (util.autoId), "ulid" (util.autoUlid), "ksuid" (util.autoKsuid)."""
+
+BUILTIN_MODULES = ("@aws-appsync/utils", "@aws-appsync/utils/dynamodb")
+# Documented by AWS but not implemented by this runtime: importing them fails with a clear message.
+UNSUPPORTED_MODULES = ("@aws-appsync/utils/rds", "@aws-appsync/utils/ai")
+
+RUNTIME_FILES = ("util.js", "dynamodb.js", "invoke.js")
+
+DEFAULT_TIME_LIMIT_MS = 1000
+
+
+class EngineError(RuntimeError):
+    """The engine could not load or run code."""
+
+
+class ModuleLoadError(EngineError):
+    """The resolver code cannot be loaded (syntax error, unknown import, missing handler)."""
+
+
+class EngineTimeout(EngineError):
+    """A call ran longer than the engine's time limit."""
+
+
+class EngineThreadError(EngineError):
+    """The engine was used from a thread other than the one that created it."""
+
+
+# ---------------------------------------------------------------------------- ids
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_KSUID_EPOCH = 1_400_000_000
+
+
+class DefaultIds:
+    """Random ids, with ULIDs monotonic within one millisecond (so sort order = creation order)."""
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_ms = -1
+        self._last_random = 0
+
+    def __call__(self, kind: str) -> str:
+        if kind == "uuid":
+            return str(uuid.uuid4())
+        if kind == "ulid":
+            return self.ulid()
+        if kind == "ksuid":
+            return self.ksuid()
+        raise ValueError(f"unknown id kind {kind!r}")
+
+    def ulid(self) -> str:
+        ms = int(self._clock() * 1000)
+        with self._lock:
+            if ms <= self._last_ms:
+                ms = self._last_ms
+                rnd = self._last_random + 1
+            else:
+                rnd = int.from_bytes(os.urandom(10), "big")
+            self._last_ms, self._last_random = ms, rnd
+        value = (ms << 80) | (rnd & ((1 << 80) - 1))
+        return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+    def ksuid(self) -> str:
+        ts = int(self._clock()) - _KSUID_EPOCH
+        value = int.from_bytes(ts.to_bytes(4, "big") + os.urandom(16), "big")
+        chars = []
+        for _ in range(27):
+            value, rem = divmod(value, 62)
+            chars.append(_BASE62[rem])
+        return "".join(reversed(chars))
+
+
+# ---------------------------------------------------------------------------- module rewriting
+
+_IMPORT = re.compile(
+    r"""(?<![\w$.])import\s*(?:(?P<clause>[\w$*{}\s,]+?)\s*from\s*)?(?P<q>['"])(?P<spec>[^'"]+)(?P=q)[ \t]*;?"""
+)
+_EXPORT_DECL = re.compile(r"(?<![\w$.])export\s+(?=(?:async\s+)?function\b|const\b|let\b|var\b|class\b)")
+_EXPORT_LIST = re.compile(r"(?<![\w$.])export\s*\{(?P<names>[^}]*)\}\s*;?")
+_EXPORT_DEFAULT = re.compile(r"(?<![\w$.])export\s+default\b")
+_HANDLERS = ("request", "response")
+
+
+def _bindings(clause: str, spec: str) -> str:
+    source = f"__appsync.require({json.dumps(spec)})"
+    clause = clause.strip()
+    parts: list[str] = []
+    default, _, rest = clause.partition(",") if not clause.startswith(("{", "*")) else ("", "", clause)
+    default = default.strip()
+    rest = rest.strip()
+    if default:
+        parts.append(f"const {default} = {source}.default;")
+    if rest.startswith("*"):
+        match = re.fullmatch(r"\*\s+as\s+([\w$]+)", rest)
+        if not match:
+            raise ModuleLoadError(f"cannot parse import clause {clause!r}")
+        parts.append(f"const {match.group(1)} = {source};")
+    elif rest.startswith("{"):
+        names = []
+        for item in rest.strip("{} \n\t").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            original, _, alias = (s.strip() for s in item.partition(" as "))
+            names.append(f"{original}: {alias}" if alias else original)
+        parts.append(f"const {{ {', '.join(names)} }} = {source};")
+    elif rest:
+        raise ModuleLoadError(f"cannot parse import clause {clause!r}")
+    return " ".join(parts)
+
+
+def prepare_module(code: str, handle: str) -> str:
+    """Rewrite an APPSYNC_JS module into a script that registers its handlers under `handle`."""
+
+    def rewrite_import(match: re.Match[str]) -> str:
+        spec = match.group("spec")
+        if spec in UNSUPPORTED_MODULES:
+            raise ModuleLoadError(f"module '{spec}' is not supported by the local APPSYNC_JS runtime")
+        if spec not in BUILTIN_MODULES:
+            raise ModuleLoadError(f"could not load module '{spec}'")
+        clause = match.group("clause")
+        return _bindings(clause, spec) if clause else ""
+
+    body = _IMPORT.sub(rewrite_import, code)
+    exported: dict[str, str] = {}
+
+    def rewrite_export_list(match: re.Match[str]) -> str:
+        for item in match.group("names").split(","):
+            item = item.strip()
+            if item:
+                local, _, alias = (s.strip() for s in item.partition(" as "))
+                exported[alias or local] = local
+        return ""
+
+    body = _EXPORT_LIST.sub(rewrite_export_list, body)
+    body = _EXPORT_DECL.sub("", body)
+    body = _EXPORT_DEFAULT.sub("const __appsync_default =", body)
+    registrations = ", ".join(
+        f"{name}: (typeof {exported.get(name, name)} === 'function' ? {exported.get(name, name)} : undefined)"
+        for name in _HANDLERS
+    )
+    return (
+        "(function () {\n'use strict';\n"
+        + body
+        + f"\n;__appsync.handlers[{json.dumps(handle)}] = {{ {registrations} }};\n}})();\n"
+    )
+
+
+# ---------------------------------------------------------------------------- engine
+
+
+def _runtime_source() -> str:
+    folder = resources.files("appsync_local") / "runtime_js"
+    return "\n".join((folder / name).read_text(encoding="utf-8") for name in RUNTIME_FILES)
+
+
+_ID_KINDS = ("uuid", "ulid", "ksuid")
+
+
+class JSEngine:
+    """One QuickJS context with the APPSYNC_JS runtime library loaded. Not thread safe.
+
+    QuickJS refuses calls into Python while a time limit is set, so every call receives the
+    clock reading (one per handler call) and a supply of ids from the host. A handler that
+    needs more ids than supplied is run again with enough of them (handlers are functions of
+    their context); unused ids go back to the front of the queue, so `id_factory` is asked for
+    exactly the ids the code consumes, in order.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        id_factory: IdFactory | None = None,
+        time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+        memory_limit_bytes: int | None = 64 * 1024 * 1024,
+    ) -> None:
+        self.clock: Clock = clock or time.time
+        self.id_factory: IdFactory = id_factory or DefaultIds(self.clock)
+        self.time_limit_ms = time_limit_ms
+        self._thread = threading.get_ident()
+        self._context = _quickjs.Context()
+        if memory_limit_bytes:
+            self._context.set_memory_limit(memory_limit_bytes)
+        self._context.eval(_runtime_source())
+        self._invoke = self._context.eval("__appsync.invoke")
+        self._evaluate = self._context.eval(
+            "(function (setup, fn) { const s = JSON.parse(setup); const st = __appsync.state;"
+            " st.nowMs = s.nowMs; st.ids = s.ids; st.idDemand = { uuid: 0, ulid: 0, ksuid: 0 }; st.idSeq = [];"
+            " st.errors = []; st.extensions = {}; st.info = s.info || {};"
+            " const value = fn(); return JSON.stringify({ value: value, idDemand: st.idDemand, idSeq: st.idSeq }); })"
+        )
+        self._handles: dict[str, str] = {}
+        self._spare_ids: dict[str, deque[str]] = {kind: deque() for kind in _ID_KINDS}
+        self._expected_ids: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def _check_thread(self) -> None:
+        if threading.get_ident() != self._thread:
+            raise EngineThreadError("a JSEngine must only be used by the thread that created it")
+
+    def _run(self, fn: Callable[[], Any], what: str) -> Any:
+        self._context.set_time_limit(self.time_limit_ms / 1000.0)
+        try:
+            return fn()
+        except _quickjs.JSException as exc:
+            if "interrupted" in str(exc):
+                raise EngineTimeout(f"{what} exceeded the time limit of {self.time_limit_ms} ms") from None
+            raise
+        finally:
+            self._context.set_time_limit(-1)
+
+    def _take_ids(self, kind: str, count: int) -> list[str]:
+        spare = self._spare_ids[kind]
+        out = [spare.popleft() for _ in range(min(count, len(spare)))]
+        out.extend(self.id_factory(kind) for _ in range(count - len(out)))
+        return out
+
+    def _with_supply(self, key: tuple[str, str], attempt: Callable[[float, dict[str, list[str]]], dict]) -> dict:
+        now_ms = float(self.clock()) * 1000.0
+        supply: dict[str, list[str]] = {kind: [] for kind in _ID_KINDS}
+        # pre-supply what this handler took last time, in the order it took them
+        for kind in self._expected_ids.get(key, ()):
+            supply[kind].extend(self._take_ids(kind, 1))
+        for _ in range(100):
+            result = attempt(now_ms, supply)
+            sequence = result.get("idSeq") or []
+            demand = {kind: sequence.count(kind) for kind in _ID_KINDS}
+            if all(demand[kind] <= len(supply[kind]) for kind in _ID_KINDS):
+                for kind in _ID_KINDS:
+                    self._spare_ids[kind].extendleft(reversed(supply[kind][demand[kind]:]))
+                self._expected_ids[key] = tuple(sequence)
+                return result
+            # top up in the order the code asked for ids, so the factory sees that order
+            seen = dict.fromkeys(_ID_KINDS, 0)
+            for kind in sequence:
+                seen[kind] += 1
+                if seen[kind] > len(supply[kind]):
+                    supply[kind].extend(self._take_ids(kind, 1))
+        raise EngineError("the code asked for a different number of ids on every run")
+
+    def load(self, code: str, name: str = "<code>") -> str:
+        """Load an APPSYNC_JS module (once per distinct code); returns the handle to call it by."""
+        self._check_thread()
+        handle = hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+        if handle in self._handles:
+            return handle
+        try:
+            script = prepare_module(code, handle)
+        except ModuleLoadError as exc:
+            raise ModuleLoadError(f"{name}: {exc}") from None
+        try:
+            self._run(lambda: self._context.eval(script), f"loading {name}")
+        except _quickjs.JSException as exc:
+            raise ModuleLoadError(f"{name}: {str(exc).strip()}") from None
+        self._handles[handle] = name
+        return handle
+
+    def call(
+        self, handle: str, handler: str, ctx: dict[str, Any], *, auth_type: str | None = None
+    ) -> dict[str, Any]:
+        """Call `handler` ("request"/"response") of a loaded module with a context.
+
+        Returns {"status": "ok"|"error"|"earlyReturn"|"exception", "value", "error", "skipTo",
+        "stash", "errors", "extensions"}.
+        """
+        self._check_thread()
+        ctx_json = json.dumps(ctx, default=_json_default)
+        name = self._handles.get(handle, handle)
+
+        def attempt(now_ms: float, ids: dict[str, list[str]]) -> dict:
+            envelope = (
+                '{"ctx": ' + ctx_json + ', "authType": ' + json.dumps(auth_type)
+                + ', "nowMs": ' + json.dumps(now_ms) + ', "ids": ' + json.dumps(ids) + "}"
+            )
+            try:
+                raw = self._run(lambda: self._invoke(handle, handler, envelope), f"{name} {handler}()")
+            except _quickjs.JSException as exc:
+                raise EngineError(f"{name} {handler}(): {str(exc).strip()}") from None
+            return json.loads(raw)
+
+        return self._with_supply((handle, handler), attempt)
+
+    def evaluate(self, expression: str, *, info: dict[str, Any] | None = None) -> Any:
+        """Evaluate a JS expression in the runtime's global scope and return its JSON value."""
+        self._check_thread()
+        fn = self._context.eval(f"(function () {{ 'use strict'; return ({expression}); }})")
+
+        def attempt(now_ms: float, ids: dict[str, list[str]]) -> dict:
+            setup = json.dumps({"nowMs": now_ms, "ids": ids, "info": info or {}})
+            return json.loads(self._run(lambda: self._evaluate(setup, fn), "evaluate"))
+
+        return self._with_supply(("<evaluate>", expression), attempt).get("value")
+
+
+def _json_default(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,60 @@
+// Entry points called by appsync_local/engine.py. Data crosses the boundary as JSON strings.
+(function () {
+  'use strict';
+  const A = globalThis.__appsync;
+
+  A.require = function (specifier) {
+    const mod = A.modules[specifier];
+    if (!mod) throw new Error("could not load module '" + specifier + "'");
+    return mod;
+  };
+
+  A.invoke = function (handle, handlerName, envelopeJson) {
+    const envelope = JSON.parse(envelopeJson);
+    const ctx = envelope.ctx;
+    ctx.args = ctx.arguments;
+    A.state.errors = [];
+    A.state.extensions = {};
+    A.state.info = ctx.info || {};
+    A.state.authType = envelope.authType || null;
+    A.state.nowMs = envelope.nowMs;
+    A.state.ids = envelope.ids || { uuid: [], ulid: [], ksuid: [] };
+    A.state.idDemand = { uuid: 0, ulid: 0, ksuid: 0 };
+    A.state.idSeq = [];
+    const out = { status: 'ok' };
+    try {
+      const handlers = A.handlers[handle];
+      if (!handlers) throw new Error('no module loaded as ' + handle);
+      const fn = handlers[handlerName];
+      if (typeof fn !== 'function') throw new Error('the code does not export a ' + handlerName + ' function');
+      out.value = fn(ctx);
+    } catch (e) {
+      if (e instanceof A.AppSyncError) {
+        out.status = 'error';
+        out.error = e.payload;
+      } else if (e instanceof A.EarlyReturn) {
+        out.status = 'earlyReturn';
+        out.value = e.value;
+        out.skipTo = e.skipTo;
+      } else {
+        out.status = 'exception';
+        out.error = {
+          name: e && e.name ? String(e.name) : 'Error',
+          message: e && e.message !== undefined ? String(e.message) : String(e),
+          stack: e && e.stack ? String(e.stack) : '',
+        };
+      }
+    }
+    out.stash = ctx.stash;
+    out.errors = A.state.errors;
+    out.extensions = A.state.extensions;
+    out.idDemand = A.state.idDemand;
+    out.idSeq = A.state.idSeq;
+    try {
+      return JSON.stringify(out);
+    } catch (e) {
+      return JSON.stringify({ status: 'exception', stash: {}, errors: [], extensions: {},
+        error: { name: 'TypeError', message: 'result is not JSON-serialisable: ' + e.message, stack: '' } });
+    }
+  };
+})();

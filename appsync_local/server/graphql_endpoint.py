@@ -1,0 +1,534 @@
+"""GraphQL over the local resolver runtime, as AppSync executes it.
+
+Parses and validates with graphql-core against the deployed schema plus the local
+PRELUDE, checks the auth directives field by field (`@aws_cognito_user_pools`,
+`cognito_groups`), runs every field that has a resolver through the `ResolverRuntime`,
+formats errors in AppSync's shape, and reports what `@aws_subscribe` mutations
+published (the mutation's *selection set* result, see `published_payloads`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    build_schema,
+    execute,
+    get_named_type,
+    parse,
+    print_ast,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from appsync_local.contract import FieldResult, ResolverRuntime
+from appsync_local.server.scalars import AUTH_DIRECTIVES, PRELUDE, ScalarSerializationError, install_scalars
+
+COGNITO = "AMAZON_COGNITO_USER_POOLS"
+IAM = "AWS_IAM"
+_MODE_DIRECTIVE = {COGNITO: "aws_cognito_user_pools", IAM: "aws_iam"}
+
+
+class FieldError(Exception):
+    """An error AppSync reports for one field (util.error, Unauthorized, ...)."""
+
+    def __init__(self, message: str, error_type: str | None = None, data: Any = None, error_info: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type
+        self.data = data
+        self.error_info = error_info
+
+
+@dataclass
+class RequestContext:
+    identity: dict[str, Any] | None
+    groups: tuple[str, ...]
+    headers: dict[str, str]
+    variables: dict[str, Any]
+    document: DocumentNode
+    auth_mode: str = COGNITO
+    appended: list[dict[str, Any]] = field(default_factory=list)
+    invalidations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class GraphQLResponse:
+    status: int
+    body: dict[str, Any]
+    # (subscription field, mutation field, payload by field name) for each publish.
+    published: list[tuple[str, str, Any]] = field(default_factory=list)
+    # extensions.invalidateSubscriptions calls: {"subscriptionField", "payload"}.
+    invalidations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class PreparedSubscription:
+    field_name: str
+    arguments: dict[str, Any]
+    field_node: FieldNode
+    fragments: dict[str, FragmentDefinitionNode]
+    return_type: GraphQLObjectType
+    filter_group: Any = None
+    invalidation_filter: Any = None
+
+
+def location_list(error: GraphQLError) -> list[dict[str, Any]]:
+    return [{"line": loc.line, "column": loc.column, "sourceName": None} for loc in (error.locations or [])]
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    original = error.original_error
+    entry: dict[str, Any] = {
+        "path": error.path,
+        "data": None,
+        "errorType": None,
+        "errorInfo": None,
+        "locations": location_list(error),
+        "message": error.message,
+    }
+    if isinstance(original, FieldError):
+        entry.update(errorType=original.error_type, data=original.data, errorInfo=original.error_info)
+    elif isinstance(original, ScalarSerializationError):
+        path = "/" + "/".join(str(p) for p in (error.path or []))
+        entry.update(errorType="SerializationError", message=f"Can't serialize value ({path}) : {original}")
+    elif original is not None:
+        entry.update(errorType="InternalFailure")
+    return entry
+
+
+def request_error(message: str, error_type: str | None = None, locations: list | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"path": None, "locations": locations or [], "message": message}
+    if error_type:
+        entry["errorType"] = error_type
+    return entry
+
+
+def collect_fields(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+) -> Iterator[FieldNode]:
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from collect_fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            yield from collect_fields(fragments[selection.name.value].selection_set, fragments)
+
+
+def by_field_name(value: Any, selection_set: SelectionSetNode | None, fragments: dict) -> Any:
+    """A response value re-keyed by field names (aliases undone): what a mutation publishes."""
+    if value is None or selection_set is None:
+        return value
+    if isinstance(value, list):
+        return [by_field_name(item, selection_set, fragments) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for node in collect_fields(selection_set, fragments):
+        key = node.alias.value if node.alias else node.name.value
+        if key not in value:
+            continue
+        child = by_field_name(value[key], node.selection_set, fragments)
+        name = node.name.value
+        if isinstance(out.get(name), dict) and isinstance(child, dict):
+            out[name] = {**out[name], **child}
+        else:
+            out[name] = child
+    return out
+
+
+def selection_set_list(selection_set: SelectionSetNode | None, fragments: dict, prefix: str = "") -> list[str]:
+    """ctx.info.selectionSetList: every selected field path, nested with '/' (no __typename)."""
+    paths: list[str] = []
+    for node in collect_fields(selection_set, fragments):
+        name = node.name.value
+        if name.startswith("__"):
+            continue
+        path = f"{prefix}{name}"
+        if path not in paths:
+            paths.append(path)
+        for child in selection_set_list(node.selection_set, fragments, f"{path}/"):
+            if child not in paths:
+                paths.append(child)
+    return paths
+
+
+def _directive_args(node: Any) -> dict[str, Any]:
+    from graphql import value_from_ast_untyped
+
+    return {arg.name.value: value_from_ast_untyped(arg.value) for arg in (node.arguments or [])}
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema_sdl: str,
+        runtime: ResolverRuntime,
+        *,
+        default_auth: str = COGNITO,
+        introspection: bool = True,
+        query_depth_limit: int = 0,
+    ):
+        self.schema: GraphQLSchema = build_schema(PRELUDE + schema_sdl)
+        install_scalars(self.schema)
+        self.runtime = runtime
+        self.default_auth = default_auth
+        self.rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
+        self.query_depth_limit = query_depth_limit
+        # One thread drives the resolver runtime (a JS engine is single-threaded).
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolver-runtime")
+        self.subscribers_of: dict[str, list[str]] = {}
+        subscription_type = self.schema.subscription_type
+        for name, definition in (subscription_type.fields if subscription_type else {}).items():
+            for directive in definition.ast_node.directives if definition.ast_node else ():
+                if directive.name.value == "aws_subscribe":
+                    for mutation in _directive_args(directive).get("mutations") or []:
+                        self.subscribers_of.setdefault(mutation, []).append(name)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # ---- authorization -------------------------------------------------------------
+
+    def _auth_directives(self, node: Any) -> list[Any]:
+        if node is None:
+            return []
+        return [d for d in (node.directives or []) if d.name.value in AUTH_DIRECTIVES]
+
+    def authorized(
+        self, parent: GraphQLObjectType, field_name: str, groups: tuple[str, ...], auth_mode: str = COGNITO
+    ) -> bool:
+        """The caller may read parent.field_name: the field's auth directives, else its type's,
+        else the API's default mode. Cognito callers also need one of `cognito_groups`."""
+        definition = parent.fields[field_name]
+        directives = self._auth_directives(definition.ast_node)
+        if not directives:
+            directives = [d for node in [parent.ast_node, *parent.extension_ast_nodes]
+                          for d in self._auth_directives(node)]
+        if not directives:
+            return self.default_auth == auth_mode
+        for directive in directives:
+            name = directive.name.value
+            if auth_mode != COGNITO:
+                if name == _MODE_DIRECTIVE.get(auth_mode):
+                    return True
+                continue
+            if name == "aws_cognito_user_pools" or (name == "aws_auth" and self.default_auth == COGNITO):
+                wanted = _directive_args(directive).get("cognito_groups")
+                if wanted is None or set(wanted) & set(groups):
+                    return True
+        return False
+
+    @staticmethod
+    def unauthorized(field_name: str, type_name: str) -> FieldError:
+        return FieldError(f"Not Authorized to access {field_name} on type {type_name}", "Unauthorized")
+
+    # ---- execution -------------------------------------------------------------------
+
+    def _parse(self, query: Any) -> tuple[DocumentNode | None, list[dict]]:
+        if not isinstance(query, str) or not query.strip():
+            message = "Unable to parse GraphQL query: no query provided."
+            return None, [request_error(message, "MalformedHttpRequestException")]
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return None, [request_error(f"Invalid syntax: {error.message}", "InvalidSyntax", location_list(error))]
+        errors = validate(self.schema, document, self.rules)
+        if errors:
+            return None, [
+                request_error(f"Validation error: {e.message}", "ValidationError", location_list(e)) for e in errors
+            ]
+        if self.query_depth_limit:
+            too_deep = self._depth_errors(document)
+            if too_deep:
+                return None, too_deep
+        return document, []
+
+    def _depth_errors(self, document: DocumentNode) -> list[dict]:
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+        def depth(selection_set: SelectionSetNode | None) -> int:
+            nodes = [n for n in collect_fields(selection_set, fragments) if n.selection_set is not None]
+            return 1 + max((depth(n.selection_set) for n in nodes), default=0)
+
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            if depth(definition.selection_set) > self.query_depth_limit:
+                return [request_error(f"Query depth exceeds the limit of {self.query_depth_limit}.", "ValidationError")]
+        return []
+
+    @staticmethod
+    def operation_of(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name:
+            return next((o for o in operations if o.name and o.name.value == operation_name), None)
+        return operations[0] if len(operations) == 1 else None
+
+    def _field_resolver(self, source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        context: RequestContext = info.context
+        parent = info.parent_type
+        if not self.authorized(parent, info.field_name, context.groups, context.auth_mode):
+            raise self.unauthorized(info.field_name, parent.name)
+        if self.runtime.has_resolver(parent.name, info.field_name):
+            return self._run_resolver(source, info, arguments)
+        if isinstance(source, dict):
+            return source.get(info.field_name)
+        return getattr(source, info.field_name, None)
+
+    async def _run_resolver(self, source: Any, info: GraphQLResolveInfo, arguments: dict[str, Any]) -> Any:
+        context: RequestContext = info.context
+        node = info.field_nodes[0]
+        call = functools.partial(
+            self.runtime.resolve,
+            info.parent_type.name,
+            info.field_name,
+            arguments=arguments,
+            identity=context.identity,
+            source=source if isinstance(source, dict) else None,
+            selection_set_list=selection_set_list(node.selection_set, info.fragments),
+            selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
+            variables=context.variables,
+            request_headers=context.headers,
+        )
+        result: FieldResult = await asyncio.get_running_loop().run_in_executor(self._pool, call)
+        for request in (result.extensions or {}).get("invalidateSubscriptions") or []:
+            context.invalidations.append(request)
+        errors = list(result.errors or [])
+        if result.data is None and errors:
+            first = errors.pop(0)
+            self._append(context, info, errors)
+            raise FieldError(first.message, first.error_type, first.data, first.error_info)
+        self._append(context, info, errors)
+        return result.data
+
+    @staticmethod
+    def _append(context: RequestContext, info: GraphQLResolveInfo, errors: list) -> None:
+        for error in errors:
+            context.appended.append(
+                {
+                    "path": info.path.as_list(),
+                    "data": error.data,
+                    "errorType": error.error_type,
+                    "errorInfo": error.error_info,
+                    "locations": [
+                        {"line": loc.line, "column": loc.column, "sourceName": None}
+                        for loc in GraphQLError("", info.field_nodes).locations or []
+                    ],
+                    "message": error.message,
+                }
+            )
+
+    async def execute(
+        self,
+        body: Any,
+        *,
+        identity: dict[str, Any] | None,
+        groups: tuple[str, ...] = (),
+        headers: dict[str, str] | None = None,
+        auth_mode: str = COGNITO,
+    ) -> GraphQLResponse:
+        if not isinstance(body, dict):
+            malformed = request_error("Unable to parse GraphQL query.", "MalformedHttpRequestException")
+            return GraphQLResponse(400, {"errors": [malformed]})
+        document, errors = self._parse(body.get("query"))
+        if document is None:
+            return GraphQLResponse(400, {"data": None, "errors": errors})
+        operation_name = body.get("operationName") or None
+        operation = self.operation_of(document, operation_name)
+        if operation is None:
+            message = f"Unknown operation named '{operation_name}'." if operation_name else (
+                "Must provide operation name if query contains multiple operations.")
+            return GraphQLResponse(400, {"data": None, "errors": [request_error(message, "ValidationError")]})
+        if operation.operation == OperationType.SUBSCRIPTION:
+            return GraphQLResponse(400, {"data": None, "errors": [request_error(
+                "Subscriptions are served over the real-time WebSocket endpoint (/graphql/realtime).",
+                "UnsupportedOperation")]})
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            bad = request_error("variables must be a JSON object.", "ValidationError")
+            return GraphQLResponse(400, {"data": None, "errors": [bad]})
+        context = RequestContext(identity, tuple(groups), dict(headers or {}), variables, document, auth_mode)
+        result = execute(
+            self.schema,
+            document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+            field_resolver=self._field_resolver,
+        )
+        if isawaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        out_errors = [format_error(e) for e in result.errors or []] + context.appended
+        if result.data is None and not out_errors:
+            out_errors = [request_error("Execution failed.", "InternalFailure")]
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # Variable coercion failed: nothing executed.
+            body_out = {"data": None, "errors": [
+                request_error(f"Validation error: {e.message}", "ValidationError", location_list(e))
+                for e in result.errors
+            ]}
+            return GraphQLResponse(400, body_out)
+        response_body: dict[str, Any] = {"data": result.data}
+        if out_errors:
+            response_body["errors"] = out_errors
+        response = GraphQLResponse(200, response_body, invalidations=context.invalidations)
+        if operation.operation == OperationType.MUTATION and result.data:
+            response.published = self.published_payloads(operation, document, result.data)
+        return response
+
+    def published_payloads(
+        self, operation: OperationDefinitionNode, document: DocumentNode, data: dict[str, Any]
+    ) -> list[tuple[str, str, Any]]:
+        """What each @aws_subscribe mutation publishes: its selection-set result, by field name.
+
+        A field the mutation did not select is absent, so subscribers see null for it and
+        an argument filter on it does not match (aws-appsync-community#109).
+        """
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        published = []
+        for node in collect_fields(operation.selection_set, fragments):
+            key = node.alias.value if node.alias else node.name.value
+            value = data.get(key)
+            if value is None:
+                continue
+            payload = by_field_name(value, node.selection_set, fragments)
+            for subscription_field in self.subscribers_of.get(node.name.value, []):
+                published.append((subscription_field, node.name.value, payload))
+        return published
+
+    # ---- subscriptions ---------------------------------------------------------------
+
+    async def prepare_subscription(
+        self,
+        request: dict[str, Any],
+        *,
+        identity: dict[str, Any] | None,
+        groups: tuple[str, ...],
+        headers: dict[str, str],
+    ) -> tuple[PreparedSubscription | None, list[dict[str, Any]]]:
+        """Validate a `start` and run the field's subscription resolver, if it has one."""
+        document, errors = self._parse(request.get("query"))
+        if document is None:
+            return None, errors
+        operation = self.operation_of(document, request.get("operationName") or None)
+        if operation is None or operation.operation != OperationType.SUBSCRIPTION:
+            kind = operation.operation.value if operation else "unknown"
+            return None, [request_error(f"{kind} not supported through the realtime channel", "UnsupportedOperation")]
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        nodes = list(collect_fields(operation.selection_set, fragments))
+        if len(nodes) != 1:
+            return None, [request_error("A subscription selects exactly one field.", "ValidationError")]
+        node = nodes[0]
+        subscription_type = self.schema.subscription_type
+        assert subscription_type is not None
+        definition = subscription_type.fields[node.name.value]
+        raw_variables = request.get("variables") or {}
+        coerced = get_variable_values(self.schema, operation.variable_definitions or [], raw_variables)
+        if isinstance(coerced, list):
+            return None, [request_error(f"Validation error: {e.message}", "ValidationError", location_list(e))
+                          for e in coerced]
+        try:
+            arguments = get_argument_values(definition, node, coerced)
+        except GraphQLError as error:
+            return None, [request_error(error.message, "ValidationError", location_list(error))]
+        unauthorized = self._unauthorized_in(subscription_type, node, fragments, groups)
+        if unauthorized:
+            return None, [{**request_error(str(unauthorized), "Unauthorized"), "path": [node.name.value]}]
+        return_type = get_named_type(definition.type)
+        prepared = PreparedSubscription(node.name.value, arguments, node, fragments, return_type)  # type: ignore[arg-type]
+        if self.runtime.has_resolver(subscription_type.name, node.name.value):
+            call = functools.partial(
+                self.runtime.resolve,
+                subscription_type.name,
+                node.name.value,
+                arguments=arguments,
+                identity=identity,
+                source=None,
+                selection_set_list=selection_set_list(node.selection_set, fragments),
+                selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
+                variables=raw_variables,
+                request_headers=headers,
+            )
+            result: FieldResult = await asyncio.get_running_loop().run_in_executor(self._pool, call)
+            if result.errors:
+                return None, [
+                    {**request_error(e.message, e.error_type), "path": [node.name.value], "data": e.data,
+                     "errorInfo": e.error_info}
+                    for e in result.errors
+                ]
+            extensions = result.extensions or {}
+            prepared.filter_group = extensions.get("subscriptionFilter")
+            prepared.invalidation_filter = extensions.get("subscriptionInvalidationFilter")
+        return prepared, []
+
+    def _unauthorized_in(
+        self, parent: GraphQLObjectType, node: FieldNode, fragments: dict, groups: tuple[str, ...]
+    ) -> FieldError | None:
+        name = node.name.value
+        if name.startswith("__"):
+            return None
+        if not self.authorized(parent, name, groups):
+            return self.unauthorized(name, parent.name)
+        child_type = get_named_type(parent.fields[name].type)
+        if isinstance(child_type, GraphQLObjectType):
+            for child in collect_fields(node.selection_set, fragments):
+                found = self._unauthorized_in(child_type, child, fragments, groups)
+                if found:
+                    return found
+        return None
+
+    def subscription_data(self, prepared: PreparedSubscription, payload: Any) -> dict[str, Any]:
+        """The `data` a subscriber receives: its own selection set over the published payload."""
+        node = prepared.field_node
+        key = node.alias.value if node.alias else node.name.value
+        return {key: _project(payload, node.selection_set, prepared.fragments, prepared.return_type)}
+
+
+def _project(value: Any, selection_set: SelectionSetNode | None, fragments: dict, gtype: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_project(item, selection_set, fragments, gtype) for item in value]
+    if selection_set is None or not isinstance(value, dict):
+        return value
+    named = get_named_type(gtype)
+    out: dict[str, Any] = {}
+    for node in collect_fields(selection_set, fragments):
+        key = node.alias.value if node.alias else node.name.value
+        name = node.name.value
+        if name == "__typename":
+            out[key] = named.name
+            continue
+        child_type = named.fields[name].type if isinstance(named, GraphQLObjectType) and name in named.fields else None
+        while isinstance(child_type, (GraphQLNonNull, GraphQLList)):
+            child_type = child_type.of_type
+        out[key] = _project(value.get(name), node.selection_set, fragments, child_type)
+    return out

@@ -1,0 +1,111 @@
+"""The aiohttp application: `POST /graphql` (queries, mutations) and `GET /graphql/realtime`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from appsync_local.server.auth import AuthError, CognitoIdentity
+from appsync_local.server.graphql_endpoint import COGNITO, IAM, GraphQLEndpoint
+from appsync_local.server.realtime import RealtimeServer
+
+log = logging.getLogger("appsync_local.http")
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token, X-Api-Key",
+}
+
+
+def _json(status: int, body: dict[str, Any]) -> web.Response:
+    return web.Response(
+        status=status,
+        text=json.dumps(body, separators=(",", ":")),
+        content_type="application/json",
+        headers=CORS_HEADERS,
+    )
+
+
+def unauthorized(message: str) -> web.Response:
+    return _json(401, {"errors": [{"errorType": "UnauthorizedException", "message": message}]})
+
+
+class LocalAppSync:
+    """The endpoint's state: GraphQL execution, real-time fan-out, token verification."""
+
+    def __init__(
+        self,
+        endpoint: GraphQLEndpoint,
+        verify: Callable[[str | None], CognitoIdentity],
+        *,
+        keepalive_seconds: float = 60.0,
+        iam_verify: Callable[[str, str, dict[str, str], bytes], Any] | None = None,
+    ):
+        self.endpoint = endpoint
+        self.verify = verify
+        # Optional AWS_IAM: verify(method, url, headers, body) -> principal with as_context(ip),
+        # raising an exception with .message (appsync_local.sigv4.SigV4Verifier.verify).
+        self.iam_verify = iam_verify
+        self.realtime = RealtimeServer(endpoint, verify, keepalive_seconds=keepalive_seconds)
+        self.requests = 0
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post("/graphql", self.graphql)
+        app.router.add_route("OPTIONS", "/graphql", self.preflight)
+        app.router.add_get("/graphql/realtime", self.realtime.handle)
+        app.on_shutdown.append(self._on_shutdown)
+        return app
+
+    async def _on_shutdown(self, _app: web.Application) -> None:
+        await self.realtime.close_all()
+        self.endpoint.close()
+
+    async def preflight(self, _request: web.Request) -> web.Response:
+        return web.Response(status=200, headers=CORS_HEADERS)
+
+    async def graphql(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        raw = await request.read()
+        authorization = request.headers.get("Authorization") or ""
+        if self.iam_verify is not None and authorization.startswith("AWS4-HMAC-SHA256 "):
+            try:
+                principal = self.iam_verify(request.method, str(request.url), dict(request.headers), raw)
+            except Exception as error:  # the verifier's rejection (SignatureError)
+                return unauthorized(getattr(error, "message", str(error)))
+            caller, groups, mode = principal.as_context(request.remote or "127.0.0.1"), (), IAM
+        else:
+            try:
+                identity = self.verify(authorization)
+            except AuthError as error:
+                return unauthorized(error.message)
+            caller, groups, mode = identity.as_context(request.remote), identity.groups, COGNITO
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return _json(400, {"errors": [{"errorType": "MalformedHttpRequestException",
+                                           "message": "Unable to parse the request body as JSON."}]})
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            response = await self.endpoint.execute(
+                body,
+                identity=caller,
+                groups=groups,
+                headers=headers,
+                auth_mode=mode,
+            )
+        except Exception:
+            log.exception("request failed")
+            failure = {"errorType": "InternalFailure", "message": "An internal failure occurred."}
+            return _json(500, {"errors": [failure]})
+        for invalidation in response.invalidations:
+            if isinstance(invalidation, dict) and invalidation.get("subscriptionField"):
+                self.realtime.invalidate(str(invalidation["subscriptionField"]), invalidation.get("payload") or {})
+        for subscription_field, _mutation, payload in response.published:
+            self.realtime.publish(subscription_field, payload)
+        return _json(response.status, response.body)

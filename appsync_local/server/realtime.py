@@ -1,0 +1,376 @@
+"""AppSync's real-time WebSocket protocol (`graphql-ws` subprotocol) and subscription fan-out.
+
+Connection: `GET /graphql/realtime?header=<base64 JSON {host, Authorization}>&payload=e30=`.
+Client `connection_init` → `connection_ack` {connectionTimeoutMs}, then `ka` periodically.
+`start` {id, payload: {data: "<JSON query/variables>", extensions: {authorization}}} →
+`start_ack` (after the subscription is registered), then `data`; `stop` → `complete`.
+A frame the server cannot use gets an `error` (with the id when it has one); it never
+closes the connection or touches other connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from appsync_local.server.auth import AuthError, CognitoIdentity
+from appsync_local.server.graphql_endpoint import GraphQLEndpoint, PreparedSubscription, request_error
+
+log = logging.getLogger("appsync_local.realtime")
+
+SUBPROTOCOL = "graphql-ws"
+CONNECTION_TIMEOUT_MS = 300_000
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
+
+
+def _error_message(errors: list[dict[str, Any]], subscription_id: str | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "error", "payload": {"errors": errors}}
+    if subscription_id is not None:
+        message["id"] = subscription_id
+    return message
+
+
+def _protocol_error(error_type: str, message: str) -> dict[str, Any]:
+    return {"errorType": error_type, "message": message}
+
+
+def _decode_header(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        decoded = json.loads(base64.b64decode(padded, altchars=b"-_" if ("-" in raw or "_" in raw) else None))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _authorization(headers: dict[str, Any]) -> str | None:
+    for key, value in headers.items():
+        if str(key).lower() == "authorization":
+            return str(value)
+    return None
+
+
+# ---- enhanced subscription filters (extensions.setSubscriptionFilter) ------------------
+
+def _lookup(payload: Any, dotted: str) -> tuple[bool, Any]:
+    current = payload
+    for part in dotted.split("."):
+        if not isinstance(current, dict) or part not in current:
+            return False, None
+        current = current[part]
+    return True, current
+
+
+def _rule_matches(payload: Any, rule: dict[str, Any]) -> bool:
+    present, actual = _lookup(payload, str(rule.get("fieldName", "")))
+    operator, expected = rule.get("operator"), rule.get("value")
+    try:
+        if operator == "eq":
+            return present and actual == expected
+        if operator == "ne":
+            return not present or actual != expected
+        if not present or actual is None:
+            return operator in ("notContains", "notIn")
+        if operator == "gt":
+            return actual > expected
+        if operator == "ge":
+            return actual >= expected
+        if operator == "lt":
+            return actual < expected
+        if operator == "le":
+            return actual <= expected
+        if operator == "between":
+            return expected[0] <= actual <= expected[1]
+        if operator == "in":
+            return actual in expected
+        if operator == "notIn":
+            return actual not in expected
+        if operator == "beginsWith":
+            return isinstance(actual, str) and actual.startswith(expected)
+        if operator == "contains":
+            return expected in actual
+        if operator == "notContains":
+            return expected not in actual
+        if operator == "containsAny":
+            return isinstance(actual, list) and any(v in actual for v in expected)
+    except TypeError:
+        return False
+    return False
+
+
+def filter_matches(filter_spec: Any, payload: Any) -> bool:
+    """Filters in a group are OR-ed; the rules inside one filter are AND-ed."""
+    if isinstance(filter_spec, str):
+        filter_spec = json.loads(filter_spec)
+    groups = filter_spec.get("filterGroup", []) if isinstance(filter_spec, dict) else filter_spec
+    if not groups:
+        return True
+    return any(all(_rule_matches(payload, rule) for rule in group.get("filters", [])) for group in groups)
+
+
+def arguments_match(arguments: dict[str, Any], payload: Any) -> bool:
+    """Basic filtering: every non-null subscription argument equals the published field.
+
+    A field the mutation did not select is not in the payload, so it never matches.
+    """
+    if not isinstance(payload, dict):
+        return False
+    for name, value in arguments.items():
+        if value is None:
+            continue
+        if name not in payload or payload[name] != value:
+            return False
+    return True
+
+
+# ---- connections and the subscription registry ----------------------------------------
+
+@dataclass(eq=False)
+class Subscription:
+    connection: Connection
+    id: str
+    prepared: PreparedSubscription
+    identity: dict[str, Any] | None
+
+
+@dataclass(eq=False)
+class Connection:
+    ws: web.WebSocketResponse
+    identity: CognitoIdentity | None
+    outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    closed: bool = False
+
+    def send(self, message: dict[str, Any]) -> None:
+        if not self.closed:
+            self.outbox.put_nowait(json.dumps(message, separators=(",", ":")))
+
+
+class RealtimeServer:
+    def __init__(
+        self,
+        endpoint: GraphQLEndpoint,
+        verify: Callable[[str | None], CognitoIdentity],
+        *,
+        keepalive_seconds: float = 60.0,
+    ):
+        self.endpoint = endpoint
+        self.verify = verify
+        self.keepalive_seconds = keepalive_seconds
+        self.connections: set[Connection] = set()
+        self._changed = asyncio.Condition()
+        self.delivered = 0
+
+    # -- registry --
+
+    def subscriptions(self, field_name: str | None = None) -> list[Subscription]:
+        return [
+            s
+            for c in list(self.connections)
+            for s in list(c.subscriptions.values())
+            if field_name is None or s.prepared.field_name == field_name
+        ]
+
+    async def wait_for_subscriptions(self, count: int, field_name: str | None = None, timeout: float = 5.0) -> None:
+        """Wait until at least `count` subscriptions (on field_name) are registered."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.subscriptions(field_name)) >= count), timeout
+            )
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def publish(self, subscription_field: str, payload: Any) -> int:
+        """Deliver a published mutation result to every matching subscriber; returns the count."""
+        sent = 0
+        for subscription in self.subscriptions(subscription_field):
+            prepared = subscription.prepared
+            if prepared.filter_group is not None:
+                matched = filter_matches(prepared.filter_group, payload)
+            else:
+                matched = arguments_match(prepared.arguments, payload)
+            if not matched:
+                continue
+            data = self.endpoint.subscription_data(prepared, payload)
+            subscription.connection.send({"id": subscription.id, "type": "data", "payload": {"data": data}})
+            sent += 1
+        self.delivered += sent
+        return sent
+
+    def invalidate(self, subscription_field: str, payload: Any) -> int:
+        """extensions.invalidateSubscriptions: end subscriptions whose invalidation filter matches."""
+        ended = 0
+        for subscription in self.subscriptions(subscription_field):
+            spec = subscription.prepared.invalidation_filter
+            if spec is None or not filter_matches(spec, payload):
+                continue
+            subscription.connection.subscriptions.pop(subscription.id, None)
+            subscription.connection.send({"id": subscription.id, "type": "complete"})
+            ended += 1
+        return ended
+
+    async def close_all(self) -> None:
+        for connection in list(self.connections):
+            with contextlib.suppress(Exception):
+                await connection.ws.close()
+
+    # -- protocol --
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=None)
+        await ws.prepare(request)
+        header = _decode_header(request.query.get("header"))
+        identity: CognitoIdentity | None = None
+        try:
+            identity = self.verify(_authorization(header))
+        except AuthError as error:
+            await ws.send_str(json.dumps({
+                "type": "connection_error",
+                "payload": {"errors": [{"errorType": "UnauthorizedException", "message": error.message,
+                                        "errorCode": 401}]},
+            }))
+            await ws.close()
+            return ws
+        connection = Connection(ws, identity)
+        self.connections.add(connection)
+        writer = asyncio.create_task(self._writer(connection))
+        keepalive: asyncio.Task | None = None
+        source_ip = request.remote or "127.0.0.1"
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    started = await self._on_frame(connection, message.data, request, source_ip)
+                    if started == "ack" and keepalive is None:
+                        keepalive = asyncio.create_task(self._keepalive(connection))
+                elif message.type == WSMsgType.BINARY:
+                    connection.send(_error_message([_protocol_error(
+                        "MessageProcessingError", "Binary frames are not supported; send JSON text frames.")]))
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            connection.closed = True
+            connection.subscriptions.clear()
+            self.connections.discard(connection)
+            if keepalive is not None:
+                keepalive.cancel()
+            connection.outbox.put_nowait(None)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(writer, 1.0)
+            await self._notify()
+        return ws
+
+    async def _writer(self, connection: Connection) -> None:
+        while True:
+            text = await connection.outbox.get()
+            if text is None or connection.ws.closed:
+                return
+            try:
+                await connection.ws.send_str(text)
+            except (ConnectionResetError, RuntimeError):
+                return
+
+    async def _keepalive(self, connection: Connection) -> None:
+        while not connection.closed:
+            connection.send({"type": "ka"})
+            await asyncio.sleep(self.keepalive_seconds)
+
+    async def _on_frame(self, connection: Connection, text: str, request: web.Request, source_ip: str) -> str | None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            connection.send(_error_message([_protocol_error(
+                "MessageProcessingError", "Unable to parse the message as JSON.")]))
+            return None
+        if not isinstance(message, dict):
+            connection.send(_error_message([_protocol_error(
+                "MessageProcessingError", "A message is a JSON object with a type.")]))
+            return None
+        kind = message.get("type")
+        raw_id = message.get("id")
+        subscription_id = str(raw_id) if raw_id is not None else None
+        if kind == "connection_init":
+            connection.send({"type": "connection_ack", "payload": {"connectionTimeoutMs": CONNECTION_TIMEOUT_MS}})
+            return "ack"
+        if kind == "start":
+            if subscription_id is None:
+                connection.send(_error_message([_protocol_error("MessageProcessingError", "start needs an id.")]))
+                return None
+            try:
+                await self._start(connection, subscription_id, message.get("payload"), request, source_ip)
+            except Exception as error:  # a broken request must never take the connection down
+                log.exception("start %s failed", subscription_id)
+                connection.send(_error_message([_protocol_error("InternalFailure", str(error))], subscription_id))
+            return None
+        if kind == "stop":
+            if subscription_id is not None:
+                connection.subscriptions.pop(subscription_id, None)
+                connection.send({"id": subscription_id, "type": "complete"})
+                await self._notify()
+            return None
+        label = kind if isinstance(kind, str) else "unknown"
+        connection.send(_error_message(
+            [_protocol_error("UnsupportedOperation", f"{label} not supported through the realtime channel")],
+            subscription_id,
+        ))
+        return None
+
+    async def _start(
+        self, connection: Connection, subscription_id: str, payload: Any, request: web.Request, source_ip: str
+    ) -> None:
+        def fail(errors: list[dict[str, Any]]) -> None:
+            connection.send(_error_message(errors, subscription_id))
+
+        if not isinstance(payload, dict):
+            fail([_protocol_error("MessageProcessingError", "start needs a payload object.")])
+            return
+        raw = payload.get("data")
+        try:
+            query_request = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            query_request = None
+        if not isinstance(query_request, dict):
+            fail([_protocol_error("MessageProcessingError", "payload.data must be a JSON object (as a string).")])
+            return
+        authorization = (payload.get("extensions") or {}).get("authorization") or {}
+        try:
+            identity = self.verify(_authorization(authorization) if isinstance(authorization, dict) else None)
+        except AuthError as error:
+            fail([{"errorType": "UnauthorizedException", "message": error.message}])
+            return
+        if len(connection.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION and (
+            subscription_id not in connection.subscriptions
+        ):
+            fail([_protocol_error("LimitExceededError",
+                                  f"A connection may hold at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions.")])
+            return
+        headers = {str(k).lower(): str(v) for k, v in authorization.items()} if isinstance(authorization, dict) else {}
+        context_identity = identity.as_context(source_ip)
+        try:
+            prepared, errors = await self.endpoint.prepare_subscription(
+                query_request, identity=context_identity, groups=identity.groups, headers=headers
+            )
+        except Exception as error:
+            log.exception("subscription %s failed", subscription_id)
+            fail([request_error(str(error), "InternalFailure")])
+            return
+        if prepared is None:
+            fail(errors)
+            return
+        connection.subscriptions[subscription_id] = Subscription(connection, subscription_id, prepared,
+                                                                 context_identity)
+        # Registered before the ack: an event published after start_ack reaches this subscriber.
+        connection.send({"id": subscription_id, "type": "start_ack"})
+        await self._notify()

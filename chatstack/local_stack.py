@@ -1,0 +1,509 @@
+"""`chatstack local`: one event stack served offline, built from the Pulumi program itself.
+
+Nothing here defines the stack a second time. `evaluate_program(stack)` runs
+`__main__.py` under mocks; the resources it registers are materialised:
+
+- the DynamoDB table and the Cognito pool, client and groups in moto (ThreadedMotoServer
+  on loopback), from the registered `aws:dynamodb/table:Table` and `aws:cognito/*` inputs;
+- the GraphQL API (registered schema, auth mode, introspection, depth limit) on a local
+  AppSync endpoint (appsync_local.server), its data sources, functions and resolvers in
+  the local resolver runtime (appsync_local.executor), from the resolver manifest with the
+  stack values read back out of the registered, rendered code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatstack import PROJECT_ROOT
+from chatstack.manifest import _ENV_REFERENCE, ResolverManifest, load_manifest
+from chatstack.offline import ProgramRun, RegisteredResource, evaluate_program
+
+TABLE = "aws:dynamodb/table:Table"
+USER_POOL = "aws:cognito/userPool:UserPool"
+USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+USER_GROUP = "aws:cognito/userGroup:UserGroup"
+GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi"
+DATA_SOURCE = "aws:appsync/dataSource:DataSource"
+FUNCTION = "aws:appsync/function:Function"
+RESOLVER = "aws:appsync/resolver:Resolver"
+
+# Exactly the deployed stack's outputs, plus where local Cognito listens.
+OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName")
+
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any], Any]
+
+
+class LocalStackError(RuntimeError):
+    """The stack cannot be served locally (the message says why)."""
+
+
+class PortInUseError(LocalStackError):
+    pass
+
+
+# ---- reading the registered resources --------------------------------------------------
+
+def _int(value: Any) -> int:
+    return int(float(value))
+
+
+def table_definition(table: RegisteredResource) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """CreateTable arguments and the TTL specification, from a registered Table's inputs."""
+    i = table.inputs
+    key_schema = [{"AttributeName": i["hashKey"], "KeyType": "HASH"}]
+    if i.get("rangeKey"):
+        key_schema.append({"AttributeName": i["rangeKey"], "KeyType": "RANGE"})
+    provisioned = i.get("billingMode") == "PROVISIONED"
+    args: dict[str, Any] = {
+        "TableName": i["name"],
+        "AttributeDefinitions": [{"AttributeName": a["name"], "AttributeType": a["type"]} for a in i["attributes"]],
+        "KeySchema": key_schema,
+        "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+    }
+    if provisioned:
+        args["ProvisionedThroughput"] = {
+            "ReadCapacityUnits": _int(i.get("readCapacity", 5)),
+            "WriteCapacityUnits": _int(i.get("writeCapacity", 5)),
+        }
+
+    def projection(index: dict[str, Any]) -> dict[str, Any]:
+        spec: dict[str, Any] = {"ProjectionType": index.get("projectionType", "ALL")}
+        if index.get("nonKeyAttributes"):
+            spec["NonKeyAttributes"] = list(index["nonKeyAttributes"])
+        return spec
+
+    gsis = []
+    for index in i.get("globalSecondaryIndexes") or []:
+        if index.get("keySchemas"):
+            keys = [{"AttributeName": k["attributeName"], "KeyType": k["keyType"]} for k in index["keySchemas"]]
+        else:  # the deprecated hashKey/rangeKey form
+            keys = [{"AttributeName": index["hashKey"], "KeyType": "HASH"}]
+            if index.get("rangeKey"):
+                keys.append({"AttributeName": index["rangeKey"], "KeyType": "RANGE"})
+        gsi: dict[str, Any] = {"IndexName": index["name"], "KeySchema": keys, "Projection": projection(index)}
+        if provisioned:
+            gsi["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": _int(index.get("readCapacity", 5)),
+                "WriteCapacityUnits": _int(index.get("writeCapacity", 5)),
+            }
+        gsis.append(gsi)
+    if gsis:
+        args["GlobalSecondaryIndexes"] = gsis
+    lsis = [
+        {
+            "IndexName": index["name"],
+            "KeySchema": [
+                {"AttributeName": i["hashKey"], "KeyType": "HASH"},
+                {"AttributeName": index["rangeKey"], "KeyType": "RANGE"},
+            ],
+            "Projection": projection(index),
+        }
+        for index in i.get("localSecondaryIndexes") or []
+    ]
+    if lsis:
+        args["LocalSecondaryIndexes"] = lsis
+    if i.get("streamEnabled"):
+        args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": i["streamViewType"]}
+    ttl = i.get("ttl") or {}
+    ttl_spec = {"Enabled": True, "AttributeName": ttl["attributeName"]} if ttl.get("enabled") else None
+    return args, ttl_spec
+
+
+def user_pool_definition(pool: RegisteredResource) -> dict[str, Any]:
+    i = pool.inputs
+    args: dict[str, Any] = {"PoolName": i["name"]}
+    policy = i.get("passwordPolicy")
+    if policy:
+        password: dict[str, Any] = {}
+        for source, target in (
+            ("minimumLength", "MinimumLength"),
+            ("temporaryPasswordValidityDays", "TemporaryPasswordValidityDays"),
+        ):
+            if source in policy:
+                password[target] = _int(policy[source])
+        for source, target in (
+            ("requireUppercase", "RequireUppercase"),
+            ("requireLowercase", "RequireLowercase"),
+            ("requireNumbers", "RequireNumbers"),
+            ("requireSymbols", "RequireSymbols"),
+        ):
+            if source in policy:
+                password[target] = bool(policy[source])
+        args["Policies"] = {"PasswordPolicy": password}
+    for source, target in (
+        ("aliasAttributes", "AliasAttributes"),
+        ("usernameAttributes", "UsernameAttributes"),
+        ("autoVerifiedAttributes", "AutoVerifiedAttributes"),
+    ):
+        if i.get(source):
+            args[target] = list(i[source])
+    recovery = (i.get("accountRecoverySetting") or {}).get("recoveryMechanisms")
+    if recovery:
+        args["AccountRecoverySetting"] = {
+            "RecoveryMechanisms": [{"Name": m["name"], "Priority": _int(m["priority"])} for m in recovery]
+        }
+    if i.get("tags"):
+        args["UserPoolTags"] = dict(i["tags"])
+    return args
+
+
+def user_pool_client_definition(client: RegisteredResource, user_pool_id: str) -> dict[str, Any]:
+    i = client.inputs
+    args: dict[str, Any] = {
+        "UserPoolId": user_pool_id,
+        "ClientName": i["name"],
+        "GenerateSecret": bool(i.get("generateSecret", False)),
+    }
+    for source, target in (
+        ("explicitAuthFlows", "ExplicitAuthFlows"),
+        ("readAttributes", "ReadAttributes"),
+        ("writeAttributes", "WriteAttributes"),
+    ):
+        if i.get(source):
+            args[target] = list(i[source])
+    if i.get("preventUserExistenceErrors"):
+        args["PreventUserExistenceErrors"] = i["preventUserExistenceErrors"]
+    if "enableTokenRevocation" in i:
+        args["EnableTokenRevocation"] = bool(i["enableTokenRevocation"])
+    for source, target in (
+        ("accessTokenValidity", "AccessTokenValidity"),
+        ("idTokenValidity", "IdTokenValidity"),
+        ("refreshTokenValidity", "RefreshTokenValidity"),
+    ):
+        if source in i:
+            args[target] = _int(i[source])
+    units = i.get("tokenValidityUnits")
+    if units:
+        args["TokenValidityUnits"] = {
+            target: units[source]
+            for source, target in (("accessToken", "AccessToken"), ("idToken", "IdToken"),
+                                   ("refreshToken", "RefreshToken"))
+            if source in units
+        }
+    return args
+
+
+def _code_pattern(source: str) -> re.Pattern[str]:
+    """A regex matching `source` rendered with any env values (JSON strings), capturing them."""
+    parts = _ENV_REFERENCE.split(source)  # text, NAME, text, NAME, ...
+    regex = ""
+    for index, part in enumerate(parts):
+        regex += re.escape(part) if index % 2 == 0 else r'("(?:[^"\\]|\\.)*")'
+    return re.compile(regex, re.DOTALL)
+
+
+def stack_environment(run: ProgramRun, manifest: ResolverManifest) -> dict[str, str]:
+    """The ctx.env values the program rendered into its functions and resolvers.
+
+    Read back from the registered code (matched against the manifest's sources), and the
+    whole manifest re-rendered with them must equal what the program registered: the
+    local runtime then runs exactly the code the stack deploys.
+    """
+    registered: dict[str, str] = {}
+    for function in run.of_type(FUNCTION):
+        registered[f"function:{function.inputs['name']}"] = function.inputs["code"]
+    for resolver in run.of_type(RESOLVER):
+        registered[f"resolver:{resolver.inputs['type']}.{resolver.inputs['field']}"] = resolver.inputs["code"]
+    expected = {f"function:{f.name}": f.file for f in manifest.functions}
+    expected.update({f"resolver:{r.name}": r.file for r in manifest.resolvers})
+    if set(registered) != set(expected):
+        raise LocalStackError(
+            "the program's functions/resolvers differ from resolvers/manifest.yaml: "
+            f"registered only {sorted(set(registered) - set(expected))}, "
+            f"manifest only {sorted(set(expected) - set(registered))}"
+        )
+    env: dict[str, str] = {}
+    for key, relative in expected.items():
+        source = manifest.source(relative)
+        names = _ENV_REFERENCE.findall(source)
+        match = _code_pattern(source).fullmatch(registered[key])
+        if match is None:
+            raise LocalStackError(f"{key}: the registered code is not {relative} rendered")
+        for name, literal in zip(names, match.groups(), strict=True):
+            value = json.loads(literal)
+            if env.setdefault(name, value) != value:
+                raise LocalStackError(f"ctx.env.{name} is rendered with two values ({env[name]!r}, {value!r})")
+    for key, relative in expected.items():
+        if manifest.render(relative, env) != registered[key]:
+            raise LocalStackError(f"{key}: the registered code differs from {relative} rendered with {env}")
+    return env
+
+
+def check_pipelines(run: ProgramRun, manifest: ResolverManifest) -> None:
+    """The registered pipelines name the manifest's functions, in the manifest's order."""
+    by_function_id = {f.id.split("-", 1)[1]: f.inputs["name"] for f in run.of_type(FUNCTION)}
+    for resolver in run.of_type(RESOLVER):
+        i = resolver.inputs
+        declared = next(r for r in manifest.resolvers if r.type == i["type"] and r.field == i["field"])
+        if i.get("kind") != declared.kind:
+            raise LocalStackError(f"{declared.name}: registered kind {i.get('kind')}, manifest {declared.kind}")
+        if declared.kind == "PIPELINE":
+            names = tuple(by_function_id.get(fid, fid) for fid in (i.get("pipelineConfig") or {}).get("functions", []))
+            if names != declared.functions:
+                raise LocalStackError(f"{declared.name}: registered pipeline {names}, manifest {declared.functions}")
+        elif i.get("dataSource") != declared.data_source:
+            raise LocalStackError(f"{declared.name}: registered data source {i.get('dataSource')}")
+    registered_sources = {d.inputs["name"]: d.inputs["type"] for d in run.of_type(DATA_SOURCE)}
+    declared_sources = {d.name: d.type for d in manifest.data_sources}
+    if registered_sources != declared_sources:
+        raise LocalStackError(f"data sources: registered {registered_sources}, manifest {declared_sources}")
+
+
+# ---- materialising ---------------------------------------------------------------------
+
+@dataclass
+class Materialised:
+    table_name: str
+    user_pool_id: str
+    client_id: str
+    groups: list[str]
+    region: str
+
+
+def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
+    """Create the registered table, user pool, client and groups in (moto's) AWS APIs."""
+    table = run.one(TABLE)
+    create_table, ttl = table_definition(table)
+    dynamodb.create_table(**create_table)
+    if ttl:
+        dynamodb.update_time_to_live(TableName=create_table["TableName"], TimeToLiveSpecification=ttl)
+
+    pool = run.one(USER_POOL)
+    pool_id = cognito.create_user_pool(**user_pool_definition(pool))["UserPool"]["Id"]
+    clients = [c for c in run.of_type(USER_POOL_CLIENT) if c.inputs.get("userPoolId") == pool.id]
+    if len(clients) != 1:
+        raise LocalStackError(f"expected one client of user pool {pool.name}, found {len(clients)}")
+    client = cognito.create_user_pool_client(**user_pool_client_definition(clients[0], pool_id))
+    groups = []
+    for group in run.of_type(USER_GROUP):
+        if group.inputs.get("userPoolId") != pool.id:
+            continue
+        args: dict[str, Any] = {"GroupName": group.inputs["name"], "UserPoolId": pool_id}
+        if group.inputs.get("description"):
+            args["Description"] = group.inputs["description"]
+        if "precedence" in group.inputs:
+            args["Precedence"] = _int(group.inputs["precedence"])
+        cognito.create_group(**args)
+        groups.append(group.inputs["name"])
+    return Materialised(
+        table_name=create_table["TableName"],
+        user_pool_id=pool_id,
+        client_id=client["UserPoolClient"]["ClientId"],
+        groups=groups,
+        region=str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1")),
+    )
+
+
+def _evaluate(stack: str, root: Path) -> ProgramRun:
+    """evaluate_program in a worker thread: Pulumi's runtime wants an event loop of its own."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return evaluate_program(stack, root)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def default_runtime_factory(manifest: ResolverManifest, env: dict[str, str], dynamodb: Any) -> Any:
+    try:
+        from appsync_local.executor import LocalResolverRuntime
+    except ImportError as error:
+        raise LocalStackError(f"the local resolver runtime is not available: {error}") from error
+    return LocalResolverRuntime(manifest, env, dynamodb)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    try:
+        return socket.create_server((host, port), reuse_port=False)
+    except OSError as error:
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            reason = "already in use" if error.errno == errno.EADDRINUSE else "not available (permission denied)"
+            raise PortInUseError(f"port {port} on {host} is {reason}; choose another with --port") from error
+        raise LocalStackError(f"cannot listen on {host}:{port}: {error}") from error
+
+
+def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
+    """Atomically: a temp file in the same directory, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(outputs, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+@dataclass
+class LocalStack:
+    """The stack's resources in moto plus the local AppSync endpoint, on loopback."""
+
+    stack: str
+    host: str = "127.0.0.1"
+    port: int = 0
+    root: Path = PROJECT_ROOT
+    runtime_factory: RuntimeFactory = default_runtime_factory
+    keepalive_seconds: float = 60.0
+    # Optional AWS_IAM verification for the endpoint (see LocalAppSync), e.g. SigV4Verifier.verify.
+    iam_verify: Callable[..., Any] | None = None
+    run: ProgramRun | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._moto = None
+        self._runner = None
+        self.appsync = None
+        self.runtime = None
+        self.dynamodb = None
+        self.cognito = None
+
+    def _client(self, service: str, endpoint: str, region: str) -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=endpoint, region_name=region, **LOCAL_CREDENTIALS)
+
+    async def start(self, sock: socket.socket | None = None) -> dict[str, Any]:
+        from aiohttp import web
+        from moto.server import ThreadedMotoServer
+
+        from appsync_local.server import CognitoJwtVerifier, GraphQLEndpoint, LocalAppSync
+
+        started = time.perf_counter()
+        sock = sock or bind(self.host, self.port)
+        host, port = sock.getsockname()[:2]
+        if self.run is None:
+            self.run = await asyncio.to_thread(_evaluate, self.stack, self.root)
+        run = self.run
+        self.timings["evaluate"] = time.perf_counter() - started
+        manifest = load_manifest(self.root / "resolvers" / "manifest.yaml")
+        env = stack_environment(run, manifest)
+        check_pipelines(run, manifest)
+        api = run.one(GRAPHQL_API)
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        moto_host, moto_port = self._moto.get_host_and_port()
+        cognito_endpoint = f"http://{moto_host}:{moto_port}"
+        region = str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1"))
+        self.dynamodb = self._client("dynamodb", cognito_endpoint, region)
+        self.cognito = self._client("cognito-idp", cognito_endpoint, region)
+        made = await asyncio.to_thread(materialise, run, self.dynamodb, self.cognito)
+        self.materialised = made
+        self.timings["materialise"] = time.perf_counter() - started
+
+        self.runtime = self.runtime_factory(manifest, env, self.dynamodb)
+        api_inputs = api.inputs
+        endpoint = GraphQLEndpoint(
+            api_inputs["schema"],
+            self.runtime,
+            default_auth=api_inputs.get("authenticationType", "AMAZON_COGNITO_USER_POOLS"),
+            introspection=api_inputs.get("introspectionConfig", "ENABLED") != "DISABLED",
+            query_depth_limit=_int(api_inputs.get("queryDepthLimit") or 0),
+        )
+        verifier = CognitoJwtVerifier(
+            issuer=f"https://cognito-idp.{region}.amazonaws.com/{made.user_pool_id}",
+            client_ids=[made.client_id],
+            jwks_url=f"{cognito_endpoint}/{made.user_pool_id}/.well-known/jwks.json",
+        )
+        self.appsync = LocalAppSync(
+            endpoint, verifier.verify, keepalive_seconds=self.keepalive_seconds, iam_verify=self.iam_verify
+        )
+        self._runner = web.AppRunner(self.appsync.app(), handle_signals=False, access_log=None, shutdown_timeout=2.0)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        url_host = f"[{host}]" if ":" in host else host
+        self.outputs = {
+            "graphqlUrl": f"http://{url_host}:{port}/graphql",
+            "realtimeUrl": f"ws://{url_host}:{port}/graphql/realtime",
+            "apiId": run.outputs.get("apiId", api.id),
+            "region": region,
+            "userPoolId": made.user_pool_id,
+            "userPoolClientId": made.client_id,
+            "tableName": made.table_name,
+            "cognitoEndpoint": cognito_endpoint,
+        }
+        missing = [k for k in OUTPUT_KEYS if k not in run.outputs]
+        if missing:
+            raise LocalStackError(f"the program no longer exports {missing}")
+        self.timings["ready"] = time.perf_counter() - started
+        return self.outputs
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._moto is not None:
+            await asyncio.to_thread(self._moto.stop)
+            self._moto = None
+
+
+def example_sign_up(outputs: dict[str, Any]) -> str:
+    """A one-line shell command that creates and confirms user alice in local Cognito."""
+    return (
+        ".venv/bin/python -c \"import boto3; c = boto3.client('cognito-idp', "
+        f"endpoint_url='{outputs['cognitoEndpoint']}', region_name='{outputs['region']}', "
+        "aws_access_key_id='local', aws_secret_access_key='local'); "
+        f"c.sign_up(ClientId='{outputs['userPoolClientId']}', Username='alice', Password='Chat-password-1'); "
+        f"c.admin_confirm_sign_up(UserPoolId='{outputs['userPoolId']}', Username='alice')\""
+    )
+
+
+def serve(stack: str, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None) -> int:
+    """Run until SIGINT/SIGTERM. Returns the process exit code."""
+    path = Path(outputs_path) if outputs_path else PROJECT_ROOT / ".chatstack" / stack / "outputs.json"
+    try:
+        sock = bind(host, port)
+    except LocalStackError as error:
+        print(f"chatstack local: {error}", file=sys.stderr)
+        return 1
+
+    async def main() -> int:
+        local = LocalStack(stack, host=host, port=port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            outputs = await local.start(sock)
+            write_outputs(path, {k: outputs[k] for k in (*OUTPUT_KEYS, "cognitoEndpoint")})
+            print(f"chatstack local: stack {stack!r} ready in {local.timings['ready']:.1f}s", flush=True)
+            for key in (*OUTPUT_KEYS, "cognitoEndpoint"):
+                print(f"  {key:<17} {outputs[key]}")
+            print(f"  outputs written to {path}")
+            print(f"  create a user: {example_sign_up(outputs)}")
+            print("  (Ctrl-C to stop)", flush=True)
+            await stop.wait()
+            print("chatstack local: shutting down", flush=True)
+            return 0
+        finally:
+            await local.stop()
+
+    try:
+        return asyncio.run(main())
+    except LocalStackError as error:
+        print(f"chatstack local: {error}", file=sys.stderr)
+        return 1

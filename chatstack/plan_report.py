@@ -1,0 +1,119 @@
+"""`chatstack plan`: an event stack's capacity and cost plan, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from chatstack.config import EventChatConfig, parse_stack_values
+from chatstack.offline import read_stack_config
+from chatstack.planner import CapacityPlan, QuotaCheck, plan_for_config
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _camel_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_camel(k): _camel_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_camel_keys(v) for v in value]
+    return value
+
+
+def _increase(check: QuotaCheck) -> dict[str, Any]:
+    return {
+        "quota": check.key, "name": check.name, "required": check.required, "default": check.default,
+        "serviceCode": check.service_code, "quotaCode": check.quota_code, "scope": check.scope,
+    }
+
+
+def as_dict(plan: CapacityPlan, stack: str | None = None) -> dict[str, Any]:
+    document = _camel_keys(asdict(plan))
+    document.update(
+        {
+            "stack": stack,
+            "quotaIncreases": [_increase(c) for c in plan.quota_increases],
+            "impossibleBecause": [{"quota": c.key, "name": c.name, "reason": c.reason} for c in plan.blocking],
+        }
+    )
+    return document
+
+
+def as_json(plan: CapacityPlan, stack: str | None = None) -> str:
+    return json.dumps(as_dict(plan, stack), indent=2, sort_keys=True)
+
+
+_NAME_WIDTH = 52
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:,.2f}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min ({seconds:,.0f} s)"
+
+
+def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
+    i = plan.inputs
+    lines = [
+        f"Capacity plan{f' for stack {stack}' if stack else ''}: {plan.verdict.upper()}",
+        f"  {i.participants:,} participants, {_num(i.messages_per_second)} messages/s, "
+        f"{_num(i.event_duration_hours)} h, {i.average_message_bytes:,} B/message, fan-out {i.fan_out_mode}"
+        + (f" (flush every {i.flush_interval_ms} ms)" if i.fan_out_mode == "batched" else ""),
+        "",
+        "Real-time",
+        f"  connection ramp at {_num(plan.check('newConnectionsPerSecond').default)}/s: "
+        f"{_duration(plan.connection_ramp_seconds)}",
+        f"  inbound messages/s:   {_num(plan.inbound_messages_per_second)}",
+        f"  outbound updates/s:   {_num(plan.outbound_updates_per_second)}",
+        f"  subscription payload: {plan.subscription_payload_bytes:,} B",
+        f"  requests/s (peak):    {_num(plan.requests_per_second)}",
+        "",
+        "DynamoDB",
+        f"  item {plan.item_bytes:,} B: {plan.wru_per_message} WRU per message (table + bySender GSI); "
+        f"{_num(plan.rru_per_history_query)} RRU per history load",
+        f"  writes: {_num(plan.write_units_per_second)} WRU/s, {_num(plan.write_units_per_event)} per event",
+        f"  reads:  {_num(plan.read_units_per_second)} RRU/s at peak join, {_num(plan.read_units_per_event)} per event",
+    ]
+    t = plan.table
+    if t.billing_mode == "PAY_PER_REQUEST":
+        lines.append(f"  on-demand ceilings: {t.max_write_request_units:,} WRU/s, {t.max_read_request_units:,} RRU/s")
+    else:
+        lines.append(f"  provisioned autoscaling: writes {t.min_write_capacity}-{t.max_write_capacity}, "
+                     f"reads {t.min_read_capacity}-{t.max_read_capacity}")
+    lines += ["", "Quotas"]
+    marks = {"ok": "ok", "increase": "INCREASE", "impossible": "IMPOSSIBLE"}
+    for c in plan.quota_checks:
+        needs = _num(c.required)
+        if c.key == "newConnectionsPerSecond" and plan.inputs.join_window_seconds is None:
+            needs = "no rate (no chatstack:joinWindowSeconds; see ramp)"
+        lines.append(f"  [{marks[c.status]:>10}] {c.name}: needs {needs}, default {_num(c.default)} "
+                     f"{c.unit} ({c.scope})")
+        if c.status != "ok":
+            lines.append(f"               {c.reason}")
+    lines += ["", f"Cost (USD){'per hour':>{_NAME_WIDTH + 5}}{'per event':>15}"]
+    for line in plan.costs:
+        lines.append(f"  {line.name:<{_NAME_WIDTH}} {line.per_hour_usd:>12,.2f} {line.per_event_usd:>14,.2f}")
+    lines.append(f"  {'total':<{_NAME_WIDTH}} {plan.cost_per_hour_usd:>12,.2f} {plan.cost_per_event_usd:>14,.2f}")
+    lines += ["", "Assumptions"] + [f"  - {a}" for a in plan.assumptions]
+    return "\n".join(lines)
+
+
+def stack_config(stack: str, settings: list[str] | None = None) -> EventChatConfig:
+    """A stack's validated config, with `key=value` what-if settings (chatstack: namespace optional)."""
+    values = read_stack_config(stack)
+    for setting in settings or []:
+        key, _, value = setting.partition("=")
+        values[key if ":" in key else f"chatstack:{key}"] = value
+    return parse_stack_values(values)
+
+
+def plan_stack(stack: str, settings: list[str] | None = None) -> CapacityPlan:
+    return plan_for_config(stack_config(stack, settings))

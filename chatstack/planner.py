@@ -1,0 +1,380 @@
+"""Capacity and cost plan for one event: pure arithmetic, no Pulumi.
+
+The hard part of a large chat is fan-out: every message delivered to every subscriber is
+one AppSync real-time update (billed, and rate-limited per API). `plan_event` turns an
+event's sizing (participants, message rate, duration, message size, fan-out mode) into
+rates, DynamoDB units, payload sizes, costs and a verdict against `chatstack.quotas`.
+
+Model (stated, so it can be checked; see docs "Sizing an event"):
+- One room: every participant holds one connection with two subscriptions (onSendMessage,
+  onReply) to the event's room, and receives every message, their own included.
+- perMessage: one sendMessage mutation per message, published once (inbound) and delivered
+  to every participant (outbound = participants x messages/s).
+- batched: messages are stored as in perMessage; a publisher flushes each room every
+  flushIntervalMs with publishBatch mutations carrying the messages since the last flush,
+  split at 200 KB (inbound = outbound per participant = flushes/s that carry messages,
+  min(messages/s, 1000/flushIntervalMs), x publishes per flush); each publish reads
+  (consistent GetItem, 1 RRU) and updates (1 WRU) the room's FANOUT cursor row.
+- Rates are peak rates held for the whole event: costs are an upper bound.
+- Each participant loads history once on join: one getMessages Query of a full page (50
+  items), eventually consistent (the resolvers' default).
+- DynamoDB: each message is one PutItem of ceil(item/1 KB) WRU, plus the same again for the
+  bySender GSI (projects ALL). Replies are counted as messages (a reply's transaction costs
+  more: covered by the table headroom, not by the cost estimate).
+- Joins: if joinWindowSeconds is set, participants/joinWindowSeconds connections/s are
+  required; otherwise everyone joins at once, paced by the new-connection quota.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from chatstack import table_design
+from chatstack.quotas import PRICES, QUOTAS, Price, Quota
+
+FanOutMode = Literal["perMessage", "batched"]
+Verdict = Literal["fits-defaults", "needs-quota-increases", "impossible"]
+
+HISTORY_PAGE_SIZE = 50  # getMessages default limit
+SUBSCRIPTIONS_PER_PARTICIPANT = 2  # onSendMessage + onReply
+# Bytes a MESSAGE row adds around its text: attribute names plus pk, sk, type, roomId,
+# messageId (ULID), sender, createdAt, replyCount, gsi1pk, gsi1sk, expiresAt (estimate).
+ITEM_OVERHEAD_BYTES = 350
+# JSON a subscriber receives around the text: {"data":{"onSendMessage":{...}}} with the
+# selected fields (roomId, messageId, sender, createdAt, replyCount, __typename).
+PAYLOAD_ENVELOPE_BYTES = 300
+PAYLOAD_PER_BATCHED_MESSAGE_BYTES = 200  # per message inside a MessageBatch besides its text
+# The batched publisher (fanout_consumer) splits a flush into publishes of at most this size.
+BATCH_SPLIT_BYTES = 200 * 1024
+WRU_BYTES = 1024
+RRU_BYTES = 4096
+# On-demand max throughput / provisioned autoscaling maximum: planned peak x headroom, at
+# least the floor (paging, threads and moderators' queries are not in the peak estimate).
+TABLE_HEADROOM = 2.0
+TABLE_UNITS_FLOOR = 100
+AUTOSCALING_TARGET_UTILIZATION = 0.7
+PROVISIONED_MIN_CAPACITY = 5
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    participants: int
+    messages_per_second: float
+    event_duration_hours: float
+    average_message_bytes: int
+    fan_out_mode: FanOutMode = "perMessage"
+    flush_interval_ms: int = 1000
+    join_window_seconds: float | None = None
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+
+    def __post_init__(self):
+        if self.participants < 1 or self.messages_per_second <= 0 or self.event_duration_hours <= 0:
+            raise ValueError("participants, messages_per_second and event_duration_hours must be positive")
+        if self.average_message_bytes < 1 or self.flush_interval_ms < 1:
+            raise ValueError("average_message_bytes and flush_interval_ms must be positive")
+        if self.fan_out_mode not in ("perMessage", "batched"):
+            raise ValueError(f"unknown fan-out mode {self.fan_out_mode!r}")
+
+
+@dataclass(frozen=True)
+class QuotaCheck:
+    key: str
+    name: str
+    unit: str
+    required: float
+    default: float
+    ceiling: float | None
+    adjustable: bool
+    status: Literal["ok", "increase", "impossible"]
+    reason: str
+    service_code: str
+    quota_code: str | None
+    scope: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CostLine:
+    key: str
+    name: str
+    units_per_event: float
+    unit: str
+    unit_price_usd: float
+    per: int
+    per_event_usd: float
+    per_hour_usd: float
+
+
+@dataclass(frozen=True)
+class TableCapacity:
+    billing_mode: str
+    max_read_request_units: int | None
+    max_write_request_units: int | None
+    min_read_capacity: int
+    max_read_capacity: int
+    min_write_capacity: int
+    max_write_capacity: int
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    inputs: PlanInputs
+    connection_ramp_seconds: float
+    peak_join_rate: float
+    inbound_messages_per_second: float
+    outbound_updates_per_second: float
+    requests_per_second: float
+    subscription_payload_bytes: int
+    item_bytes: int
+    wru_per_message: int
+    rru_per_history_query: float
+    write_units_per_second: float
+    read_units_per_second: float
+    write_units_per_event: float
+    read_units_per_event: float
+    quota_checks: tuple[QuotaCheck, ...]
+    costs: tuple[CostLine, ...]
+    cost_per_hour_usd: float
+    cost_per_event_usd: float
+    verdict: Verdict
+    table: TableCapacity
+    assumptions: tuple[str, ...] = field(default=())
+
+    @property
+    def quota_increases(self) -> tuple[QuotaCheck, ...]:
+        return tuple(c for c in self.quota_checks if c.status == "increase")
+
+    @property
+    def blocking(self) -> tuple[QuotaCheck, ...]:
+        return tuple(c for c in self.quota_checks if c.status == "impossible")
+
+    def check(self, key: str) -> QuotaCheck:
+        return next(c for c in self.quota_checks if c.key == key)
+
+
+def apply_quota_overrides(overrides: Mapping[str, Any], quotas: Mapping[str, Quota] = QUOTAS) -> dict[str, Quota]:
+    """`chatstack:quotaOverrides`: a number replaces the default; an object sets default/ceiling/quotaCode."""
+    result = dict(quotas)
+    for key, override in overrides.items():
+        quota = result[key]
+        if isinstance(override, Mapping):
+            default = float(override.get("default", quota.default))
+            ceiling = override.get("ceiling", quota.ceiling)
+            code = override.get("quotaCode", quota.quota_code)
+        else:
+            default, ceiling, code = float(override), quota.ceiling, quota.quota_code
+        if quota.adjustable and ceiling is not None:
+            ceiling = max(float(ceiling), default)
+        result[key] = replace(quota, default=default, ceiling=ceiling, quota_code=code,
+                              source=f"{quota.source}; overridden by chatstack:quotaOverrides")
+    return result
+
+
+def apply_price_overrides(overrides: Mapping[str, float], prices: Mapping[str, Price] = PRICES) -> dict[str, Price]:
+    result = dict(prices)
+    for key, usd in overrides.items():
+        result[key] = replace(result[key], usd=float(usd),
+                              source=f"{result[key].source}; overridden by chatstack:priceOverrides")
+    return result
+
+
+def _check(quota: Quota, required: float) -> QuotaCheck:
+    if required <= quota.default:
+        status, reason = "ok", "within the default"
+    elif not quota.adjustable:
+        status = "impossible"
+        reason = f"exceeds the fixed limit of {quota.default:,.0f} {quota.unit}: {quota.remedy}"
+    elif quota.ceiling is not None and required > quota.ceiling:
+        status = "impossible"
+        reason = (f"needs {required:,.0f} {quota.unit}, beyond the {quota.ceiling:,.0f} we plan on an increase "
+                  f"giving one API: {quota.remedy}")
+    else:
+        status, reason = "increase", f"above the default {quota.default:,.0f}; request an increase or {quota.remedy}"
+    return QuotaCheck(
+        key=quota.key, name=quota.name, unit=quota.unit, required=required, default=quota.default,
+        ceiling=quota.ceiling, adjustable=quota.adjustable, status=status, reason=reason,
+        service_code=quota.service_code, quota_code=quota.quota_code, scope=quota.scope, source=quota.source,
+    )
+
+
+def _cost(key: str, units: float, hours: float, prices: Mapping[str, Price]) -> CostLine:
+    price = prices[key]
+    per_event = units * price.usd / price.per
+    return CostLine(key=key, name=price.name, units_per_event=units, unit=price.unit, unit_price_usd=price.usd,
+                    per=price.per, per_event_usd=per_event, per_hour_usd=per_event / hours)
+
+
+def plan_event(
+    inputs: PlanInputs,
+    quotas: Mapping[str, Quota] = QUOTAS,
+    prices: Mapping[str, Price] = PRICES,
+) -> CapacityPlan:
+    """The plan for one event. Deterministic and pure."""
+    n = inputs.participants
+    mps = inputs.messages_per_second
+    seconds = inputs.event_duration_hours * 3600
+
+    # Connections.
+    connection_quota = quotas["newConnectionsPerSecond"].default
+    ramp_seconds = n / connection_quota
+    if inputs.join_window_seconds is not None:
+        required_connection_rate = n / inputs.join_window_seconds
+        peak_join_rate = required_connection_rate
+    else:
+        required_connection_rate = 0.0  # no deadline: joins queue behind the quota
+        peak_join_rate = min(float(n), connection_quota)
+
+    # Fan-out.
+    if inputs.fan_out_mode == "perMessage":
+        publishes_per_second = mps
+        payload = inputs.average_message_bytes + PAYLOAD_ENVELOPE_BYTES
+        publisher_mutations_per_second = 0.0
+    else:
+        flushes_per_second = 1000 / inputs.flush_interval_ms
+        messages_per_flush = math.ceil(mps / flushes_per_second)
+        per_message = inputs.average_message_bytes + PAYLOAD_PER_BATCHED_MESSAGE_BYTES
+        batch_bytes = PAYLOAD_ENVELOPE_BYTES + messages_per_flush * per_message
+        # The publisher splits a flush into publishes of at most BATCH_SPLIT_BYTES.
+        per_publish = max(1, (BATCH_SPLIT_BYTES - PAYLOAD_ENVELOPE_BYTES) // per_message)
+        publishes_per_flush = math.ceil(messages_per_flush / per_publish)
+        payload = batch_bytes if publishes_per_flush == 1 else PAYLOAD_ENVELOPE_BYTES + per_publish * per_message
+        publishes_per_second = min(mps, flushes_per_second) * publishes_per_flush
+        publisher_mutations_per_second = publishes_per_second
+    inbound = publishes_per_second
+    outbound = n * publishes_per_second
+
+    # DynamoDB.
+    item_bytes = inputs.average_message_bytes + ITEM_OVERHEAD_BYTES
+    wru_per_put = math.ceil(item_bytes / WRU_BYTES)
+    wru_per_message = wru_per_put * (1 + len(table_design.GLOBAL_SECONDARY_INDEXES))  # every GSI projects ALL
+    rru_per_history_query = math.ceil(HISTORY_PAGE_SIZE * item_bytes / RRU_BYTES) * 0.5  # eventually consistent
+    cursor_wru_per_second = publisher_mutations_per_second  # UpdateItem of the FANOUT row (< 1 KB)
+    cursor_rru_per_second = publisher_mutations_per_second  # consistent GetItem of it (< 4 KB)
+    write_units_per_second = mps * wru_per_message + cursor_wru_per_second
+    read_units_per_second = peak_join_rate * rru_per_history_query + cursor_rru_per_second
+    write_units_per_event = write_units_per_second * seconds
+    read_units_per_event = n * rru_per_history_query + cursor_rru_per_second * seconds
+
+    # AppSync requests: every mutation and query (the history load is one query per participant).
+    requests_per_second = mps + publisher_mutations_per_second + peak_join_rate
+    requests_per_event = (mps + publisher_mutations_per_second) * seconds + n
+
+    checks = (
+        _check(quotas["newConnectionsPerSecond"], required_connection_rate),
+        _check(quotas["inboundMessagesPerSecond"], inbound),
+        _check(quotas["outboundMessagesPerSecond"], outbound),
+        _check(quotas["requestTokensPerSecond"], requests_per_second),
+        _check(quotas["subscriptionsPerConnection"], SUBSCRIPTIONS_PER_PARTICIPANT),
+        _check(quotas["subscriptionPayloadBytes"], payload),
+    )
+    if any(c.status == "impossible" for c in checks):
+        verdict: Verdict = "impossible"
+    elif any(c.status == "increase" for c in checks):
+        verdict = "needs-quota-increases"
+    else:
+        verdict = "fits-defaults"
+
+    hours = inputs.event_duration_hours
+    billable_mau = max(0.0, n - prices["cognitoFreeMau"].usd)
+    costs = (
+        _cost("appsyncRequests", requests_per_event, hours, prices),
+        _cost("appsyncRealtimeUpdates", outbound * seconds, hours, prices),
+        _cost("appsyncConnectionMinutes", n * seconds / 60, hours, prices),
+        _cost("dynamodbWriteRequestUnits", write_units_per_event, hours, prices),
+        _cost("dynamodbReadRequestUnits", read_units_per_event, hours, prices),
+        _cost("cognitoEssentialsMau", billable_mau, hours, prices),
+    )
+
+    table = _table_capacity(inputs.billing_mode, write_units_per_second, read_units_per_second)
+    assumptions = (
+        "one room: every participant subscribes to it and receives every message, their own included",
+        "peak rates held for the whole event (costs are an upper bound)",
+        f"history: one {HISTORY_PAGE_SIZE}-item eventually consistent query per participant on join",
+        f"stored item = message + {ITEM_OVERHEAD_BYTES} B of keys and attributes; subscriber payload = message "
+        f"+ {PAYLOAD_ENVELOPE_BYTES} B",
+        "Cognito MAU: every participant is billed once per month (Essentials plan); the free tier is per "
+        "account and shared with other events that month; per-hour figures spread it over the event",
+        "DynamoDB costs at on-demand prices; storage, PITR, streams and CloudWatch logs not included",
+    )
+    return CapacityPlan(
+        inputs=inputs,
+        connection_ramp_seconds=ramp_seconds,
+        peak_join_rate=peak_join_rate,
+        inbound_messages_per_second=inbound,
+        outbound_updates_per_second=outbound,
+        requests_per_second=requests_per_second,
+        subscription_payload_bytes=payload,
+        item_bytes=item_bytes,
+        wru_per_message=wru_per_message,
+        rru_per_history_query=rru_per_history_query,
+        write_units_per_second=write_units_per_second,
+        read_units_per_second=read_units_per_second,
+        write_units_per_event=write_units_per_event,
+        read_units_per_event=read_units_per_event,
+        quota_checks=checks,
+        costs=costs,
+        cost_per_hour_usd=sum(c.per_hour_usd for c in costs),
+        cost_per_event_usd=sum(c.per_event_usd for c in costs),
+        verdict=verdict,
+        table=table,
+        assumptions=assumptions,
+    )
+
+
+def _table_capacity(billing_mode: str, write_units: float, read_units: float) -> TableCapacity:
+    max_write = max(TABLE_UNITS_FLOOR, math.ceil(write_units * TABLE_HEADROOM))
+    max_read = max(TABLE_UNITS_FLOOR, math.ceil(read_units * TABLE_HEADROOM))
+    # Provisioned: writes are steady, so the floor keeps them at the target utilisation;
+    # reads peak while people join, so they start low and autoscale (slowly: minutes) to max.
+    min_write = max(PROVISIONED_MIN_CAPACITY, math.ceil(write_units / AUTOSCALING_TARGET_UTILIZATION))
+    on_demand = billing_mode == "PAY_PER_REQUEST"
+    return TableCapacity(
+        billing_mode=billing_mode,
+        max_read_request_units=max_read if on_demand else None,
+        max_write_request_units=max_write if on_demand else None,
+        min_read_capacity=PROVISIONED_MIN_CAPACITY,
+        max_read_capacity=max(PROVISIONED_MIN_CAPACITY, max_read),
+        min_write_capacity=min_write,
+        max_write_capacity=max(min_write, max_write),
+    )
+
+
+def inputs_from_config(config: Any) -> PlanInputs:
+    """PlanInputs from a `chatstack.config.EventChatConfig`."""
+    return PlanInputs(
+        participants=config.participants,
+        messages_per_second=config.messages_per_second,
+        event_duration_hours=config.event_duration_hours,
+        average_message_bytes=config.average_message_bytes,
+        fan_out_mode=config.fan_out_mode,
+        flush_interval_ms=config.flush_interval_ms,
+        join_window_seconds=config.join_window_seconds,
+        billing_mode=config.billing_mode,
+    )
+
+
+def plan_for_config(config: Any) -> CapacityPlan:
+    """The plan for a validated stack config, with its quota and price overrides applied."""
+    return plan_event(
+        inputs_from_config(config),
+        quotas=apply_quota_overrides(config.quota_overrides),
+        prices=apply_price_overrides(config.price_overrides),
+    )
+
+
+def deployment_problems(plan: CapacityPlan, request_quota_increases: bool) -> list[str]:
+    """Why a stack with this plan must not deploy (empty if it may)."""
+    problems = [f"{c.name}: {c.reason}" for c in plan.blocking]
+    if request_quota_increases:
+        for c in plan.quota_increases:
+            if not c.quota_code:
+                problems.append(
+                    f"{c.name}: needs {c.required:,.0f} {c.unit} (default {c.default:,.0f}) but no Service Quotas "
+                    f"code is known for it; request it through AWS Support and set "
+                    f"chatstack:quotaOverrides.{c.key}.default to the granted value, or set "
+                    f"chatstack:quotaOverrides.{c.key}.quotaCode"
+                )
+    return problems

@@ -1,0 +1,504 @@
+"""The event chat policy pack's rules (Pulumi CrossGuard), importable without starting a pack.
+
+`policy/__main__.py` builds the `PolicyPack` from `POLICIES`; `chatstack.policy_runner`
+runs the same objects offline on the resources the program registers under mocks.
+
+This module depends on the standard library and `pulumi_policy` only, so the pack runs
+in a virtualenv without pulumi-aws.
+
+Props are read through `collections.abc` types: the engine hands rules read-only proxies
+(`Mapping`/`Sequence`, raising `UnknownValueError` for values unknown during preview),
+not dicts and lists.
+
+"Production" is read from the `environment` tag every taggable resource carries (see
+`components.event_chat_stack.event_tags`): it is visible to the pack both under
+`pulumi preview --policy-pack` and offline, whereas stack config is not passed to policy
+packs. Anything other than `development` -- including a missing tag -- counts as
+production (fail closed); `event-tags` reports the missing tag itself. Resources that
+take no tags (app clients) inherit the environment of the user pool they depend on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+PACK_NAME = "chatstack-event-chat"
+
+MANDATORY = EnforcementLevel.MANDATORY
+ADVISORY = EnforcementLevel.ADVISORY
+
+TABLE = "aws:dynamodb/table:Table"
+USER_POOL = "aws:cognito/userPool:UserPool"
+USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi"
+RESOLVER = "aws:appsync/resolver:Resolver"
+FUNCTION = "aws:appsync/function:Function"
+DATA_SOURCE = "aws:appsync/dataSource:DataSource"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+
+# AWS resource types in (or plausibly added to) an event stack that accept `tags`.
+# tests/chatstack/test_policy_rules.py checks this against pulumi_aws's signatures.
+TAGGABLE_TYPES = frozenset({
+    TABLE, USER_POOL, GRAPHQL_API, ROLE, SCALING_TARGET,
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:lambda/eventSourceMapping:EventSourceMapping",
+    "aws:kms/key:Key",
+    "aws:lambda/function:Function",
+    "aws:sqs/queue:Queue",
+    "aws:sns/topic:Topic",
+    "aws:s3/bucket:Bucket",
+})
+EVENT_TAGS = ("event", "environment", "owner")
+
+MIN_PASSWORD_LENGTH = 12
+MAX_QUERY_DEPTH = 75  # AppSync's own ceiling; 0 means "no limit"
+
+# What an AppSync DynamoDB data source may do: read and write items, nothing else.
+DYNAMODB_ITEM_ACTIONS = frozenset(
+    f"dynamodb:{action}".lower()
+    for action in (
+        "GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+        "ConditionCheckItem",
+    )
+)
+PASSWORD_AUTH_FLOWS = frozenset({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"})
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def get(value: Any, *path: str, default: Any = None) -> Any:
+    """`value[path[0]][path[1]]...`, or `default` where a level is missing or not a mapping."""
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return default
+        value = value[key]
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """A scalar, list or list proxy as a list (None: empty)."""
+    if value is None:
+        return []
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return [value]
+
+
+def environment_of(props: Mapping[str, Any]) -> str | None:
+    tags = get(props, "tags")
+    value = get(tags, "environment") if isinstance(tags, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def is_production(props: Mapping[str, Any]) -> bool:
+    """Fail closed: only an explicit `environment: development` tag relaxes production rules."""
+    return environment_of(props) != "development"
+
+
+def _label(kind: str, name: str) -> str:
+    return f"{kind} '{name}'"
+
+
+def _resource_rule(
+    name: str,
+    level: EnforcementLevel,
+    description: str,
+    types: Iterable[str],
+    check: Callable[[ResourceValidationArgs], Iterable[str]],
+) -> ResourceValidationPolicy:
+    wanted = frozenset(types)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type in wanted:
+            for message in check(args):
+                report_violation(message, None)
+
+    return ResourceValidationPolicy(name=name, description=description, enforcement_level=level, validate=validate)
+
+
+def _stack_rule(
+    name: str,
+    level: EnforcementLevel,
+    description: str,
+    check: Callable[[list[PolicyResource]], Iterable[tuple[str, str | None]]],
+) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for message, urn in check(list(args.resources)):
+            report_violation(message, urn)
+
+    return StackValidationPolicy(name=name, description=description, enforcement_level=level, validate=validate)
+
+
+def _of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type in types]
+
+
+# ---------------------------------------------------------------------------- DynamoDB
+
+
+def _pitr(args: ResourceValidationArgs) -> Iterable[str]:
+    if get(args.props, "pointInTimeRecovery", "enabled") is not True:
+        yield (f"{_label('DynamoDB table', args.name)} has point-in-time recovery off: a bad deploy or client can "
+               "destroy chat history for good. Fix: set chatstack:pointInTimeRecovery: true "
+               "(pointInTimeRecovery.enabled = true).")
+
+
+def _sse(args: ResourceValidationArgs) -> Iterable[str]:
+    if get(args.props, "serverSideEncryption", "enabled") is not True:
+        yield (f"{_label('DynamoDB table', args.name)} does not use KMS server-side encryption. Fix: set "
+               "serverSideEncryption.enabled = true (AWS-managed or customer KMS key).")
+
+
+def _table_deletion_protection(args: ResourceValidationArgs) -> Iterable[str]:
+    if is_production(args.props) and get(args.props, "deletionProtectionEnabled") is not True:
+        yield (f"{_label('DynamoDB table', args.name)} is in production without deletion protection. Fix: remove "
+               "chatstack:deletionProtection: false (production defaults to on) or set "
+               "deletionProtectionEnabled = true.")
+
+
+def _ttl(args: ResourceValidationArgs) -> Iterable[str]:
+    ttl = get(args.props, "ttl")
+    if get(ttl, "enabled") is not True or not get(ttl, "attributeName"):
+        yield (f"{_label('DynamoDB table', args.name)} has no TTL: chat rows would be kept forever whatever the "
+               "retention setting. Fix: ttl = {attributeName: 'expiresAt', enabled: true}.")
+
+
+def billing_mode(props: Mapping[str, Any]) -> str:
+    # The provider's default is PROVISIONED.
+    return get(props, "billingMode") or "PROVISIONED"
+
+
+def _on_demand_limits(args: ResourceValidationArgs) -> Iterable[str]:
+    if billing_mode(args.props) != "PAY_PER_REQUEST":
+        return
+    limits = get(args.props, "onDemandThroughput")
+    missing = [key for key in ("maxReadRequestUnits", "maxWriteRequestUnits") if not get(limits, key)]
+    if missing:
+        yield (f"{_label('DynamoDB table', args.name)} is on-demand with no ceiling ({', '.join(missing)} unset): "
+               "a runaway client can run up an unbounded bill. Fix: set onDemandThroughput "
+               "(ChatTableArgs.max_read_request_units / max_write_request_units).")
+
+
+def _table_autoscaling(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    targets = {(get(t.props, "resourceId"), get(t.props, "scalableDimension"))
+               for t in _of_type(resources, SCALING_TARGET) if get(t.props, "serviceNamespace") == "dynamodb"}
+    policies = {(get(p.props, "resourceId"), get(p.props, "scalableDimension"))
+                for p in _of_type(resources, SCALING_POLICY) if get(p.props, "serviceNamespace") == "dynamodb"}
+    for table in _of_type(resources, TABLE):
+        if billing_mode(table.props) != "PROVISIONED":
+            continue
+        table_name = get(table.props, "name") or table.name
+        wanted = [(f"table/{table_name}", "table", f"table {table_name}")]
+        for index in as_list(get(table.props, "globalSecondaryIndexes")):
+            index_name = get(index, "name")
+            wanted.append((f"table/{table_name}/index/{index_name}", "index", f"index {index_name}"))
+        for resource_id, level, what in wanted:
+            for dimension in ("Read", "Write"):
+                key = (resource_id, f"dynamodb:{level}:{dimension}CapacityUnits")
+                absent = [kind for kind, present in (("target", targets), ("policy", policies)) if key not in present]
+                if absent:
+                    yield (f"{_label('DynamoDB table', table.name)} is PROVISIONED but {what} has no "
+                           f"{dimension.lower()} autoscaling {' or '.join(absent)} ({key[1]}); fixed capacity "
+                           "throttles a live event (a throttled index throttles writes to the table). Fix: add "
+                           "aws.appautoscaling Target + TargetTrackingScaling Policy for it, or use "
+                           "chatstack:billingMode: PAY_PER_REQUEST.", table.urn)
+
+
+# ---------------------------------------------------------------------------- AppSync
+
+
+def _default_auth(args: ResourceValidationArgs) -> Iterable[str]:
+    if not is_production(args.props):
+        return
+    default = get(args.props, "authenticationType")
+    if default != "AMAZON_COGNITO_USER_POOLS":
+        yield (f"{_label('AppSync API', args.name)} is in production with default auth {default}: every "
+               "unauthenticated caller would be let in. Fix: chatstack:defaultAuth: AMAZON_COGNITO_USER_POOLS.")
+    for provider in as_list(get(args.props, "additionalAuthenticationProviders")):
+        if get(provider, "authenticationType") == "API_KEY":
+            yield (f"{_label('AppSync API', args.name)} is in production with an API_KEY additional auth "
+                   "provider. Fix: remove it; production callers sign in with Cognito (or IAM for services).")
+
+
+def _js_runtime(args: ResourceValidationArgs) -> Iterable[str]:
+    kind = "AppSync resolver" if args.resource_type == RESOLVER else "AppSync function"
+    runtime = get(args.props, "runtime", "name")
+    if runtime != "APPSYNC_JS" or not get(args.props, "code"):
+        yield (f"{_label(kind, args.name)} uses runtime {runtime or 'VTL (none set)'}"
+               f"{'' if get(args.props, 'code') else ' without code'}; this project only ships APPSYNC_JS code "
+               "that is linted and tested locally. Fix: runtime = {name: 'APPSYNC_JS', runtimeVersion: '1.0.0'} "
+               "and code from resolvers/manifest.yaml.")
+
+
+def _logging(args: ResourceValidationArgs) -> Iterable[str]:
+    log = get(args.props, "logConfig")
+    level = get(log, "fieldLogLevel")
+    if not get(log, "cloudwatchLogsRoleArn") or level in (None, "NONE"):
+        yield (f"{_label('AppSync API', args.name)} has logging off (fieldLogLevel {level or 'unset'}): resolver "
+               "errors during the event would leave no trace. Fix: chatstack:logLevel: ERROR (or higher) with a "
+               "CloudWatch logs role.")
+
+
+def _verbose_logs(args: ResourceValidationArgs) -> Iterable[str]:
+    if is_production(args.props) and get(args.props, "logConfig", "excludeVerboseContent") is not True:
+        yield (f"{_label('AppSync API', args.name)} is in production and logs verbose content (request headers, "
+               "tokens and message bodies). Fix: logConfig.excludeVerboseContent = true.")
+
+
+def _introspection(args: ResourceValidationArgs) -> Iterable[str]:
+    # Absent means AppSync's default, ENABLED.
+    if is_production(args.props) and get(args.props, "introspectionConfig") != "DISABLED":
+        yield (f"{_label('AppSync API', args.name)} is in production with introspection enabled: anyone can "
+               "download the schema. Fix: introspectionConfig = 'DISABLED'.")
+
+
+def _query_depth(args: ResourceValidationArgs) -> Iterable[str]:
+    depth = get(args.props, "queryDepthLimit")
+    if not isinstance(depth, int | float) or not 1 <= depth <= MAX_QUERY_DEPTH:
+        yield (f"{_label('AppSync API', args.name)} has no query depth limit (queryDepthLimit {depth}): nested "
+               "queries can fan out without bound. Fix: chatstack:queryDepthLimit between 1 and 75 (default 8).")
+
+
+# ---------------------------------------------------------------------------- IAM
+
+
+def _policy_documents(value: Any) -> Iterable[Mapping[str, Any]]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return
+    if isinstance(value, Mapping):
+        yield value
+
+
+def _statements(document: Mapping[str, Any]) -> list[Any]:
+    return as_list(get(document, "Statement"))
+
+
+def _tail(arn_or_name: Any) -> str:
+    return str(arn_or_name or "").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _table_arn_pattern(table: PolicyResource) -> re.Pattern[str]:
+    name = re.escape(str(get(table.props, "name") or table.name))
+    arn = get(table.props, "arn")
+    base = re.escape(arn) if isinstance(arn, str) and arn else (
+        rf"arn:aws(?:-[a-z]+)*:dynamodb:[a-z]{{2}}(?:-[a-z]+)+-\d:\d{{12}}:table/{name}"
+    )
+    return re.compile(rf"^{base}(?:/index/(?:\*|[A-Za-z0-9_.-]+))?$")
+
+
+def _datasource_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    roles = {_tail(get(ds.props, "serviceRoleArn")) for ds in _of_type(resources, DATA_SOURCE)
+             if get(ds.props, "type") == "AMAZON_DYNAMODB" and get(ds.props, "serviceRoleArn")}
+    patterns = [_table_arn_pattern(t) for t in _of_type(resources, TABLE)]
+    fix = ("Fix: grant only dynamodb item actions (GetItem, Query, PutItem, UpdateItem, DeleteItem, "
+           "ConditionCheckItem, Batch*Item, Scan) on this stack's table ARN and '<table ARN>/index/*' "
+           "(resolvers/manifest.yaml iamActions).")
+
+    documents: list[tuple[PolicyResource, Mapping[str, Any]]] = []
+    for policy in _of_type(resources, ROLE_POLICY):
+        if _tail(get(policy.props, "role")) in roles:
+            documents += [(policy, doc) for doc in _policy_documents(get(policy.props, "policy"))]
+    for role in _of_type(resources, ROLE):
+        role_name = get(role.props, "name") or ""
+        prefix = get(role.props, "namePrefix") or ""
+        if not any(r == role_name or (prefix and r.startswith(prefix)) for r in roles):
+            continue
+        for inline in as_list(get(role.props, "inlinePolicies")):
+            documents += [(role, doc) for doc in _policy_documents(get(inline, "policy"))]
+        if as_list(get(role.props, "managedPolicyArns")):
+            yield (f"IAM role '{role.name}' of an AppSync data source has managed policies attached; they are not "
+                   f"scoped to this stack's table. {fix}", role.urn)
+    for attachment in _of_type(resources, ROLE_POLICY_ATTACHMENT):
+        if _tail(get(attachment.props, "role")) in roles:
+            yield (f"IAM role policy attachment '{attachment.name}' attaches "
+                   f"{get(attachment.props, 'policyArn')} to an AppSync data-source role; managed policies are not "
+                   f"scoped to this stack's table. {fix}", attachment.urn)
+
+    for owner, document in documents:
+        for statement in _statements(document):
+            if get(statement, "Effect") != "Allow":
+                continue
+            where = f"IAM policy of '{owner.name}' (AppSync data-source role)"
+            if get(statement, "NotAction") is not None or get(statement, "NotResource") is not None:
+                yield f"{where} uses NotAction/NotResource in an Allow, granting nearly everything. {fix}", owner.urn
+            for action in as_list(get(statement, "Action")):
+                text = str(action)
+                if "*" in text or "?" in text or text.lower() not in DYNAMODB_ITEM_ACTIONS:
+                    yield f"{where} allows '{text}', which is not a DynamoDB item action. {fix}", owner.urn
+            for resource in as_list(get(statement, "Resource")):
+                text = str(resource)
+                if not any(p.match(text) for p in patterns):
+                    yield (f"{where} allows access to '{text}', which is not this stack's table or one of its "
+                           f"indexes. {fix}", owner.urn)
+
+
+# ---------------------------------------------------------------------------- Cognito
+
+
+def _password_policy(args: ResourceValidationArgs) -> Iterable[str]:
+    policy = get(args.props, "passwordPolicy")
+    length = get(policy, "minimumLength")
+    problems = []
+    if not isinstance(length, int | float) or length < MIN_PASSWORD_LENGTH:
+        problems.append(f"minimumLength {length or 'unset (Cognito default 8)'} < {MIN_PASSWORD_LENGTH}")
+    for key in ("requireLowercase", "requireUppercase", "requireNumbers"):
+        if get(policy, key) is not True:
+            problems.append(f"{key} not true")
+    if problems:
+        yield (f"{_label('Cognito user pool', args.name)} has a weak password policy ({'; '.join(problems)}). Fix: "
+               f"passwordPolicy with minimumLength >= {MIN_PASSWORD_LENGTH} and lower case, upper case and numbers "
+               "required.")
+
+
+def _pool_deletion_protection(args: ResourceValidationArgs) -> Iterable[str]:
+    if is_production(args.props) and get(args.props, "deletionProtection") != "ACTIVE":
+        yield (f"{_label('Cognito user pool', args.name)} is in production without deletion protection: deleting "
+               "it deletes every participant's account. Fix: deletionProtection = 'ACTIVE' (production default; "
+               "do not set chatstack:deletionProtection: false).")
+
+
+def _client_secret(args: ResourceValidationArgs) -> Iterable[str]:
+    if get(args.props, "generateSecret") is True:
+        yield (f"{_label('Cognito app client', args.name)} generates a client secret, but browsers and mobile "
+               "apps cannot keep one (and Amplify's web client cannot use one). Fix: generateSecret = false.")
+
+
+def _client_environment(client: PolicyResource, stack: list[PolicyResource]) -> bool:
+    pools = [d for d in client.dependencies if d.resource_type == USER_POOL]
+    if pools:
+        return any(is_production(p.props) for p in pools)
+    tagged = [r for r in stack if r.resource_type in TAGGABLE_TYPES]
+    return not tagged or any(is_production(r.props) for r in tagged)
+
+
+def _client_password_auth(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    for client in _of_type(resources, USER_POOL_CLIENT):
+        flows = {str(f) for f in as_list(get(client.props, "explicitAuthFlows"))} & PASSWORD_AUTH_FLOWS
+        if flows and _client_environment(client, resources):
+            yield (f"{_label('Cognito app client', client.name)} of a production user pool allows "
+                   f"{', '.join(sorted(flows))}: the password itself crosses the wire and brute force is easier "
+                   "than with SRP. Fix: remove chatstack:allowPasswordAuth (SRP and refresh-token flows only).",
+                   client.urn)
+
+
+# ---------------------------------------------------------------------------- stack
+
+
+def _event_tags(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    seen: dict[str, dict[str, list[str]]] = {key: {} for key in EVENT_TAGS}
+    for resource in resources:
+        tags = get(resource.props, "tags")
+        if resource.resource_type not in TAGGABLE_TYPES and tags is None:
+            continue
+        tags = tags if isinstance(tags, Mapping) else {}
+        missing = [key for key in EVENT_TAGS if not tags.get(key)]
+        if missing:
+            yield (f"{resource.resource_type} '{resource.name}' lacks the event tag(s) {', '.join(missing)}; cost "
+                   "reports, cleanup and the production rules rely on them. Fix: pass tags=event_tags(event, "
+                   "config) (components/event_chat_stack.py).", resource.urn)
+        for key in EVENT_TAGS:
+            if tags.get(key):
+                seen[key].setdefault(str(tags[key]), []).append(resource.name)
+    for key, values in seen.items():
+        if len(values) > 1:
+            detail = "; ".join(f"{value!r}: {', '.join(sorted(names))}" for value, names in sorted(values.items()))
+            yield (f"Resources of one event stack disagree on the '{key}' tag ({detail}). Fix: tag every resource "
+                   "with the same event_tags(event, config).", None)
+    environments = set(seen["environment"]) - {"development", "production"}
+    if environments:
+        yield (f"Unknown environment tag value(s) {sorted(environments)}: the pack treats them as production. Fix: "
+               "chatstack:environment is development or production.", None)
+
+
+def _one_of_each(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    for type_token, what in ((TABLE, "DynamoDB table"), (GRAPHQL_API, "AppSync API"), (USER_POOL, "user pool")):
+        found = _of_type(resources, type_token)
+        if len(found) != 1:
+            names = ", ".join(sorted(r.name for r in found)) or "none"
+            yield (f"An event stack has exactly one {what}; this one has {len(found)} ({names}). Fix: one "
+                   "EventChatStack per Pulumi stack; put another event in its own Pulumi.<event>.yaml.", None)
+
+
+# ---------------------------------------------------------------------------- the pack
+
+POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
+    _resource_rule("dynamodb-point-in-time-recovery", MANDATORY,
+                   "DynamoDB tables have point-in-time recovery on, so chat history survives a bad deploy or client.",
+                   [TABLE], _pitr),
+    _resource_rule("dynamodb-server-side-encryption", MANDATORY,
+                   "DynamoDB tables use KMS server-side encryption (auditable key use in CloudTrail).",
+                   [TABLE], _sse),
+    _resource_rule("dynamodb-deletion-protection-production", MANDATORY,
+                   "Production DynamoDB tables have deletion protection on.",
+                   [TABLE], _table_deletion_protection),
+    _resource_rule("dynamodb-ttl", MANDATORY,
+                   "DynamoDB tables have TTL enabled on an attribute, so chat rows expire per the retention setting.",
+                   [TABLE], _ttl),
+    _resource_rule("dynamodb-on-demand-max-throughput", ADVISORY,
+                   "On-demand DynamoDB tables set a maximum read/write throughput, bounding the bill.",
+                   [TABLE], _on_demand_limits),
+    _stack_rule("dynamodb-provisioned-autoscaling", MANDATORY,
+                "Provisioned DynamoDB tables and their indexes autoscale reads and writes (appautoscaling target "
+                "and policy each).", _table_autoscaling),
+    _resource_rule("appsync-default-auth-cognito-production", MANDATORY,
+                   "Production AppSync APIs authenticate with Cognito by default and offer no API key.",
+                   [GRAPHQL_API], _default_auth),
+    _resource_rule("appsync-js-runtime", MANDATORY,
+                   "Every AppSync resolver and function runs APPSYNC_JS code (no VTL).",
+                   [RESOLVER, FUNCTION], _js_runtime),
+    _resource_rule("appsync-logging-enabled", MANDATORY,
+                   "AppSync APIs log resolver errors (or more) to CloudWatch.",
+                   [GRAPHQL_API], _logging),
+    _resource_rule("appsync-exclude-verbose-logs-production", MANDATORY,
+                   "Production AppSync APIs exclude verbose content (headers, tokens, message bodies) from logs.",
+                   [GRAPHQL_API], _verbose_logs),
+    _resource_rule("appsync-introspection-disabled-production", MANDATORY,
+                   "Production AppSync APIs disable schema introspection.",
+                   [GRAPHQL_API], _introspection),
+    _resource_rule("appsync-query-depth-limit", MANDATORY,
+                   "AppSync APIs limit query depth (1-75), bounding nested fan-out.",
+                   [GRAPHQL_API], _query_depth),
+    _stack_rule("iam-appsync-datasource-least-privilege", MANDATORY,
+                "AppSync DynamoDB data-source roles allow only DynamoDB item actions, only on this stack's table "
+                "and its indexes.", _datasource_role_policy),
+    _resource_rule("cognito-password-policy", MANDATORY,
+                   f"Cognito user pools require passwords of at least {MIN_PASSWORD_LENGTH} characters with lower "
+                   "case, upper case and numbers.",
+                   [USER_POOL], _password_policy),
+    _resource_rule("cognito-deletion-protection-production", MANDATORY,
+                   "Production Cognito user pools have deletion protection on.",
+                   [USER_POOL], _pool_deletion_protection),
+    _resource_rule("cognito-client-no-secret", MANDATORY,
+                   "Cognito app clients are public clients: no client secret.",
+                   [USER_POOL_CLIENT], _client_secret),
+    _stack_rule("cognito-no-password-auth-production", MANDATORY,
+                "App clients of production user pools do not allow USER_PASSWORD_AUTH (SRP only).",
+                _client_password_auth),
+    _stack_rule("event-tags", MANDATORY,
+                "Every taggable resource carries the same event, environment and owner tags.", _event_tags),
+    _stack_rule("one-table-api-user-pool", MANDATORY,
+                "An event stack has exactly one DynamoDB table, one AppSync API and one Cognito user pool.",
+                _one_of_each),
+]

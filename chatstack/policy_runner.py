@@ -1,0 +1,219 @@
+"""`chatstack policy`: run the policy pack's rules offline on what a stack would register.
+
+The program is evaluated under mocks (`chatstack.offline.evaluate_program`); each
+registered resource becomes the `ResourceValidationArgs` / `PolicyResource` the Pulumi
+engine would hand the pack, and every rule of `chatstack.policy_rules.POLICIES` runs
+on them. Props go through pulumi-policy's own `unknown_checking_proxy`, so rules see
+the same read-only Mapping/Sequence proxies as under `pulumi preview --policy-pack`.
+
+Difference from the engine: stack rules see each resource's inputs (the engine passes
+outputs); the rules only read properties present in both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from chatstack import PROJECT_ROOT
+from chatstack.offline import ProgramRun, RegisteredResource, evaluate_program, read_stack_config, stack_names
+from chatstack.policy_rules import POLICIES
+
+STACK_URN = "(stack)"
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    level: str
+    urn: str
+    resource: str
+    type: str
+    message: str
+
+
+@dataclass
+class StackReport:
+    stack: str
+    violations: list[Violation]
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level == EnforcementLevel.MANDATORY.value]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level != EnforcementLevel.MANDATORY.value]
+
+    def as_dict(self) -> dict:
+        return {
+            "stack": self.stack,
+            "passed": not self.mandatory,
+            "mandatory": len(self.mandatory),
+            "advisory": len(self.advisory),
+            "violations": [asdict(v) for v in self.violations],
+        }
+
+
+def _options(resource: RegisteredResource) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=resource.protect,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=resource.parent or None,
+    )
+
+
+def _props(resource: RegisteredResource):
+    return unknown_checking_proxy(copy.deepcopy(resource.inputs))
+
+
+def resource_args(resource: RegisteredResource) -> ResourceValidationArgs:
+    """What the engine's Analyze call gives a resource rule for this resource."""
+    return ResourceValidationArgs(resource.type, _props(resource), resource.urn, resource.name,
+                                  _options(resource), None)
+
+
+def policy_resources(resources: Iterable[RegisteredResource]) -> list[PolicyResource]:
+    """What the engine's AnalyzeStack gives a stack rule: parents and dependencies linked."""
+    resources = list(resources)
+    converted = {
+        r.urn: PolicyResource(r.type, _props(r), r.urn, r.name, _options(r), None, None, [], {}) for r in resources
+    }
+    for r in resources:
+        target = converted[r.urn]
+        target.parent = converted.get(r.parent)
+        target.dependencies = [converted[d] for d in r.dependencies if d in converted]
+    return list(converted.values())
+
+
+def _run(result) -> None:
+    """Finish an async rule in a private loop (as the engine's servicer does), leaving the
+    thread's current event loop -- which the Pulumi runtime uses -- alone."""
+    if result is not None and inspect.isawaitable(result):
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_await(result))
+        finally:
+            loop.close()
+
+
+async def _await(awaitable) -> None:
+    await awaitable
+
+
+def _check_policy(policy, level: EnforcementLevel, resources: list[RegisteredResource],
+                  stack_resources: list[PolicyResource]) -> list[Violation]:
+    by_urn = {r.urn: r for r in resources}
+    found: list[Violation] = []
+
+    def report(message: str, urn: str | None) -> None:
+        resource = by_urn.get(urn or "")
+        found.append(Violation(policy.name, level.value, urn or STACK_URN, resource.name if resource else "(stack)",
+                               resource.type if resource else "", message))
+
+    def guarded(validate) -> None:
+        try:
+            _run(validate())
+        except _NotApplicableError:
+            pass
+        except UnknownValueError as error:  # cannot happen under mocks; reported rather than hidden
+            found.append(Violation(policy.name, EnforcementLevel.ADVISORY.value, STACK_URN, "(stack)", "",
+                                   f"could not run: {error.message}"))
+
+    if isinstance(policy, ResourceValidationPolicy):
+        for resource in resources:
+            urn = resource.urn
+            args = resource_args(resource)
+            # The engine ignores the urn a resource rule reports: it is always the resource's own.
+            guarded(lambda a=args, u=urn: policy.validate(a, lambda message, _urn=None, u=u: report(message, u)))
+    elif isinstance(policy, StackValidationPolicy):
+        args = StackValidationArgs(stack_resources)
+        guarded(lambda: policy.validate(args, lambda message, urn=None: report(message, urn)))
+    return found
+
+
+def check_resources(
+    resources: list[RegisteredResource],
+    policies: Iterable[ResourceValidationPolicy | StackValidationPolicy] = POLICIES,
+) -> list[Violation]:
+    """Every violation of `policies` among `resources`, mandatory first."""
+    stack_resources = policy_resources(resources)
+    violations: list[Violation] = []
+    for policy in policies:
+        level = policy.enforcement_level or EnforcementLevel.ADVISORY
+        if level == EnforcementLevel.DISABLED:
+            continue
+        if level == EnforcementLevel.REMEDIATE:  # as the engine does: a remaining violation is mandatory
+            level = EnforcementLevel.MANDATORY
+        violations += _check_policy(policy, level, resources, stack_resources)
+    order = {EnforcementLevel.MANDATORY.value: 0}
+    return sorted(violations, key=lambda v: (order.get(v.level, 1), v.policy, v.urn, v.message))
+
+
+def check_run(run: ProgramRun) -> StackReport:
+    return StackReport(run.stack, check_resources(run.resources))
+
+
+def check_stack(stack: str, overrides: dict[str, str] | None = None, root: Path = PROJECT_ROOT) -> StackReport:
+    config = read_stack_config(stack, root)
+    config.update(overrides or {})
+    return check_run(evaluate_program(stack, root=root, config=config))
+
+
+def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
+    """`key=value` pairs; keys without a namespace are `chatstack:` keys."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--config expects key=value, got {pair!r}")
+        overrides[key if ":" in key else f"chatstack:{key}"] = value
+    return overrides
+
+
+def as_text(reports: list[StackReport]) -> str:
+    lines = []
+    for report in reports:
+        verdict = "FAILED" if report.mandatory else "passed"
+        lines.append(f"stack {report.stack}: {verdict} ({len(report.mandatory)} mandatory, "
+                     f"{len(report.advisory)} advisory violations, {len(POLICIES)} rules)")
+        for v in report.violations:
+            lines.append(f"  [{v.level}] {v.policy}: {v.resource}")
+            lines.append(f"      {v.message}")
+    return "\n".join(lines)
+
+
+def as_json(reports: list[StackReport]) -> str:
+    return json.dumps({"passed": all(not r.mandatory for r in reports), "stacks": [r.as_dict() for r in reports]},
+                      indent=2)
+
+
+def run_cli(stacks: list[str] | None, all_stacks: bool, overrides: dict[str, str], as_machine: bool,
+            root: Path = PROJECT_ROOT) -> int:
+    """The `chatstack policy` command: 0 when no mandatory violation, 1 otherwise."""
+    names = stack_names(root) if all_stacks else list(stacks or [])
+    reports = [check_stack(name, overrides, root) for name in names]
+    print(as_json(reports) if as_machine else as_text(reports))
+    return 1 if any(r.mandatory for r in reports) else 0

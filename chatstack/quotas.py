@@ -1,0 +1,139 @@
+"""AWS quotas and prices the capacity planner uses: data only, each with its source and date.
+
+One place for every number `chatstack.planner` compares against or multiplies by. A stack
+overrides any of them with `chatstack:quotaOverrides` / `chatstack:priceOverrides` (JSON
+objects keyed by the keys below), e.g. after AWS granted an increase or a price changed.
+No Pulumi imports.
+
+Quota `ceiling`: how far we plan on an adjustable quota being raised. AWS documents the
+real-time rates as adjustable but states no maximum. Our assumption (chatstack, 2026-11,
+not an AWS figure): a Service Quotas request or support case can plausibly get up to 20x
+the default for one API; a plan needing more is "impossible" for one AppSync API and must
+change its design (batched fan-out, fewer participants per API, sharding). Override a
+ceiling per stack once AWS has confirmed more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+APPSYNC_QUOTAS_SOURCE = (
+    "AWS General Reference, 'AWS AppSync endpoints and quotas' (docs.aws.amazon.com/general/latest/gr/appsync.html)"
+)
+APPSYNC_PRICING_SOURCE = "aws.amazon.com/appsync/pricing"
+QUOTA_CODE_SOURCE = (
+    "Service Quotas listing for service code appsync as exported in gruntwork-io/terraform-aws-utilities "
+    "docs/quotas.md (read 2026-11)"
+)
+CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
+AS_OF = "2026-11"
+
+# Planning ceiling for adjustable quotas, as a multiple of the AWS default (see module doc).
+ADJUSTABLE_CEILING_FACTOR = 20
+
+
+@dataclass(frozen=True)
+class Quota:
+    key: str
+    name: str
+    unit: str
+    default: float
+    adjustable: bool
+    # Highest value we plan on an increase giving (None for fixed quotas).
+    ceiling: float | None
+    source: str
+    as_of: str
+    # What to change in the stack when the plan needs more than this quota allows.
+    remedy: str
+    service_code: str = "appsync"
+    # Service Quotas code; None where we could not confirm one from a primary listing.
+    quota_code: str | None = None
+    scope: str = "per API"
+
+
+def _adjustable(key, name, unit, default, remedy, quota_code=None, scope="per API", source=APPSYNC_QUOTAS_SOURCE):
+    return Quota(
+        key=key, name=name, unit=unit, default=default, adjustable=True,
+        ceiling=default * ADJUSTABLE_CEILING_FACTOR, source=source, as_of=AS_OF, remedy=remedy,
+        quota_code=quota_code, scope=scope,
+    )
+
+
+QUOTAS: dict[str, Quota] = {
+    q.key: q
+    for q in (
+        _adjustable(
+            "newConnectionsPerSecond", "Real-time new connections per second", "connections/s", 200,
+            "spread joins over a longer chatstack:joinWindowSeconds, or request an increase",
+            # No Service Quotas code confirmed for the real-time rates: request via a support case,
+            # or set chatstack:quotaOverrides.newConnectionsPerSecond.quotaCode once known.
+            quota_code=None,
+        ),
+        _adjustable(
+            "inboundMessagesPerSecond", "Real-time inbound messages per second", "messages/s", 10_000,
+            "lower chatstack:messagesPerSecond, or use chatstack:fanOutMode batched",
+            quota_code=None,
+        ),
+        _adjustable(
+            "outboundMessagesPerSecond", "Real-time outbound messages per second", "messages/s", 1_000_000,
+            "lower chatstack:messagesPerSecond or chatstack:participants, or use chatstack:fanOutMode batched",
+            quota_code=None,
+        ),
+        _adjustable(
+            "requestTokensPerSecond", "Rate of request tokens", "tokens/s", 5_000,
+            "lower chatstack:messagesPerSecond or spread joins (chatstack:joinWindowSeconds)",
+            quota_code="L-FC5E46D0", scope="per account and region",
+            # Default varies by region (5,000-10,000/s per platform-facts; older listings show 2,000).
+            source=f"{APPSYNC_QUOTAS_SOURCE}; code: {QUOTA_CODE_SOURCE}",
+        ),
+        _adjustable(
+            "subscriptionsPerConnection", "Subscriptions per connection", "subscriptions", 100,
+            "subscribe to fewer rooms per client",
+            quota_code="L-AA33EB36", scope="per connection",
+            source=f"{APPSYNC_QUOTAS_SOURCE}; code: {QUOTA_CODE_SOURCE}",
+        ),
+        Quota(
+            key="subscriptionPayloadBytes", name="Real-time subscription payload size", unit="bytes",
+            default=240 * 1024, adjustable=False, ceiling=None, source=APPSYNC_QUOTAS_SOURCE, as_of=AS_OF,
+            remedy="lower chatstack:averageMessageBytes, or (batched) a shorter chatstack:flushIntervalMs",
+            scope="per message",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Price:
+    key: str
+    name: str
+    usd: float
+    # usd is charged per `per` units of `unit`.
+    per: int
+    unit: str
+    source: str
+    as_of: str
+
+
+PRICES: dict[str, Price] = {
+    p.key: p
+    for p in (
+        Price("appsyncRequests", "AppSync queries and mutations", 4.00, 1_000_000, "operations",
+              APPSYNC_PRICING_SOURCE, AS_OF),
+        Price("appsyncRealtimeUpdates", "AppSync real-time updates", 2.00, 1_000_000, "updates delivered",
+              APPSYNC_PRICING_SOURCE, AS_OF),
+        Price("appsyncConnectionMinutes", "AppSync connection-minutes", 0.08, 1_000_000, "connection-minutes",
+              APPSYNC_PRICING_SOURCE, AS_OF),
+        Price("dynamodbWriteRequestUnits", "DynamoDB on-demand write request units (us-east-1)", 0.625, 1_000_000,
+              "WRU", "aws.amazon.com/dynamodb/pricing/on-demand", AS_OF),
+        Price("dynamodbReadRequestUnits", "DynamoDB on-demand read request units (us-east-1)", 0.125, 1_000_000,
+              "RRU", "aws.amazon.com/dynamodb/pricing/on-demand", AS_OF),
+        # Essentials is the default feature plan of new user pools (ChatUserPool sets none).
+        Price("cognitoEssentialsMau", "Cognito user pool MAU, Essentials plan", 0.015, 1, "MAU",
+              "aws.amazon.com/cognito/pricing (transcribed 2026-09-20 in api-evangelist/amazon-cognito "
+              "plans/amazon-cognito-plans-pricing.yml)", "2026-09"),
+        # Per account (or organisation) per month: other events in the same month share it.
+        # Override with 0 to plan conservatively.
+        Price("cognitoFreeMau", "Cognito MAU free tier (Lite/Essentials)", 10_000, 1, "MAU per account-month",
+              "aws.amazon.com/cognito/pricing (same transcription)", "2026-09"),
+    )
+}

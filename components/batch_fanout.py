@@ -1,0 +1,176 @@
+"""Batched fan-out for an event's rooms: a DynamoDB stream consumer (Lambda) that calls
+the API's IAM-only `publishBatch` once per room per flush, with its least-privilege role,
+event source mapping, failure queue and alarms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from chatstack import PROJECT_ROOT
+from components.transforms import Transforms, apply_transform, check_roles
+from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
+
+CONSUMER_PACKAGE = PROJECT_ROOT / "fanout_consumer"
+# Only new chat lines wake the consumer: replies, cursor rows and updates are filtered out
+# by Lambda before invocation (and billed nothing).
+STREAM_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE"]}}}}
+
+
+@dataclass
+class BatchFanoutArgs:
+    physical_name: str
+    tags: dict[str, str]
+    table_arn: pulumi.Input[str]
+    stream_arn: pulumi.Input[str]
+    api_arn: pulumi.Input[str]
+    graphql_url: pulumi.Input[str]
+    flush_interval_ms: int = 1000
+    max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
+    # Chat older than this is not worth delivering late; it goes to the failure queue.
+    max_record_age_seconds: int = 300
+    log_retention_days: int = 14
+    transform: Transforms | None = None
+
+
+def batching_window_seconds(flush_interval_ms: int) -> int:
+    """Lambda's batching window is whole seconds (0 = as soon as a shard poll returns)."""
+    return min(300, flush_interval_ms // 1000)
+
+
+class BatchFanout(pulumi.ComponentResource):
+    function_name: pulumi.Output[str]
+    failure_queue_url: pulumi.Output[str]
+
+    ROLES = {"function", "role", "logGroup", "failureQueue", "eventSourceMapping", "alarms"}
+
+    def __init__(self, name: str, args: BatchFanoutArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chatstack:index:BatchFanout", name, {}, opts)
+        check_roles(args.transform, self.ROLES, "BatchFanout")
+        t = args.transform
+        child = pulumi.ResourceOptions(parent=self)
+
+        queue_args = apply_transform(t, "failureQueue", {
+            "name": f"{args.physical_name}-failed",
+            "sqs_managed_sse_enabled": True,
+            "message_retention_seconds": 14 * 86_400,
+            "tags": args.tags,
+        }, child)
+        queue = aws.sqs.Queue(f"{name}-failed", **queue_args, opts=child)
+
+        log_args = apply_transform(t, "logGroup", {
+            "name": f"/aws/lambda/{args.physical_name}",
+            "retention_in_days": args.log_retention_days,
+            "tags": args.tags,
+        }, child)
+        log_group = aws.cloudwatch.LogGroup(f"{name}-logs", **log_args, opts=child)
+
+        role_args = apply_transform(t, "role", {
+            "name_prefix": f"{args.physical_name[:30]}-",
+            "assume_role_policy": json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                               "Action": "sts:AssumeRole"}],
+            }),
+            "tags": args.tags,
+        }, child)
+        role = aws.iam.Role(f"{name}-role", **role_args, opts=child)
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.all(args.table_arn, args.api_arn, log_group.arn, queue.arn).apply(
+                lambda values: consumer_policy(*values)
+            ),
+            opts=child,
+        )
+
+        code = pulumi.AssetArchive({"fanout_consumer": pulumi.FileArchive(str(CONSUMER_PACKAGE))})
+        function_opts = pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group])
+        function_args = apply_transform(t, "function", {
+            "name": args.physical_name,
+            "runtime": "python3.12",
+            "architectures": ["arm64"],
+            "handler": "fanout_consumer.handler.handler",
+            "code": code,
+            "role": role.arn,
+            "timeout": 30,
+            "memory_size": 256,
+            "environment": {"variables": {
+                "GRAPHQL_URL": args.graphql_url,
+                "MAX_BATCH_BYTES": str(args.max_batch_bytes),
+            }},
+            "logging_config": {"log_format": "JSON", "log_group": log_group.name},
+            "tags": args.tags,
+        }, function_opts)
+        function = aws.lambda_.Function(f"{name}-consumer", **function_args, opts=function_opts)
+
+        mapping_args = apply_transform(t, "eventSourceMapping", {
+            "event_source_arn": args.stream_arn,
+            "function_name": function.arn,
+            "starting_position": "LATEST",
+            "batch_size": 1000,
+            "maximum_batching_window_in_seconds": batching_window_seconds(args.flush_interval_ms),
+            # One poller per shard keeps each room (one partition, one shard) in order.
+            "parallelization_factor": 1,
+            "maximum_retry_attempts": 10,
+            "maximum_record_age_in_seconds": args.max_record_age_seconds,
+            "bisect_batch_on_function_error": True,
+            "function_response_types": ["ReportBatchItemFailures"],
+            "destination_config": {"on_failure": {"destination_arn": queue.arn}},
+            "filter_criteria": {"filters": [{"pattern": json.dumps(STREAM_FILTER)}]},
+            "tags": args.tags,
+        }, child)
+        aws.lambda_.EventSourceMapping(f"{name}-stream", **mapping_args, opts=child)
+
+        self._alarms(name, args, function, queue)
+        self.function_name = function.name
+        self.failure_queue_url = queue.url
+        self.register_outputs({"functionName": self.function_name, "failureQueueUrl": self.failure_queue_url})
+
+    def _alarms(self, name, args: BatchFanoutArgs, function, queue) -> None:
+        # Late delivery is the failure users notice: alarm when the consumer falls more than
+        # five flushes behind, on any error, and on anything reaching the failure queue.
+        behind_ms = max(5_000, 5 * args.flush_interval_ms)
+        alarms = {
+            "iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum", behind_ms, {"FunctionName": function.name}),
+            "errors": ("AWS/Lambda", "Errors", "Sum", 0, {"FunctionName": function.name}),
+            "failed-records": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 0,
+                               {"QueueName": queue.name}),
+        }
+        for suffix, (namespace, metric, statistic, threshold, dimensions) in alarms.items():
+            opts = pulumi.ResourceOptions(parent=self)
+            alarm_args = apply_transform(args.transform, "alarms", {
+                "name": f"{args.physical_name}-{suffix}",
+                "namespace": namespace,
+                "metric_name": metric,
+                "statistic": statistic,
+                "dimensions": dimensions,
+                "period": 60,
+                "evaluation_periods": 1,
+                "threshold": threshold,
+                "comparison_operator": "GreaterThanThreshold",
+                "treat_missing_data": "notBreaching",
+                "tags": args.tags,
+            }, opts)
+            aws.cloudwatch.MetricAlarm(f"{name}-{suffix}", **alarm_args, opts=opts)
+
+
+def consumer_policy(table_arn: str, api_arn: str, log_group_arn: str, queue_arn: str) -> str:
+    """Read this table's stream, call only publishBatch on this API, log, dead-letter."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow",
+             "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                        "dynamodb:ListStreams"],
+             "Resource": f"{table_arn}/stream/*"},
+            {"Effect": "Allow", "Action": "appsync:GraphQL",
+             "Resource": f"{api_arn}/types/Mutation/fields/publishBatch"},
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [log_group_arn, f"{log_group_arn}:*"]},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+        ],
+    })

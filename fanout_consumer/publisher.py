@@ -1,0 +1,70 @@
+"""Calls the API's IAM-only `publishBatch` mutation, signed with SigV4 (service appsync)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from fanout_consumer.batching import Publish
+
+PUBLISH_BATCH = """
+mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!) {
+  publishBatch(roomId: $roomId, messages: $messages) {
+    roomId
+    batchId
+    messages { roomId messageId sender message createdAt repliedAt replyCount }
+  }
+}
+"""
+
+
+class DuplicateBatch(Exception):
+    """Every message in the batch was already published: nothing to do."""
+
+
+class PublishError(Exception):
+    """The publish failed and must be retried."""
+
+
+class AppSyncPublisher:
+    def __init__(self, graphql_url: str, region: str, credentials=None, timeout: float = 10.0):
+        self.graphql_url = graphql_url
+        self.region = region
+        self.timeout = timeout
+        if credentials is None:
+            import botocore.session
+
+            credentials = botocore.session.get_session().get_credentials()
+        self.credentials = credentials
+
+    def publish(self, publish: Publish) -> dict:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        body = json.dumps(
+            {
+                "query": PUBLISH_BATCH,
+                "variables": {"roomId": publish.room_id, "messages": [m.as_input() for m in publish.messages]},
+            }
+        )
+        request = AWSRequest(
+            method="POST", url=self.graphql_url, data=body, headers={"Content-Type": "application/json"}
+        )
+        SigV4Auth(self.credentials, "appsync", self.region).add_auth(request)
+        http_request = urllib.request.Request(
+            self.graphql_url, data=body.encode(), headers=dict(request.headers.items()), method="POST"
+        )
+        try:
+            with urllib.request.urlopen(http_request, timeout=self.timeout) as response:
+                document = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise PublishError(f"HTTP {error.code}: {error.read()[:500]!r}") from error
+        except (urllib.error.URLError, TimeoutError) as error:
+            raise PublishError(str(error)) from error
+        errors = document.get("errors") or []
+        if any(e.get("errorType") == "DuplicateBatch" for e in errors):
+            raise DuplicateBatch(publish.room_id)
+        if errors:
+            raise PublishError("; ".join(f"{e.get('errorType')}: {e.get('message')}" for e in errors))
+        return document["data"]["publishBatch"]

@@ -1,0 +1,63 @@
+import json
+
+from chatstack.cli import main
+
+REQUIRED_KEYS = {"outboundUpdatesPerSecond", "inboundMessagesPerSecond", "costPerHourUsd", "quotaIncreases"}
+
+
+def test_plan_json_has_the_contract_keys_for_the_250k_stack(capsys):
+    assert main(["plan", "--stack", "finals-250k", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert REQUIRED_KEYS <= set(plan)
+    assert plan["stack"] == "finals-250k"
+    assert plan["verdict"] == "needs-quota-increases"
+    assert plan["outboundUpdatesPerSecond"] == 12_500_000
+    assert plan["inboundMessagesPerSecond"] == 50
+    assert abs(plan["costPerHourUsd"] - 91_202.53) < 0.01
+    assert [{k: q[k] for k in ("quota", "required", "default")} for q in plan["quotaIncreases"]] == [
+        {"quota": "outboundMessagesPerSecond", "required": 12_500_000, "default": 1_000_000}]
+    assert plan["table"]["maxWriteRequestUnits"] == 200
+    assert sum(c["perHourUsd"] for c in plan["costs"]) == plan["costPerHourUsd"]
+
+
+def test_plan_json_for_dev_fits_defaults(capsys):
+    assert main(["plan", "--stack", "dev", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert (plan["verdict"], plan["quotaIncreases"], plan["outboundUpdatesPerSecond"]) == ("fits-defaults", [], 400)
+
+
+def test_impossible_plan_is_printed_and_exits_non_zero(capsys):
+    # 100 msg/s x 250,000 = 25M updates/s, beyond the 20M planning ceiling
+    code = main(["plan", "--stack", "finals-250k", "--config", "messagesPerSecond=100", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    plan = json.loads(out)
+    assert plan["verdict"] == "impossible" and plan["outboundUpdatesPerSecond"] == 25_000_000
+    assert [b["quota"] for b in plan["impossibleBecause"]] == ["outboundMessagesPerSecond"]
+    assert "Real-time outbound messages per second" in err
+
+
+def test_impossible_text_report_names_the_limit(capsys):
+    code = main(["plan", "--stack", "dev", "--config", "chatstack:averageMessageBytes=245760"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "Capacity plan for stack dev: IMPOSSIBLE" in out
+    assert "[IMPOSSIBLE] Real-time subscription payload size" in out
+    assert "chatstack:averageMessageBytes" in err
+
+
+def test_text_report_shows_ramp_quotas_and_costs(capsys):
+    assert main(["plan", "--stack", "finals-250k"]) == 0
+    out = capsys.readouterr().out
+    assert "NEEDS-QUOTA-INCREASES" in out
+    assert "connection ramp at 200/s: 20.8 min (1,250 s)" in out
+    assert "[  INCREASE] Real-time outbound messages per second: needs 12,500,000, default 1,000,000" in out
+    assert "AppSync real-time updates" in out and "90,000.00" in out and "270,000.00" in out
+    assert "total" in out and "91,202.53" in out
+
+
+def test_bad_config_and_unknown_stack_exit_2(capsys):
+    assert main(["plan", "--stack", "dev", "--config", "fanOutMode=broadcast"]) == 2
+    assert "chatstack:fanOutMode" in capsys.readouterr().err
+    assert main(["plan", "--stack", "nope"]) == 2
+    assert "Pulumi.nope.yaml does not exist" in capsys.readouterr().err

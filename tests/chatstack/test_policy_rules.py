@@ -1,0 +1,294 @@
+"""Every rule of the policy pack: it fires on a minimal bad stack, and the shipped stacks pass it."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import importlib
+import inspect
+import json
+from collections.abc import Callable
+
+import pytest
+
+from chatstack.offline import ProgramRun, RegisteredResource, stack_names
+from chatstack.policy_rules import POLICIES, TAGGABLE_TYPES
+from chatstack.policy_runner import Violation, check_resources
+from tests.conftest import run_stack
+
+BY_NAME = {p.name: p for p in POLICIES}
+
+
+@pytest.fixture(autouse=True)
+def _current_event_loop():
+    # The Pulumi runtime under chatstack.offline needs a current event loop; an earlier test's
+    # asyncio.run() (tests/appsync_local) leaves the main thread without one.
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def fired(resources: list[RegisteredResource], rule: str) -> list[Violation]:
+    return check_resources(resources, [BY_NAME[rule]])
+
+
+def mutated(run: ProgramRun, type_token: str, edit: Callable[[dict], object], name: str | None = None):
+    """A deep copy of the run's resources with `edit(inputs)` applied to each matching resource."""
+    resources = copy.deepcopy(run.resources)
+    matched = [r for r in resources if r.type == type_token and (name is None or r.name == name)]
+    assert matched, f"no {type_token} {name or ''} to mutate"
+    for resource in matched:
+        edit(resource.inputs)
+    return resources
+
+
+def _policy_doc(run: ProgramRun, statement: dict) -> list[RegisteredResource]:
+    def edit(inputs):
+        inputs["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return mutated(run, "aws:iam/rolePolicy:RolePolicy", edit, "chat-graphql-chattable-policy")
+
+
+def _table_arn(run: ProgramRun) -> str:
+    policy = next(r for r in run.resources if r.name == "chat-graphql-chattable-policy")
+    return json.loads(policy.inputs["policy"])["Statement"][0]["Resource"][0]
+
+
+def _dev():
+    return run_stack("dev")
+
+
+def _prod():
+    return run_stack("finals-250k")
+
+
+def _provisioned():
+    return run_stack("dev", billingMode="PROVISIONED")
+
+
+# (rule, id, resources factory, resource named in the violation, text in the message)
+FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] = [
+    ("dynamodb-point-in-time-recovery", "config-pitr-off",
+     lambda: run_stack("dev", pointInTimeRecovery="false").resources, "chat-messages-table", "point-in-time"),
+    ("dynamodb-server-side-encryption", "sse-disabled",
+     lambda: mutated(_dev(), "aws:dynamodb/table:Table", lambda i: i.update(serverSideEncryption={"enabled": False})),
+     "chat-messages-table", "serverSideEncryption.enabled = true"),
+    ("dynamodb-server-side-encryption", "sse-absent",
+     lambda: mutated(_dev(), "aws:dynamodb/table:Table", lambda i: i.pop("serverSideEncryption")),
+     "chat-messages-table", "KMS"),
+    ("dynamodb-deletion-protection-production", "config-production-unprotected",
+     lambda: run_stack("finals-250k", deletionProtection="false").resources, "chat-messages-table", "production"),
+    ("dynamodb-ttl", "ttl-absent",
+     lambda: mutated(_dev(), "aws:dynamodb/table:Table", lambda i: i.pop("ttl")), "chat-messages-table", "no TTL"),
+    ("dynamodb-ttl", "ttl-disabled",
+     lambda: mutated(_dev(), "aws:dynamodb/table:Table", lambda i: i.update(ttl={"enabled": False})),
+     "chat-messages-table", "expiresAt"),
+    ("dynamodb-on-demand-max-throughput", "on-demand-without-max",
+     lambda: mutated(_prod(), "aws:dynamodb/table:Table", lambda i: i.pop("onDemandThroughput")),
+     "chat-messages-table", "maxReadRequestUnits, maxWriteRequestUnits"),
+    ("dynamodb-on-demand-max-throughput", "on-demand-without-write-max",
+     lambda: mutated(_prod(), "aws:dynamodb/table:Table",
+                     lambda i: i["onDemandThroughput"].pop("maxWriteRequestUnits")),
+     "chat-messages-table", "(maxWriteRequestUnits unset)"),
+    ("dynamodb-provisioned-autoscaling", "config-provisioned-gsi-not-scaled",
+     lambda: _provisioned().resources, "chat-messages-table", "index bySender"),
+    ("dynamodb-provisioned-autoscaling", "provisioned-table-target-missing",
+     lambda: [r for r in _provisioned().resources if r.name != "chat-messages-read-target"],
+     "chat-messages-table", "dynamodb:table:ReadCapacityUnits"),
+    ("appsync-default-auth-cognito-production", "config-production-api-key",
+     lambda: run_stack("finals-250k", defaultAuth="API_KEY").resources, "chat-graphql-api", "API_KEY"),
+    ("appsync-default-auth-cognito-production", "additional-api-key",
+     lambda: mutated(_prod(), "aws:appsync/graphQLApi:GraphQLApi",
+                     lambda i: i["additionalAuthenticationProviders"].append({"authenticationType": "API_KEY"})),
+     "chat-graphql-api", "additional auth provider"),
+    ("appsync-js-runtime", "resolver-vtl",
+     lambda: mutated(_dev(), "aws:appsync/resolver:Resolver", lambda i: i.pop("runtime"),
+                     "chat-graphql-query-getMessages"),
+     "chat-graphql-query-getMessages", "VTL"),
+    ("appsync-js-runtime", "function-without-code",
+     lambda: mutated(_dev(), "aws:appsync/function:Function", lambda i: i.pop("code"), "chat-graphql-fn-putMessage"),
+     "chat-graphql-fn-putMessage", "without code"),
+    ("appsync-logging-enabled", "config-log-level-none",
+     lambda: run_stack("dev", logLevel="NONE").resources, "chat-graphql-api", "fieldLogLevel NONE"),
+    ("appsync-logging-enabled", "no-log-config",
+     lambda: mutated(_dev(), "aws:appsync/graphQLApi:GraphQLApi", lambda i: i.pop("logConfig")),
+     "chat-graphql-api", "fieldLogLevel unset"),
+    ("appsync-exclude-verbose-logs-production", "production-verbose",
+     lambda: mutated(_prod(), "aws:appsync/graphQLApi:GraphQLApi",
+                     lambda i: i["logConfig"].update(excludeVerboseContent=False)),
+     "chat-graphql-api", "excludeVerboseContent"),
+    ("appsync-introspection-disabled-production", "production-introspection-enabled",
+     lambda: mutated(_prod(), "aws:appsync/graphQLApi:GraphQLApi", lambda i: i.update(introspectionConfig="ENABLED")),
+     "chat-graphql-api", "introspection"),
+    ("appsync-introspection-disabled-production", "production-introspection-default",
+     lambda: mutated(_prod(), "aws:appsync/graphQLApi:GraphQLApi", lambda i: i.pop("introspectionConfig")),
+     "chat-graphql-api", "DISABLED"),
+    ("appsync-query-depth-limit", "depth-zero-is-unlimited",
+     lambda: mutated(_dev(), "aws:appsync/graphQLApi:GraphQLApi", lambda i: i.update(queryDepthLimit=0)),
+     "chat-graphql-api", "queryDepthLimit 0"),
+    ("iam-appsync-datasource-least-privilege", "action-wildcard",
+     lambda: _policy_doc(_dev(), {"Effect": "Allow", "Action": "dynamodb:*", "Resource": _table_arn(_dev())}),
+     "chat-graphql-chattable-policy", "'dynamodb:*'"),
+    ("iam-appsync-datasource-least-privilege", "table-admin-action",
+     lambda: _policy_doc(_dev(), {"Effect": "Allow", "Action": ["dynamodb:Query", "dynamodb:DeleteTable"],
+                                  "Resource": [_table_arn(_dev())]}),
+     "chat-graphql-chattable-policy", "'dynamodb:DeleteTable'"),
+    ("iam-appsync-datasource-least-privilege", "resource-star",
+     lambda: _policy_doc(_dev(), {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": "*"}),
+     "chat-graphql-chattable-policy", "'*'"),
+    ("iam-appsync-datasource-least-privilege", "other-table",
+     lambda: _policy_doc(_dev(), {"Effect": "Allow", "Action": ["dynamodb:GetItem"],
+                                  "Resource": _table_arn(_dev()).replace("chatstack-dev-", "chatstack-finals-250k-")}),
+     "chat-graphql-chattable-policy", "not this stack's table"),
+    ("iam-appsync-datasource-least-privilege", "not-action",
+     lambda: _policy_doc(_dev(), {"Effect": "Allow", "NotAction": "iam:*", "Resource": _table_arn(_dev())}),
+     "chat-graphql-chattable-policy", "NotAction"),
+    ("cognito-password-policy", "short-password",
+     lambda: mutated(_dev(), "aws:cognito/userPool:UserPool", lambda i: i["passwordPolicy"].update(minimumLength=8)),
+     "chat-users-pool", "minimumLength 8"),
+    ("cognito-password-policy", "no-numbers",
+     lambda: mutated(_dev(), "aws:cognito/userPool:UserPool",
+                     lambda i: i["passwordPolicy"].update(requireNumbers=False)),
+     "chat-users-pool", "requireNumbers"),
+    ("cognito-password-policy", "cognito-default",
+     lambda: mutated(_dev(), "aws:cognito/userPool:UserPool", lambda i: i.pop("passwordPolicy")),
+     "chat-users-pool", "Cognito default 8"),
+    ("cognito-deletion-protection-production", "config-production-unprotected",
+     lambda: run_stack("finals-250k", deletionProtection="false").resources, "chat-users-pool", "ACTIVE"),
+    ("cognito-client-no-secret", "client-secret",
+     lambda: mutated(_dev(), "aws:cognito/userPoolClient:UserPoolClient", lambda i: i.update(generateSecret=True)),
+     "chat-users-client", "generateSecret = false"),
+    ("cognito-no-password-auth-production", "config-production-password-auth",
+     lambda: run_stack("finals-250k", allowPasswordAuth="true").resources, "chat-users-client",
+     "ALLOW_USER_PASSWORD_AUTH"),
+    ("event-tags", "missing-owner",
+     lambda: mutated(_dev(), "aws:cloudwatch/logGroup:LogGroup", lambda i: i["tags"].pop("owner")),
+     "chat-graphql-logs", "owner"),
+    ("event-tags", "untagged-role",
+     lambda: mutated(_dev(), "aws:iam/role:Role", lambda i: i.pop("tags"), "chat-graphql-log-role"),
+     "chat-graphql-log-role", "event, environment, owner"),
+    ("event-tags", "disagreeing-environment",
+     lambda: mutated(_prod(), "aws:iam/role:Role", lambda i: i["tags"].update(environment="development"),
+                     "chat-graphql-log-role"),
+     "(stack)", "disagree on the 'environment' tag"),
+    ("one-table-api-user-pool", "two-tables",
+     lambda: _prod().resources + [dataclasses.replace(_prod().one("aws:dynamodb/table:Table"), urn="urn:x::t2",
+                                                      name="second-table")],
+     "(stack)", "has 2 (chat-messages-table, second-table)"),
+    ("one-table-api-user-pool", "no-user-pool",
+     lambda: [r for r in _prod().resources if r.type != "aws:cognito/userPool:UserPool"], "(stack)", "has 0 (none)"),
+]
+
+
+@pytest.mark.parametrize(("rule", "case", "resources", "resource", "text"), FIRING,
+                         ids=[f"{r}:{c}" for r, c, *_ in FIRING])
+def test_rule_fires_on_a_minimal_bad_stack(rule, case, resources, resource, text):
+    violations = fired(resources(), rule)
+    assert violations, f"{rule} did not fire ({case})"
+    matching = [v for v in violations if v.resource == resource and text in v.message]
+    assert matching, [dataclasses.astuple(v) for v in violations]
+    assert all(v.level == BY_NAME[rule].enforcement_level.value for v in violations)
+    if resource != "(stack)":
+        assert f"'{resource}'" in matching[0].message  # the message names the resource ...
+    assert "Fix:" in matching[0].message  # ... and the fix
+
+
+def test_every_rule_has_a_firing_case():
+    assert {rule for rule, *_ in FIRING} == set(BY_NAME)
+
+
+@pytest.mark.parametrize("stack", stack_names())
+@pytest.mark.parametrize("rule", sorted(BY_NAME))
+def test_shipped_stacks_pass_every_rule(stack, rule):
+    assert fired(run_stack(stack).resources, rule) == []
+
+
+# ------------------------------------------------------------------ what relaxes a rule
+
+
+def test_development_may_use_api_key_password_auth_and_no_deletion_protection():
+    run = run_stack("dev", defaultAuth="API_KEY", allowPasswordAuth="true", deletionProtection="false")
+    for rule in ("appsync-default-auth-cognito-production", "cognito-no-password-auth-production",
+                 "dynamodb-deletion-protection-production", "cognito-deletion-protection-production"):
+        assert fired(run.resources, rule) == [], rule
+
+
+def test_a_missing_environment_tag_counts_as_production():
+    resources = mutated(_dev(), "aws:appsync/graphQLApi:GraphQLApi", lambda i: i["tags"].pop("environment"))
+    assert fired(resources, "appsync-introspection-disabled-production")
+    assert fired(resources, "event-tags")
+
+
+def test_app_client_takes_its_environment_from_the_user_pool_it_depends_on():
+    # Production pool, everything else tagged development: the client still counts as production.
+    def to_dev(inputs):
+        inputs["tags"]["environment"] = "development"
+
+    resources = copy.deepcopy(run_stack("finals-250k", allowPasswordAuth="true").resources)
+    for resource in resources:
+        if "tags" in resource.inputs and resource.type != "aws:cognito/userPool:UserPool":
+            to_dev(resource.inputs)
+    assert fired(resources, "cognito-no-password-auth-production")
+
+
+def test_on_demand_max_throughput_passes_when_set():
+    resources = mutated(_prod(), "aws:dynamodb/table:Table", lambda i: i.update(
+        onDemandThroughput={"maxReadRequestUnits": 40000, "maxWriteRequestUnits": 10000}))
+    assert fired(resources, "dynamodb-on-demand-max-throughput") == []
+
+
+def test_provisioned_table_with_scaling_and_no_index_passes():
+    resources = mutated(_provisioned(), "aws:dynamodb/table:Table",
+                        lambda i: i.pop("globalSecondaryIndexes"))
+    assert fired(resources, "dynamodb-provisioned-autoscaling") == []
+
+
+def test_iam_rule_accepts_named_indexes_and_deny_statements():
+    arn = _table_arn(_dev())
+    resources = _policy_doc(_dev(), {"Effect": "Allow", "Action": ["dynamodb:Query", "dynamodb:GetItem"],
+                                     "Resource": [arn, f"{arn}/index/bySender"]})
+    assert fired(resources, "iam-appsync-datasource-least-privilege") == []
+    resources = _policy_doc(_dev(), {"Effect": "Deny", "Action": "*", "Resource": "*"})
+    assert fired(resources, "iam-appsync-datasource-least-privilege") == []
+
+
+def test_iam_rule_reports_managed_policy_attachment_on_the_datasource_role():
+    run = _dev()
+    role = next(r for r in run.resources if r.name == "chat-graphql-chattable-role")
+    role_name = next(r for r in run.resources if r.name == "chat-graphql-chattable-policy").inputs["role"]
+    attachment = dataclasses.replace(role, type="aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                                     name="full-access", urn="urn:x::full-access",
+                                     inputs={"role": role_name,
+                                             "policyArn": "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"})
+    violations = fired(run.resources + [attachment], "iam-appsync-datasource-least-privilege")
+    assert [v.resource for v in violations] == ["full-access"]
+    assert "AmazonDynamoDBFullAccess" in violations[0].message
+
+
+def test_log_role_policy_is_not_a_datasource_policy():
+    # The logs role allows logs:* actions on its log group; it is not subject to the DynamoDB rule.
+    assert fired(_dev().resources, "iam-appsync-datasource-least-privilege") == []
+    assert any("logs:PutLogEvents" in r.inputs.get("policy", "") for r in _dev().resources)
+
+
+# ------------------------------------------------------------------ the taggable-type list
+
+
+def _takes_tags(type_token: str) -> bool:
+    _, module_path, class_name = type_token.split(":")
+    module_name = module_path.split("/")[0]
+    module = importlib.import_module(f"pulumi_aws.{module_name}{'_' if module_name == 'lambda' else ''}")
+    return "tags" in inspect.signature(getattr(module, class_name)._internal_init).parameters
+
+
+def test_taggable_types_take_tags_according_to_pulumi_aws():
+    assert all(_takes_tags(t) for t in TAGGABLE_TYPES), [t for t in TAGGABLE_TYPES if not _takes_tags(t)]
+
+
+@pytest.mark.parametrize("overrides", [{}, {"billingMode": "PROVISIONED"}, {"defaultAuth": "API_KEY"},
+                                       {"fanOutMode": "batched"}])
+def test_every_taggable_type_a_stack_registers_is_known(overrides):
+    for stack in stack_names():
+        for t in {r.type for r in run_stack(stack, **overrides).resources if r.type.startswith("aws:")}:
+            assert _takes_tags(t) == (t in TAGGABLE_TYPES), t

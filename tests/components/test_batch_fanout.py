@@ -1,0 +1,87 @@
+import json
+
+import pulumi
+import pytest
+
+from components.batch_fanout import STREAM_FILTER, batching_window_seconds
+from tests.conftest import run_stack
+
+FUNCTION = "aws:lambda/function:Function"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+
+
+@pytest.fixture(scope="module")
+def batched():
+    return run_stack("dev", fanOutMode="batched", flushIntervalMs="2000")
+
+
+def test_per_message_stacks_have_no_consumer(dev):
+    assert dev.of_type(FUNCTION) == [] and dev.of_type(MAPPING) == []
+
+
+def test_consumer_reads_this_tables_stream_with_the_flush_as_batching_window(batched):
+    mapping = batched.one(MAPPING).inputs
+    assert mapping["eventSourceArn"].startswith(
+        f"arn:aws:dynamodb:us-east-1:123456789012:table/{batched.outputs['tableName']}/stream/")
+    assert mapping["functionName"] == "arn:aws:lambda:us-east-1:123456789012:function:chatstack-dev-fanout"
+    assert mapping["maximumBatchingWindowInSeconds"] == 2
+    assert mapping["parallelizationFactor"] == 1
+    assert mapping["bisectBatchOnFunctionError"] is True
+    assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["maximumRetryAttempts"] > 0
+    queue = batched.one("aws:sqs/queue:Queue")
+    assert mapping["destinationConfig"]["onFailure"]["destinationArn"] == (
+        f"arn:aws:sqs:us-east-1:123456789012:{queue.inputs['name']}")
+    assert json.loads(mapping["filterCriteria"]["filters"][0]["pattern"]) == STREAM_FILTER
+
+
+def test_consumer_role_is_least_privilege(batched):
+    (policy,) = [json.loads(p.inputs["policy"]) for p in batched.of_type("aws:iam/rolePolicy:RolePolicy")
+                 if p.name == "chat-fanout-policy"]
+    table_arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{batched.outputs['tableName']}"
+    api_arn = f"arn:aws:appsync:us-east-1:123456789012:apis/{batched.outputs['apiId']}"
+    by_action = {json.dumps(s["Action"]): s["Resource"] for s in policy["Statement"]}
+    stream_actions = json.dumps(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                 "dynamodb:ListStreams"])
+    assert by_action[stream_actions] == f"{table_arn}/stream/*"
+    assert by_action['"appsync:GraphQL"'] == f"{api_arn}/types/Mutation/fields/publishBatch"
+    assert all("*" != s["Resource"] for s in policy["Statement"])
+    actions = {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                       "dynamodb:ListStreams", "appsync:GraphQL", "logs:CreateLogStream", "logs:PutLogEvents",
+                       "sqs:SendMessage"}
+
+
+def test_function_publishes_to_this_api_and_alarms_watch_it(batched):
+    function = batched.one(FUNCTION).inputs
+    assert function["environment"]["variables"]["GRAPHQL_URL"] == batched.outputs["graphqlUrl"]
+    assert function["handler"] == "fanout_consumer.handler.handler"
+    alarms = {a.inputs["metricName"]: a.inputs for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert set(alarms) == {"IteratorAge", "Errors", "ApproximateNumberOfMessagesVisible"}
+    assert alarms["IteratorAge"]["threshold"] == 10_000  # five 2 s flushes behind
+    assert alarms["IteratorAge"]["dimensions"] == {"FunctionName": "chatstack-dev-fanout"}
+
+
+def test_batching_window_is_whole_seconds_within_lambda_limits():
+    assert batching_window_seconds(1000) == 1
+    assert batching_window_seconds(500) == 0
+    assert batching_window_seconds(10_000_000) == 300
+
+
+@pulumi.runtime.test
+def test_component_outputs():
+    from chatstack.offline import _CloudMocks
+    from components.batch_fanout import BatchFanout, BatchFanoutArgs
+
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(_CloudMocks("unit", "eu-west-1"), project="chatstack", stack="unit")
+    fanout = BatchFanout("f", BatchFanoutArgs(
+        physical_name="chatstack-unit-fanout", tags={}, table_arn="arn:t", stream_arn="arn:t/stream/x",
+        api_arn="arn:a", graphql_url="https://x/graphql"))
+
+    def check(values):
+        name, url = values
+        assert name == "chatstack-unit-fanout"
+        assert url == "https://sqs.eu-west-1.amazonaws.com/123456789012/chatstack-unit-fanout-failed"
+
+    return pulumi.Output.all(fanout.function_name, fanout.failure_queue_url).apply(check)

@@ -1,0 +1,101 @@
+"""The stack derives capacity from the plan, refuses undeployable plans, and requests quota increases."""
+
+import pytest
+
+from chatstack.config import StackConfigError
+from chatstack.offline import evaluate_program, read_stack_config
+from chatstack.plan_report import plan_stack
+from tests.conftest import run_stack
+
+QUOTA = "aws:servicequotas/serviceQuota:ServiceQuota"
+
+
+def test_on_demand_ceilings_come_from_the_plan(production, dev):
+    for run, stack, expected in ((production, "finals-250k", (2_000, 200)), (dev, "dev", (2_000, 100))):
+        plan = plan_stack(stack)
+        throughput = run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]
+        assert (throughput["maxReadRequestUnits"], throughput["maxWriteRequestUnits"]) == expected
+        assert expected == (plan.table.max_read_request_units, plan.table.max_write_request_units)
+
+
+def test_ceilings_follow_the_message_rate():
+    # 250,000 x 80 msg/s (20M/s, at the planning ceiling): 80 x 2 WRU x 2 headroom = 320
+    run = run_stack("finals-250k", messagesPerSecond="80")
+    assert run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]["maxWriteRequestUnits"] == 320
+
+
+def test_provisioned_autoscaling_bounds_come_from_the_plan():
+    run = run_stack("finals-250k", billingMode="PROVISIONED")
+    plan = plan_stack("finals-250k", ["billingMode=PROVISIONED"])
+    targets = {t.inputs["scalableDimension"]: t.inputs for t in run.of_type("aws:appautoscaling/target:Target")}
+    write = targets["dynamodb:table:WriteCapacityUnits"]
+    read = targets["dynamodb:table:ReadCapacityUnits"]
+    # writes: min ceil(100 WRU/s / 0.7) = 143, max max(100, 100 x 2) = 200; reads 5..2,000
+    assert (write["minCapacity"], write["maxCapacity"]) == (143, 200)
+    assert (read["minCapacity"], read["maxCapacity"]) == (5, 2_000)
+    assert plan.table.min_write_capacity == 143
+    assert "onDemandThroughput" not in run.one("aws:dynamodb/table:Table").inputs
+
+
+def _spy(monkeypatch):
+    import chatstack.offline as offline
+
+    seen = []
+    original = offline._recording_monitor
+
+    def spy(mocks):
+        monitor = original(mocks)
+        seen.append(monitor)
+        return monitor
+
+    monkeypatch.setattr(offline, "_recording_monitor", spy)
+    return seen
+
+
+def test_impossible_plan_fails_before_any_resource(monkeypatch):
+    seen = _spy(monkeypatch)
+    config = read_stack_config("finals-250k")
+    config["chatstack:messagesPerSecond"] = "100"  # 25M updates/s > 20M planning ceiling
+    with pytest.raises(StackConfigError, match="Real-time outbound messages per second") as error:
+        evaluate_program("finals-250k", config=config)
+    assert "chatstack:messagesPerSecond" in str(error.value) and "impossible" in str(error.value)
+    assert seen and seen[0].registered == []
+
+
+def test_oversized_payload_fails_before_any_resource(monkeypatch):
+    seen = _spy(monkeypatch)
+    config = read_stack_config("dev")
+    config["chatstack:averageMessageBytes"] = str(240 * 1024)
+    with pytest.raises(StackConfigError, match="subscription payload size: exceeds the fixed limit"):
+        evaluate_program("dev", config=config)
+    assert seen and seen[0].registered == []
+
+
+def test_no_quota_requests_unless_asked(production):
+    assert production.of_type(QUOTA) == []
+
+
+def test_requested_increase_is_a_service_quota_parented_to_the_stack():
+    # dev needs 2 mutations/s + 200 history queries/s = 202 request tokens/s; pretend the account has 100
+    run = run_stack("dev", requestQuotaIncreases="true", quotaOverrides='{"requestTokensPerSecond": 100}')
+    [quota] = run.of_type(QUOTA)
+    assert (quota.inputs["serviceCode"], quota.inputs["quotaCode"], quota.inputs["value"]) == ("appsync", "L-FC5E46D0",
+                                                                                               202)
+    stack = run.one("chatstack:index:EventChatStack")
+    assert quota.parent == stack.urn
+
+
+def test_requested_increase_uses_an_overridden_quota_code():
+    run = run_stack("finals-250k", requestQuotaIncreases="true",
+                    quotaOverrides='{"outboundMessagesPerSecond": {"quotaCode": "L-TESTCODE"}}')
+    [quota] = run.of_type(QUOTA)
+    assert (quota.inputs["quotaCode"], quota.inputs["value"]) == ("L-TESTCODE", 12_500_000)
+
+
+def test_requested_increase_without_a_known_code_fails_before_any_resource(monkeypatch):
+    seen = _spy(monkeypatch)
+    config = read_stack_config("finals-250k")
+    config["chatstack:requestQuotaIncreases"] = "true"
+    with pytest.raises(StackConfigError, match="chatstack:quotaOverrides.outboundMessagesPerSecond.quotaCode"):
+        evaluate_program("finals-250k", config=config)
+    assert seen and seen[0].registered == []

@@ -1,0 +1,93 @@
+from boto3.dynamodb.types import TypeSerializer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fanout_consumer.batching import (
+    SUBSCRIPTION_PAYLOAD_LIMIT,
+    messages_from_records,
+    padded_sequence,
+    payload_bytes,
+    plan_publishes,
+)
+from fanout_consumer.handler import process
+from fanout_consumer.publisher import DuplicateBatch, PublishError
+
+SERIALIZE = TypeSerializer().serialize
+
+
+def record(sequence: int, room: str, text: str, *, kind="MESSAGE", event="INSERT") -> dict:
+    image = {
+        "pk": f"ROOM#{room}", "sk": f"MSG#{sequence:026d}", "type": kind, "roomId": room,
+        "messageId": f"{sequence:026d}", "sender": "alice", "message": text,
+        "createdAt": "2026-11-28T03:00:00.000Z", "replyCount": 0,
+    }
+    return {
+        "eventName": event,
+        "dynamodb": {"SequenceNumber": str(1000 + sequence), "NewImage": {k: SERIALIZE(v) for k, v in image.items()}},
+    }
+
+
+def test_only_inserted_message_rows_are_published():
+    records = [record(1, "a", "hi"), record(2, "a", "x", kind="THREAD"), record(3, "a", "y", event="MODIFY")]
+    assert [m.message for m in messages_from_records(records)] == ["hi"]
+
+
+def test_sequence_padding_orders_like_numbers():
+    assert padded_sequence("99") < padded_sequence("100")
+    assert len(padded_sequence("1" * 21)) == 40
+
+
+rooms = st.sampled_from(["r1", "r2", "r3"])
+texts = st.text(min_size=1, max_size=2000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(rooms, texts), min_size=1, max_size=60), st.integers(min_value=4_000, max_value=200_000))
+def test_every_message_once_in_room_order_within_the_size_limit(lines, max_bytes):
+    records = [record(i, room, text) for i, (room, text) in enumerate(lines)]
+    publishes = plan_publishes(records, max_bytes)
+    seen = [m.message_id for p in publishes for m in p.messages]
+    assert sorted(seen) == sorted(f"{i:026d}" for i in range(len(lines)))  # each exactly once
+    for room in {r for r, _ in lines}:
+        in_room = [m.sequence for p in publishes if p.room_id == room for m in p.messages]
+        assert in_room == sorted(in_room)
+    for publish in publishes:
+        assert {m.room_id for m in publish.messages} == {publish.room_id}
+        if len(publish.messages) > 1:
+            assert payload_bytes(publish.room_id, list(publish.messages)) <= max_bytes
+    # greedy: two consecutive chunks of one room could not have been one
+    for first, second in zip(publishes, publishes[1:], strict=False):
+        if first.room_id == second.room_id:
+            assert payload_bytes(first.room_id, [*first.messages, second.messages[0]]) > max_bytes
+
+
+def test_one_publish_per_room_when_it_fits():
+    records = [record(i, f"r{i % 3}", "hello") for i in range(30)]
+    publishes = plan_publishes(records)
+    assert sorted(p.room_id for p in publishes) == ["r0", "r1", "r2"]
+    assert all(payload_bytes(p.room_id, list(p.messages)) < SUBSCRIPTION_PAYLOAD_LIMIT for p in publishes)
+
+
+def test_process_counts_duplicates_and_checkpoints_at_the_first_failure():
+    records = [record(i, f"r{i % 2}", "m") for i in range(6)]
+    calls = []
+
+    def publish(planned):
+        calls.append(planned.room_id)
+        if planned.room_id == "r0":
+            raise DuplicateBatch("r0")
+        raise PublishError("throttled")
+
+    result = process(records, publish, 200_000)
+    assert result["duplicates"] == 1 and result["published"] == 0
+    # r0 starts at record 0 (duplicate, fine); r1 starts at record 1 and failed
+    assert result["batchItemFailures"] == [{"itemIdentifier": "1001"}]
+    assert calls == ["r0", "r1"]
+
+
+def test_process_publishes_everything_on_success():
+    records = [record(i, "r1", "m") for i in range(5)]
+    published = []
+    result = process(records, published.append, 200_000)
+    assert result == {"batchItemFailures": [], "published": 1, "duplicates": 0}
+    assert [m.message_id for m in published[0].messages] == [f"{i:026d}" for i in range(5)]
