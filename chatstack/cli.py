@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     local = commands.add_parser("local", help="serve a stack offline (AppSync-compatible endpoint)")
     local.add_argument("--stack", required=True)
     local.add_argument("--host", default="127.0.0.1")
-    local.add_argument("--port", type=int, default=0)
+    local.add_argument("--port", type=int, default=20002, help="0 picks a free port")
     local.add_argument("--outputs", default=None)
     local.set_defaults(handler=_local)
     return parser

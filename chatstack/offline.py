@@ -40,6 +40,8 @@ class RegisteredResource:
     protect: bool = False
     retain_on_delete: bool = False
     dependencies: list[str] = field(default_factory=list)
+    # What the (mock) provider computed on creation beyond the inputs: arn, url, streamArn...
+    computed: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -158,6 +160,7 @@ def _recording_monitor(mocks: _CloudMocks):
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
                 inputs = rpc.deserialize_properties(request.object)
+                state = rpc.deserialize_properties(response.object) if response.object else {}
                 with self._lock:
                     self.registered.append(
                         RegisteredResource(
@@ -171,6 +174,7 @@ def _recording_monitor(mocks: _CloudMocks):
                             protect=bool(request.protect),
                             retain_on_delete=bool(request.retainOnDelete),
                             dependencies=list(request.dependencies),
+                            computed={k: v for k, v in state.items() if k not in inputs},
                         )
                     )
             return response

@@ -52,6 +52,15 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+# What the batched fan-out consumer may do beyond logging and dead-lettering.
+STREAM_READ_ACTIONS = frozenset(
+    f"dynamodb:{a}".lower() for a in ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams")
+)
+CONSUMER_SUPPORT_ACTIONS = frozenset({"logs:createlogstream", "logs:putlogevents", "sqs:sendmessage"})
 
 # AWS resource types in (or plausibly added to) an event stack that accept `tags`.
 # tests/chatstack/test_policy_rules.py checks this against pulumi_aws's signatures.
@@ -354,6 +363,98 @@ def _datasource_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[s
                            f"indexes. {fix}", owner.urn)
 
 
+# ---------------------------------------------------------------------------- batched fan-out
+
+
+def _stream_consumers(resources: list[PolicyResource]) -> list[tuple[PolicyResource, PolicyResource]]:
+    """(event source mapping, function) pairs whose source is a DynamoDB stream."""
+    functions = _of_type(resources, LAMBDA_FUNCTION)
+    pairs = []
+    for mapping in _of_type(resources, EVENT_SOURCE_MAPPING):
+        if ":dynamodb:" not in str(get(mapping.props, "eventSourceArn") or ""):
+            continue
+        target = str(get(mapping.props, "functionName") or "")
+        for function in functions:
+            name = str(get(function.props, "name") or function.name)
+            if target == name or target.endswith(f":function:{name}"):
+                pairs.append((mapping, function))
+    return pairs
+
+
+def _consumer_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    roles = {_tail(get(function.props, "role")) for _, function in _stream_consumers(resources)}
+    tables = [str(get(t.props, "arn") or "") for t in _of_type(resources, TABLE)]
+    apis = [str(get(a.props, "arn") or "") for a in _of_type(resources, GRAPHQL_API)]
+    allowed_streams = {f"{arn}/stream/*" for arn in tables if arn}
+    allowed_fields = {f"{arn}/types/Mutation/fields/publishBatch" for arn in apis if arn}
+    fix = ("Fix: the consumer may read only this stack's table stream ('<table ARN>/stream/*') and call only "
+           "'<API ARN>/types/Mutation/fields/publishBatch' (components/batch_fanout.py consumer_policy).")
+    for policy in _of_type(resources, ROLE_POLICY):
+        role = _tail(get(policy.props, "role"))
+        if not any(role == r or r.startswith(role) for r in roles if r):
+            continue
+        for document in _policy_documents(get(policy.props, "policy")):
+            for statement in _statements(document):
+                if get(statement, "Effect") != "Allow":
+                    continue
+                where = f"IAM policy '{policy.name}' (stream consumer role)"
+                if get(statement, "NotAction") is not None or get(statement, "NotResource") is not None:
+                    yield f"{where} uses NotAction/NotResource in an Allow. {fix}", policy.urn
+                    continue
+                actions = [str(a).lower() for a in as_list(get(statement, "Action"))]
+                resources_ = [str(r) for r in as_list(get(statement, "Resource"))]
+                for action in actions:
+                    if "*" in action:
+                        yield f"{where} allows wildcard action '{action}'. {fix}", policy.urn
+                    elif action in STREAM_READ_ACTIONS:
+                        stray = [r for r in resources_ if r not in allowed_streams]
+                        if stray:
+                            yield f"{where} reads streams {stray}, not this stack's table stream. {fix}", policy.urn
+                    elif action == "appsync:graphql":
+                        stray = [r for r in resources_ if r not in allowed_fields]
+                        if stray:
+                            yield f"{where} may call {stray}, not only publishBatch of this API. {fix}", policy.urn
+                    elif action in CONSUMER_SUPPORT_ACTIONS:
+                        if any(r == "*" for r in resources_):
+                            yield f"{where} allows '{action}' on every resource. {fix}", policy.urn
+                    else:
+                        yield f"{where} allows '{action}', which the stream consumer never needs. {fix}", policy.urn
+
+
+def _consumer_delivery(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    for mapping, function in _stream_consumers(resources):
+        where = f"Event source mapping '{mapping.name}' (stream consumer '{function.name}')"
+        if not get(mapping.props, "destinationConfig", "onFailure", "destinationArn"):
+            yield (f"{where} has no on-failure destination: records that exhaust their retries vanish. Fix: "
+                   "destinationConfig.onFailure to an SQS queue.", mapping.urn)
+        if get(mapping.props, "bisectBatchOnFunctionError") is not True:
+            yield (f"{where} does not bisect failing batches: one poison record blocks the room. Fix: "
+                   "bisectBatchOnFunctionError = true.", mapping.urn)
+        retries = get(mapping.props, "maximumRetryAttempts")
+        age = get(mapping.props, "maximumRecordAgeInSeconds")
+        if retries is None or retries < 0 or age is None or age < 0:
+            yield (f"{where} retries forever (maximumRetryAttempts/maximumRecordAgeInSeconds unset or -1): a "
+                   "stuck record stops the shard for 24 h. Fix: bound both.", mapping.urn)
+        if "ReportBatchItemFailures" not in [str(t) for t in as_list(get(mapping.props, "functionResponseTypes"))]:
+            yield (f"{where} does not use ReportBatchItemFailures: a failure re-delivers the whole batch. Fix: "
+                   "functionResponseTypes = ['ReportBatchItemFailures'].", mapping.urn)
+        if (get(mapping.props, "parallelizationFactor") or 1) != 1:
+            yield (f"{where} processes a shard with several pollers, so a room's messages can go out of order. "
+                   "Fix: parallelizationFactor = 1.", mapping.urn)
+
+
+def _consumer_alarms(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    alarms = _of_type(resources, METRIC_ALARM)
+    for _, function in _stream_consumers(resources):
+        name = str(get(function.props, "name") or function.name)
+        watched = {str(get(a.props, "metricName")) for a in alarms
+                   if get(a.props, "namespace") == "AWS/Lambda" and get(a.props, "dimensions", "FunctionName") == name}
+        for metric in ("IteratorAge", "Errors"):
+            if metric not in watched:
+                yield (f"Stream consumer '{function.name}' has no CloudWatch alarm on {metric}: late or failing "
+                       "fan-out goes unnoticed during the event. Fix: BatchFanout's alarms.", function.urn)
+
+
 # ---------------------------------------------------------------------------- Cognito
 
 
@@ -498,6 +599,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
                 _client_password_auth),
     _stack_rule("event-tags", MANDATORY,
                 "Every taggable resource carries the same event, environment and owner tags.", _event_tags),
+    _stack_rule("fanout-consumer-least-privilege", MANDATORY,
+                "The batched fan-out consumer's role reads only this table's stream and calls only publishBatch on "
+                "this API (plus its own logs and failure queue).", _consumer_role_policy),
+    _stack_rule("fanout-consumer-delivery", MANDATORY,
+                "The stream event source mapping dead-letters, bisects, bounds retries, reports partial failures and "
+                "keeps one poller per shard (per-room order).", _consumer_delivery),
+    _stack_rule("fanout-consumer-alarms", MANDATORY,
+                "The stream consumer has alarms on iterator age and errors.", _consumer_alarms),
     _stack_rule("one-table-api-user-pool", MANDATORY,
                 "An event stack has exactly one DynamoDB table, one AppSync API and one Cognito user pool.",
                 _one_of_each),

@@ -6,8 +6,8 @@ engine would hand the pack, and every rule of `chatstack.policy_rules.POLICIES` 
 on them. Props go through pulumi-policy's own `unknown_checking_proxy`, so rules see
 the same read-only Mapping/Sequence proxies as under `pulumi preview --policy-pack`.
 
-Difference from the engine: stack rules see each resource's inputs (the engine passes
-outputs); the rules only read properties present in both.
+Resource rules see inputs, stack rules see outputs (inputs plus what the provider
+computed: ARNs, ids), as under the engine; offline, the outputs are the mocks'.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ def _props(resource: RegisteredResource):
     return unknown_checking_proxy(copy.deepcopy(resource.inputs))
 
 
+def _output_props(resource: RegisteredResource):
+    return unknown_checking_proxy(copy.deepcopy({**resource.inputs, **resource.computed}))
+
+
 def resource_args(resource: RegisteredResource) -> ResourceValidationArgs:
     """What the engine's Analyze call gives a resource rule for this resource."""
     return ResourceValidationArgs(resource.type, _props(resource), resource.urn, resource.name,
@@ -99,7 +103,8 @@ def policy_resources(resources: Iterable[RegisteredResource]) -> list[PolicyReso
     """What the engine's AnalyzeStack gives a stack rule: parents and dependencies linked."""
     resources = list(resources)
     converted = {
-        r.urn: PolicyResource(r.type, _props(r), r.urn, r.name, _options(r), None, None, [], {}) for r in resources
+        r.urn: PolicyResource(r.type, _output_props(r), r.urn, r.name, _options(r), None, None, [], {})
+        for r in resources
     }
     for r in resources:
         target = converted[r.urn]

@@ -94,24 +94,29 @@ class ChatTable(pulumi.ComponentResource):
         table = aws.dynamodb.Table(f"{name}-table", **table_args, opts=table_opts)
 
         if provisioned:
-            for role, dimension, low, high in (
-                ("readScaling", "Read", args.min_read_capacity, args.max_read_capacity),
-                ("writeScaling", "Write", args.min_write_capacity, args.max_write_capacity),
-            ):
-                self._autoscale(name, role, table, dimension, low, high, args)
+            # The table and every index scale: a throttled index throttles writes to the table.
+            scaled = [("table", "", None)] + [
+                ("index", f"-{gsi['name'].lower()}", gsi["name"]) for gsi in table_design.GLOBAL_SECONDARY_INDEXES
+            ]
+            for level, suffix, index in scaled:
+                for role, dimension, low, high in (
+                    ("readScaling", "Read", args.min_read_capacity, args.max_read_capacity),
+                    ("writeScaling", "Write", args.min_write_capacity, args.max_write_capacity),
+                ):
+                    self._autoscale(f"{name}{suffix}", role, table, level, index, dimension, low, high, args)
 
         self.name = table.name
         self.arn = table.arn
         self.stream_arn = table.stream_arn
         self.register_outputs({"name": self.name, "arn": self.arn, "streamArn": self.stream_arn})
 
-    def _autoscale(self, name, role, table, dimension, low, high, args: ChatTableArgs) -> None:
+    def _autoscale(self, name, role, table, level, index, dimension, low, high, args: ChatTableArgs) -> None:
         target_opts = pulumi.ResourceOptions(parent=self)
         target = aws.appautoscaling.Target(
             f"{name}-{dimension.lower()}-target",
             service_namespace="dynamodb",
-            resource_id=table.name.apply(lambda n: f"table/{n}"),
-            scalable_dimension=f"dynamodb:table:{dimension}CapacityUnits",
+            resource_id=table.name.apply(lambda n: f"table/{n}" + (f"/index/{index}" if index else "")),
+            scalable_dimension=f"dynamodb:{level}:{dimension}CapacityUnits",
             min_capacity=low,
             max_capacity=high,
             tags=args.tags,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 
@@ -31,3 +32,14 @@ def dev() -> ProgramRun:
 @pytest.fixture(scope="session")
 def production() -> ProgramRun:
     return run_stack("finals-250k")
+
+
+@pytest.fixture(autouse=True)
+def current_event_loop():
+    """Pulumi's mocks need a current event loop on the main thread; asyncio.run() in
+    other tests leaves none behind."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()

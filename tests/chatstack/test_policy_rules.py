@@ -67,8 +67,42 @@ def _provisioned():
     return run_stack("dev", billingMode="PROVISIONED")
 
 
+def _batched():
+    return run_stack("dev", fanOutMode="batched")
+
+
+def _consumer_statement(statement: dict) -> list[RegisteredResource]:
+    def edit(inputs):
+        document = json.loads(inputs["policy"])
+        document["Statement"].append(statement)
+        inputs["policy"] = json.dumps(document)
+    return mutated(_batched(), "aws:iam/rolePolicy:RolePolicy", edit, "chat-fanout-policy")
+
+
 # (rule, id, resources factory, resource named in the violation, text in the message)
 FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] = [
+    ("fanout-consumer-least-privilege", "table-write",
+     lambda: _consumer_statement({"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}),
+     "chat-fanout-policy", "'dynamodb:putitem', which the stream consumer never needs"),
+    ("fanout-consumer-least-privilege", "any-field",
+     lambda: _consumer_statement({"Effect": "Allow", "Action": "appsync:GraphQL", "Resource": "arn:aws:appsync:*"}),
+     "chat-fanout-policy", "not only publishBatch"),
+    ("fanout-consumer-least-privilege", "other-stream",
+     lambda: _consumer_statement({"Effect": "Allow", "Action": "dynamodb:GetRecords",
+                                  "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/other/stream/*"}),
+     "chat-fanout-policy", "not this stack's table stream"),
+    ("fanout-consumer-delivery", "no-failure-destination",
+     lambda: mutated(_batched(), "aws:lambda/eventSourceMapping:EventSourceMapping",
+                     lambda i: i.pop("destinationConfig")), "chat-fanout-stream", "on-failure destination"),
+    ("fanout-consumer-delivery", "retries-forever",
+     lambda: mutated(_batched(), "aws:lambda/eventSourceMapping:EventSourceMapping",
+                     lambda i: i.update(maximumRetryAttempts=-1)), "chat-fanout-stream", "retries forever"),
+    ("fanout-consumer-delivery", "parallel-pollers",
+     lambda: mutated(_batched(), "aws:lambda/eventSourceMapping:EventSourceMapping",
+                     lambda i: i.update(parallelizationFactor=4)), "chat-fanout-stream", "out of order"),
+    ("fanout-consumer-alarms", "no-iterator-age-alarm",
+     lambda: [r for r in _batched().resources if r.name != "chat-fanout-iterator-age"],
+     "chat-fanout-consumer", "IteratorAge"),
     ("dynamodb-point-in-time-recovery", "config-pitr-off",
      lambda: run_stack("dev", pointInTimeRecovery="false").resources, "chat-messages-table", "point-in-time"),
     ("dynamodb-server-side-encryption", "sse-disabled",
@@ -91,8 +125,9 @@ FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] 
      lambda: mutated(_prod(), "aws:dynamodb/table:Table",
                      lambda i: i["onDemandThroughput"].pop("maxWriteRequestUnits")),
      "chat-messages-table", "(maxWriteRequestUnits unset)"),
-    ("dynamodb-provisioned-autoscaling", "config-provisioned-gsi-not-scaled",
-     lambda: _provisioned().resources, "chat-messages-table", "index bySender"),
+    ("dynamodb-provisioned-autoscaling", "provisioned-gsi-target-missing",
+     lambda: [r for r in _provisioned().resources if r.name != "chat-messages-bysender-write-target"],
+     "chat-messages-table", "index bySender"),
     ("dynamodb-provisioned-autoscaling", "provisioned-table-target-missing",
      lambda: [r for r in _provisioned().resources if r.name != "chat-messages-read-target"],
      "chat-messages-table", "dynamodb:table:ReadCapacityUnits"),

@@ -39,8 +39,14 @@ def test_provisioned_table_gets_read_and_write_autoscaling():
     run = run_stack("dev", billingMode="PROVISIONED")
     assert run.one(TABLE).inputs["billingMode"] == "PROVISIONED"
     policies = run.of_type("aws:appautoscaling/policy:Policy")
-    dimensions = sorted(p.inputs["scalableDimension"] for p in policies)
-    assert dimensions == ["dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits"]
+    scaled = sorted((p.inputs["resourceId"], p.inputs["scalableDimension"]) for p in policies)
+    name = run.outputs["tableName"]
+    assert scaled == [
+        (f"table/{name}", "dynamodb:table:ReadCapacityUnits"),
+        (f"table/{name}", "dynamodb:table:WriteCapacityUnits"),
+        (f"table/{name}/index/bySender", "dynamodb:index:ReadCapacityUnits"),
+        (f"table/{name}/index/bySender", "dynamodb:index:WriteCapacityUnits"),
+    ]
     assert all(p.inputs["policyType"] == "TargetTrackingScaling" for p in policies)
 
 
