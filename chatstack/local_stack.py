@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import signal
 import socket
 import sys
@@ -30,9 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
 from chatstack import PROJECT_ROOT
+from chatstack.config import parse_stack_values
+from chatstack.local_fanout import LocalStreamConsumer
 from chatstack.manifest import _ENV_REFERENCE, ResolverManifest, load_manifest
-from chatstack.offline import ProgramRun, RegisteredResource, evaluate_program
+from chatstack.offline import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
+from fanout_consumer.publisher import AppSyncPublisher
 
 TABLE = "aws:dynamodb/table:Table"
 USER_POOL = "aws:cognito/userPool:UserPool"
@@ -373,6 +378,8 @@ class LocalStack:
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.fanout = None
+        self.fanout_principal = None
         self._moto = None
         self._runner = None
         self.appsync = None
@@ -429,6 +436,9 @@ class LocalStack:
             client_ids=[made.client_id],
             jwks_url=f"{cognito_endpoint}/{made.user_pool_id}/.well-known/jwks.json",
         )
+        if self.iam_verify is None:
+            self.fanout_principal = local_backend_principal(run)
+            self.iam_verify = SigV4Verifier([self.fanout_principal], region).verify
         self.appsync = LocalAppSync(
             endpoint, verifier.verify, keepalive_seconds=self.keepalive_seconds, iam_verify=self.iam_verify
         )
@@ -449,16 +459,49 @@ class LocalStack:
         missing = [k for k in OUTPUT_KEYS if k not in run.outputs]
         if missing:
             raise LocalStackError(f"the program no longer exports {missing}")
+        config = parse_stack_values(run.config)
+        if config.fan_out_mode == "batched" and self.fanout_principal is not None:
+            self.fanout = self._start_fanout(config.flush_interval_ms, cognito_endpoint, region)
         self.timings["ready"] = time.perf_counter() - started
         return self.outputs
 
+    def _start_fanout(self, flush_interval_ms: int, moto_endpoint: str, region: str) -> LocalStreamConsumer:
+        """Batched rooms: the Lambda's consumer, against moto's stream, publishing over SigV4."""
+        from botocore.credentials import Credentials
+
+        principal = self.fanout_principal
+        publisher = AppSyncPublisher(
+            self.outputs["graphqlUrl"], region,
+            credentials=Credentials(principal.access_key_id, principal.secret_access_key),
+        )
+        stream_arn = self.dynamodb.describe_table(TableName=self.outputs["tableName"])["Table"]["LatestStreamArn"]
+        consumer = LocalStreamConsumer(
+            self._client("dynamodbstreams", moto_endpoint, region), stream_arn, publisher.publish, flush_interval_ms
+        )
+        consumer.start()
+        return consumer
+
     async def stop(self) -> None:
+        if self.fanout is not None:
+            await asyncio.to_thread(self.fanout.stop)
+            self.fanout = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         if self._moto is not None:
             await asyncio.to_thread(self._moto.stop)
             self._moto = None
+
+
+def local_backend_principal(run: ProgramRun) -> IamPrincipal:
+    """The IAM identity the local stack's backend callers (the fan-out consumer) sign with:
+    fresh secret per start, standing for the stack's consumer role."""
+    return IamPrincipal(
+        access_key_id="AKIALOCALCHATSTACK",
+        secret_access_key=secrets.token_hex(20),
+        account_id=MOCK_ACCOUNT,
+        user_arn=f"arn:aws:iam::{MOCK_ACCOUNT}:role/{run.project}-{run.stack}-fanout",
+    )
 
 
 def example_sign_up(outputs: dict[str, Any]) -> str:

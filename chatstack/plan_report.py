@@ -102,6 +102,10 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
     for line in plan.costs:
         lines.append(f"  {line.name:<{_NAME_WIDTH}} {line.per_hour_usd:>12,.2f} {line.per_event_usd:>14,.2f}")
     lines.append(f"  {'total':<{_NAME_WIDTH}} {plan.cost_per_hour_usd:>12,.2f} {plan.cost_per_event_usd:>14,.2f}")
+    if plan.recommended_fan_out_mode:
+        advice = "keep it" if plan.recommended_fan_out_mode == i.fan_out_mode else "switch with chatstack:fanOutMode"
+        lines += ["", f"Fan-out: recommended {plan.recommended_fan_out_mode} ({advice})",
+                  f"  {plan.recommendation}"]
     lines += ["", "Assumptions"] + [f"  - {a}" for a in plan.assumptions]
     return "\n".join(lines)
 

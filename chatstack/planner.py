@@ -142,6 +142,9 @@ class CapacityPlan:
     verdict: Verdict
     table: TableCapacity
     assumptions: tuple[str, ...] = field(default=())
+    # Which fan-out mode this event should use, and why (both modes planned side by side).
+    recommended_fan_out_mode: FanOutMode | None = None
+    recommendation: str = ""
 
     @property
     def quota_increases(self) -> tuple[QuotaCheck, ...]:
@@ -211,6 +214,8 @@ def plan_event(
     inputs: PlanInputs,
     quotas: Mapping[str, Quota] = QUOTAS,
     prices: Mapping[str, Price] = PRICES,
+    *,
+    compare_modes: bool = True,
 ) -> CapacityPlan:
     """The plan for one event. Deterministic and pure."""
     n = inputs.participants
@@ -299,7 +304,7 @@ def plan_event(
         "account and shared with other events that month; per-hour figures spread it over the event",
         "DynamoDB costs at on-demand prices; storage, PITR, streams and CloudWatch logs not included",
     )
-    return CapacityPlan(
+    plan = CapacityPlan(
         inputs=inputs,
         connection_ramp_seconds=ramp_seconds,
         peak_join_rate=peak_join_rate,
@@ -322,6 +327,39 @@ def plan_event(
         table=table,
         assumptions=assumptions,
     )
+    if not compare_modes:
+        return plan
+    mode, reason = recommend_fan_out(plan, quotas, prices)
+    return replace(plan, recommended_fan_out_mode=mode, recommendation=reason)
+
+
+# Per-message delivery has the lowest latency and no moving parts; prefer it unless it needs
+# quota increases or costs this much more than batching (relatively and in dollars).
+BATCHING_WORTHWHILE_COST_RATIO = 1.2
+BATCHING_WORTHWHILE_SAVING_USD_PER_HOUR = 10.0
+_VERDICT_RANK = {"fits-defaults": 0, "needs-quota-increases": 1, "impossible": 2}
+
+
+def recommend_fan_out(
+    plan: CapacityPlan, quotas: Mapping[str, Quota] = QUOTAS, prices: Mapping[str, Price] = PRICES
+) -> tuple[FanOutMode, str]:
+    """Plan both modes for the same event and pick one, saying why."""
+    other = "batched" if plan.inputs.fan_out_mode == "perMessage" else "perMessage"
+    alternative = plan_event(replace(plan.inputs, fan_out_mode=other), quotas, prices, compare_modes=False)
+    per, batched = (plan, alternative) if other == "batched" else (alternative, plan)
+    figures = (f"perMessage: {per.outbound_updates_per_second:,.0f} updates/s, ${per.cost_per_hour_usd:,.0f}/h, "
+               f"{per.verdict}; batched: {batched.outbound_updates_per_second:,.0f} updates/s, "
+               f"${batched.cost_per_hour_usd:,.0f}/h, {batched.verdict}")
+    saving = per.cost_per_hour_usd - batched.cost_per_hour_usd
+    if per.verdict == "fits-defaults" and (
+        per.cost_per_hour_usd <= BATCHING_WORTHWHILE_COST_RATIO * batched.cost_per_hour_usd
+        or saving < BATCHING_WORTHWHILE_SAVING_USD_PER_HOUR
+    ):
+        return "perMessage", f"per-message fits default quotas at a similar cost, with the lowest latency ({figures})"
+    if (_VERDICT_RANK[batched.verdict], batched.cost_per_hour_usd) < (_VERDICT_RANK[per.verdict],
+                                                                       per.cost_per_hour_usd):
+        return "batched", f"batching needs fewer quota increases or costs less ({figures})"
+    return "perMessage", f"batching does not help this event ({figures})"
 
 
 def _table_capacity(billing_mode: str, write_units: float, read_units: float) -> TableCapacity:

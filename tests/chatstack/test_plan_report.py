@@ -5,8 +5,18 @@ from chatstack.cli import main
 REQUIRED_KEYS = {"outboundUpdatesPerSecond", "inboundMessagesPerSecond", "costPerHourUsd", "quotaIncreases"}
 
 
-def test_plan_json_has_the_contract_keys_for_the_250k_stack(capsys):
+def test_the_shipped_250k_stack_is_batched_and_fits_default_quotas_at_50_per_second(capsys):
     assert main(["plan", "--stack", "finals-250k", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["inputs"]["fanOutMode"] == "batched" and plan["inputs"]["messagesPerSecond"] == 50
+    assert (plan["verdict"], plan["quotaIncreases"]) == ("fits-defaults", [])
+    assert plan["outboundUpdatesPerSecond"] == 250_000  # 250,000 participants x 1 flush/s
+    assert plan["costPerHourUsd"] < 3_100
+    assert plan["recommendedFanOutMode"] == "batched"
+
+
+def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
+    assert main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert REQUIRED_KEYS <= set(plan)
     assert plan["stack"] == "finals-250k"
@@ -28,7 +38,8 @@ def test_plan_json_for_dev_fits_defaults(capsys):
 
 def test_impossible_plan_is_printed_and_exits_non_zero(capsys):
     # 100 msg/s x 250,000 = 25M updates/s, beyond the 20M planning ceiling
-    code = main(["plan", "--stack", "finals-250k", "--config", "messagesPerSecond=100", "--json"])
+    code = main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage",
+                 "--config", "messagesPerSecond=100", "--json"])
     out, err = capsys.readouterr()
     assert code == 1
     plan = json.loads(out)
@@ -46,14 +57,15 @@ def test_impossible_text_report_names_the_limit(capsys):
     assert "chatstack:averageMessageBytes" in err
 
 
-def test_text_report_shows_ramp_quotas_and_costs(capsys):
-    assert main(["plan", "--stack", "finals-250k"]) == 0
+def test_text_report_shows_ramp_quotas_costs_and_advice(capsys):
+    assert main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage"]) == 0
     out = capsys.readouterr().out
     assert "NEEDS-QUOTA-INCREASES" in out
     assert "connection ramp at 200/s: 20.8 min (1,250 s)" in out
     assert "[  INCREASE] Real-time outbound messages per second: needs 12,500,000, default 1,000,000" in out
     assert "AppSync real-time updates" in out and "90,000.00" in out and "270,000.00" in out
     assert "total" in out and "91,202.53" in out
+    assert "Fan-out: recommended batched (switch with chatstack:fanOutMode)" in out
 
 
 def test_bad_config_and_unknown_stack_exit_2(capsys):

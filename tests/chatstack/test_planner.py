@@ -320,3 +320,20 @@ def test_quota_and_price_data_name_their_source_and_date():
         assert item.source and item.as_of
     assert QUOTAS["outboundMessagesPerSecond"].adjustable and not QUOTAS["subscriptionPayloadBytes"].adjustable
     assert apply_price_overrides({"appsyncRequests": 5})["appsyncRequests"].usd == 5
+
+
+@pytest.mark.parametrize(
+    ("participants", "rate", "expected"),
+    [
+        (200, 2, "perMessage"),  # dev: fits, costs the same either way; lowest latency wins
+        (250_000, 1, "perMessage"),  # one message per flush: batching saves nothing
+        (250_000, 4, "batched"),  # fits the quota exactly, but costs ~2.8x batched
+        (250_000, 50, "batched"),  # per-message needs a 12.5x outbound increase
+    ],
+)
+def test_recommended_fan_out_mode(participants, rate, expected):
+    for mode in ("perMessage", "batched"):  # the advice does not depend on the current mode
+        plan = plan_event(PlanInputs(participants=participants, messages_per_second=rate, event_duration_hours=3,
+                                     average_message_bytes=400, fan_out_mode=mode))
+        assert plan.recommended_fan_out_mode == expected, plan.recommendation
+        assert "perMessage:" in plan.recommendation and "batched:" in plan.recommendation

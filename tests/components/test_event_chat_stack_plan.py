@@ -11,7 +11,8 @@ QUOTA = "aws:servicequotas/serviceQuota:ServiceQuota"
 
 
 def test_on_demand_ceilings_come_from_the_plan(production, dev):
-    for run, stack, expected in ((production, "finals-250k", (2_000, 200)), (dev, "dev", (2_000, 100))):
+    # batched: 50 msg/s x 2 WRU + 1 cursor write per flush = 101 WRU/s, x 2 headroom = 202
+    for run, stack, expected in ((production, "finals-250k", (2_002, 202)), (dev, "dev", (2_000, 100))):
         plan = plan_stack(stack)
         throughput = run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]
         assert (throughput["maxReadRequestUnits"], throughput["maxWriteRequestUnits"]) == expected
@@ -20,13 +21,13 @@ def test_on_demand_ceilings_come_from_the_plan(production, dev):
 
 def test_ceilings_follow_the_message_rate():
     # 250,000 x 80 msg/s (20M/s, at the planning ceiling): 80 x 2 WRU x 2 headroom = 320
-    run = run_stack("finals-250k", messagesPerSecond="80")
+    run = run_stack("finals-250k", messagesPerSecond="80", fanOutMode="perMessage")
     assert run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]["maxWriteRequestUnits"] == 320
 
 
 def test_provisioned_autoscaling_bounds_come_from_the_plan():
-    run = run_stack("finals-250k", billingMode="PROVISIONED")
-    plan = plan_stack("finals-250k", ["billingMode=PROVISIONED"])
+    run = run_stack("finals-250k", billingMode="PROVISIONED", fanOutMode="perMessage")
+    plan = plan_stack("finals-250k", ["billingMode=PROVISIONED", "fanOutMode=perMessage"])
     targets = {t.inputs["scalableDimension"]: t.inputs for t in run.of_type("aws:appautoscaling/target:Target")}
     write = targets["dynamodb:table:WriteCapacityUnits"]
     read = targets["dynamodb:table:ReadCapacityUnits"]
@@ -55,7 +56,8 @@ def _spy(monkeypatch):
 def test_impossible_plan_fails_before_any_resource(monkeypatch):
     seen = _spy(monkeypatch)
     config = read_stack_config("finals-250k")
-    config["chatstack:messagesPerSecond"] = "100"  # 25M updates/s > 20M planning ceiling
+    config["chatstack:messagesPerSecond"] = "100"  # per message: 25M updates/s > 20M planning ceiling
+    config["chatstack:fanOutMode"] = "perMessage"
     with pytest.raises(StackConfigError, match="Real-time outbound messages per second") as error:
         evaluate_program("finals-250k", config=config)
     assert "chatstack:messagesPerSecond" in str(error.value) and "impossible" in str(error.value)
@@ -86,7 +88,7 @@ def test_requested_increase_is_a_service_quota_parented_to_the_stack():
 
 
 def test_requested_increase_uses_an_overridden_quota_code():
-    run = run_stack("finals-250k", requestQuotaIncreases="true",
+    run = run_stack("finals-250k", requestQuotaIncreases="true", fanOutMode="perMessage",
                     quotaOverrides='{"outboundMessagesPerSecond": {"quotaCode": "L-TESTCODE"}}')
     [quota] = run.of_type(QUOTA)
     assert (quota.inputs["quotaCode"], quota.inputs["value"]) == ("L-TESTCODE", 12_500_000)
@@ -96,6 +98,7 @@ def test_requested_increase_without_a_known_code_fails_before_any_resource(monke
     seen = _spy(monkeypatch)
     config = read_stack_config("finals-250k")
     config["chatstack:requestQuotaIncreases"] = "true"
+    config["chatstack:fanOutMode"] = "perMessage"
     with pytest.raises(StackConfigError, match="chatstack:quotaOverrides.outboundMessagesPerSecond.quotaCode"):
         evaluate_program("finals-250k", config=config)
     assert seen and seen[0].registered == []

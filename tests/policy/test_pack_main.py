@@ -88,7 +88,8 @@ def test_the_engine_facing_servicer_reports_what_the_offline_runner_reports():
     from chatstack.policy_runner import check_resources
     from tests.conftest import run_stack
 
-    run = run_stack("finals-250k", defaultAuth="API_KEY", allowPasswordAuth="true", pointInTimeRecovery="false")
+    run = run_stack("finals-250k", defaultAuth="API_KEY", allowPasswordAuth="true", pointInTimeRecovery="false",
+                    fanOutMode="perMessage")  # the Lambda's code asset is not a plain protobuf value
     servicer = _PolicyAnalyzerServicer(policy_rules.PACK_NAME, "0.1.0", policy_rules.POLICIES,
                                        EnforcementLevel.ADVISORY, None, None, None, None, None, None, None)
 

@@ -1,0 +1,142 @@
+"""Batched fan-out end to end on the local stack: real gql clients, moto's DynamoDB stream,
+the same consumer code the Lambda runs, publishBatch over SigV4 (IAM), the real resolvers."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+from botocore.credentials import Credentials
+from gql import GraphQLRequest, gql
+from gql.transport.exceptions import TransportQueryError
+
+from chatstack.local_stack import LocalStack
+from chatstack.offline import evaluate_program, read_stack_config
+from fanout_consumer.batching import Publish, StreamMessage
+from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
+from tests.appsync_local.server.support import LoopThread, restore_env, run_async, set_dummy_aws_env, sign_up_and_in
+from tests.appsync_local.server.test_end_to_end import SEND, http_client, ws_client
+
+FLUSH_MS = 500
+ON_BATCH = gql("""
+subscription OnBatch($roomId: ID!) {
+  onMessageBatch(roomId: $roomId) { roomId batchId messages { messageId message sender } }
+}""")
+PUBLISH = gql("""
+mutation Publish($roomId: ID!, $messages: [BatchedMessageInput!]!) {
+  publishBatch(roomId: $roomId, messages: $messages) { roomId batchId messages { messageId } }
+}""")
+
+
+class Served:
+    def __init__(self, local, loop, outputs, users):
+        self.local, self.loop, self.outputs, self.users = local, loop, outputs, users
+
+    def token(self, username: str) -> str:
+        return self.users[username]["id"]
+
+
+@pytest.fixture(scope="module")
+def served():
+    previous = set_dummy_aws_env()
+    config = read_stack_config("dev")
+    config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": str(FLUSH_MS)})
+    # its own stack name: moto's backends are process-wide and the dev stack's table may exist
+    run = evaluate_program("batchdev", config=config)
+    loop = LoopThread()
+    local = LocalStack("batchdev", run=run, keepalive_seconds=0.5)
+    try:
+        outputs = loop.run(local.start())
+        users = {name: sign_up_and_in(outputs, name) for name in ("alice", "bob", "carol")}
+        yield Served(local, loop, outputs, users)
+    finally:
+        loop.run(local.stop())
+        loop.close()
+        restore_env(previous)
+
+
+async def collect(events, expected: int, deadline: float) -> list[dict]:
+    batches, seen = [], 0
+    while seen < expected:
+        batch = await asyncio.wait_for(events.__anext__(), max(0.1, deadline - time.monotonic()))
+        batches.append(batch["onMessageBatch"])
+        seen += len(batch["onMessageBatch"]["messages"])
+    return batches
+
+
+def test_a_batched_room_gets_every_message_once_in_order_in_few_updates(served):
+    room, messages = "stage", 12
+
+    async def scenario():
+        async with ws_client(served, "alice") as alice_ws, ws_client(served, "carol") as carol_ws, \
+                http_client(served, "bob") as bob:
+            before = len(served.local.appsync.realtime.subscriptions("onMessageBatch"))
+            alice = alice_ws.subscribe(GraphQLRequest(ON_BATCH, variable_values={"roomId": room}))
+            carol = carol_ws.subscribe(GraphQLRequest(ON_BATCH, variable_values={"roomId": room}))
+            firsts = [asyncio.ensure_future(alice.__anext__()), asyncio.ensure_future(carol.__anext__())]
+            await served.loop.arun(served.local.appsync.realtime.wait_for_subscriptions(before + 2, "onMessageBatch"))
+            started = time.monotonic()
+            sent = []
+            for n in range(messages):
+                result = await bob.execute(GraphQLRequest(SEND, variable_values={"roomId": room, "message": f"m{n}"}))
+                sent.append(result["sendMessage"]["messageId"])
+                await bob.execute(GraphQLRequest(SEND, variable_values={"roomId": "elsewhere", "message": "x"}))
+                await asyncio.sleep(0.1)
+            sending = time.monotonic() - started
+            deadline = time.monotonic() + 10
+            got = {}
+            for who, first, events in (("alice", firsts[0], alice), ("carol", firsts[1], carol)):
+                head = (await asyncio.wait_for(first, 10))["onMessageBatch"]
+                rest = await collect(events, messages - len(head["messages"]), deadline)
+                got[who] = [head, *rest]
+            # two more flushes: nothing else may arrive (no duplicates)
+            extra = asyncio.ensure_future(alice.__anext__())
+            await asyncio.sleep(3 * FLUSH_MS / 1000)
+            assert not extra.done(), extra.result()
+            extra.cancel()
+            return sent, sending, got
+
+    sent, sending, got = run_async(scenario())
+    for batches in got.values():
+        delivered = [m["messageId"] for b in batches for m in b["messages"]]
+        assert delivered == sent  # every message exactly once, in send order
+        assert all(b["roomId"] == "stage" for b in batches)
+        assert all(m["sender"] == "bob" for b in batches for m in b["messages"])
+        # at most one update per flush while messages were being sent (+1 for the tail)
+        assert len(batches) <= math.ceil(sending / (FLUSH_MS / 1000)) + 1 < messages
+    assert got["alice"] == got["carol"]
+
+
+def test_publish_batch_is_iam_only(served):
+    async def scenario():
+        async with http_client(served, "alice") as alice:
+            await alice.execute(GraphQLRequest(PUBLISH, variable_values={"roomId": "r", "messages": []}))
+
+    with pytest.raises(TransportQueryError, match="Unauthorized|Not Authorized"):
+        run_async(scenario())
+
+
+def test_a_replayed_batch_is_a_duplicate_and_reaches_nobody(served):
+    principal = served.local.fanout_principal
+    publisher = AppSyncPublisher(served.outputs["graphqlUrl"], served.outputs["region"],
+                                 credentials=Credentials(principal.access_key_id, principal.secret_access_key))
+    message = StreamMessage("replay", "01JREPLAY0000000000000000", "bob", "hello", "2026-11-28T03:00:00.000Z",
+                            "9".zfill(40))
+    first = publisher.publish(Publish("replay", (message,)))
+    assert first["batchId"] == message.sequence and [m["messageId"] for m in first["messages"]] == [message.message_id]
+    with pytest.raises(DuplicateBatch):
+        publisher.publish(Publish("replay", (message,)))
+
+
+def test_a_forged_signature_is_rejected(served):
+    principal = served.local.fanout_principal
+    forger = AppSyncPublisher(served.outputs["graphqlUrl"], served.outputs["region"],
+                              credentials=Credentials(principal.access_key_id, "not-the-secret"))
+    message = StreamMessage("forged", "01JFORGED000000000000000000", "eve", "hi", "2026-11-28T03:00:00.000Z",
+                            "1".zfill(40))
+    from fanout_consumer.publisher import PublishError
+
+    with pytest.raises(PublishError, match="401"):
+        forger.publish(Publish("forged", (message,)))
