@@ -135,6 +135,11 @@ class EventChatConfig(BaseModel):
         return self.production if self.deletion_protection is None else self.deletion_protection
 
     @property
+    def log_retention_days(self) -> int:
+        """CloudWatch retention of the stack's own log groups."""
+        return 90 if self.production else 14
+
+    @property
     def retention_seconds(self) -> int:
         return self.retention_days * 86_400
 

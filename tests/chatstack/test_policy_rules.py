@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import importlib
@@ -18,16 +17,6 @@ from chatstack.policy_runner import Violation, check_resources
 from tests.conftest import run_stack
 
 BY_NAME = {p.name: p for p in POLICIES}
-
-
-@pytest.fixture(autouse=True)
-def _current_event_loop():
-    # The Pulumi runtime under chatstack.offline needs a current event loop; an earlier test's
-    # asyncio.run() (tests/appsync_local) leaves the main thread without one.
-    try:
-        asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def fired(resources: list[RegisteredResource], rule: str) -> list[Violation]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from collections.abc import Mapping, Sequence
@@ -17,16 +16,6 @@ from chatstack.cli import main
 from chatstack.offline import RegisteredResource, stack_names
 from chatstack.policy_runner import check_resources, policy_resources, resource_args
 from tests.conftest import run_stack
-
-
-@pytest.fixture(autouse=True)
-def _current_event_loop():
-    # The Pulumi runtime under chatstack.offline needs a current event loop; an earlier test's
-    # asyncio.run() (tests/appsync_local) leaves the main thread without one.
-    try:
-        asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def _project(tmp_path, stacks: dict[str, dict], program: str | None = None):

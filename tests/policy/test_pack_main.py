@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import re
 import runpy
 import sys
 
 import pulumi_policy
-import pytest
 import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
 from chatstack import PROJECT_ROOT, policy_rules
 
 PACK = PROJECT_ROOT / "policy"
-
-
-@pytest.fixture(autouse=True)
-def _current_event_loop():
-    # The Pulumi runtime under chatstack.offline needs a current event loop; an earlier test's
-    # asyncio.run() (tests/appsync_local) leaves the main thread without one.
-    try:
-        asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def test_main_builds_the_pack_from_the_shared_rule_list(monkeypatch):
