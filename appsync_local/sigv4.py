@@ -8,6 +8,7 @@ mismatch, an unknown key, a stale date or a wrong scope is rejected as AppSync d
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -87,6 +88,10 @@ class SigV4Verifier:
         missing = [name for name in signed_names if name not in lowered]
         if missing:
             raise SignatureError(f"Signed header {missing[0]} is missing.")
+        declared_hash = lowered.get("x-amz-content-sha256")
+        if declared_hash is not None and declared_hash != hashlib.sha256(body).hexdigest():
+            # botocore signs the declared hash instead of hashing the body: check it is the body's.
+            raise SignatureError("The provided x-amz-content-sha256 header does not match what was computed.")
         request = AWSRequest(method=method, url=url, data=body,
                              headers={name: lowered[name] for name in signed_names})
         request.context["timestamp"] = amz_date

@@ -451,6 +451,8 @@ class GraphQLEndpoint:
         assert subscription_type is not None
         definition = subscription_type.fields[node.name.value]
         raw_variables = request.get("variables") or {}
+        if not isinstance(raw_variables, dict):
+            return None, [request_error("variables must be a JSON object.", "ValidationError")]
         coerced = get_variable_values(self.schema, operation.variable_definitions or [], raw_variables)
         if isinstance(coerced, list):
             return None, [request_error(f"Validation error: {e.message}", "ValidationError", location_list(e))

@@ -87,7 +87,7 @@ class LocalAppSync:
             caller, groups, mode = identity.as_context(request.remote), identity.groups, COGNITO
         try:
             body = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _json(400, {"errors": [{"errorType": "MalformedHttpRequestException",
                                            "message": "Unable to parse the request body as JSON."}]})
         headers = {k.lower(): v for k, v in request.headers.items()}

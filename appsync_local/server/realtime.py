@@ -252,7 +252,13 @@ class RealtimeServer:
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
-                    started = await self._on_frame(connection, message.data, request, source_ip)
+                    try:
+                        started = await self._on_frame(connection, message.data, request, source_ip)
+                    except Exception:  # a bad frame must never take the connection down
+                        log.exception("frame failed")
+                        connection.send(_error_message([_protocol_error(
+                            "InternalFailure", "An internal failure occurred.")]))
+                        started = None
                     if started == "ack" and keepalive is None:
                         keepalive = asyncio.create_task(self._keepalive(connection))
                 elif message.type == WSMsgType.BINARY:
@@ -290,7 +296,7 @@ class RealtimeServer:
     async def _on_frame(self, connection: Connection, text: str, request: web.Request, source_ip: str) -> str | None:
         try:
             message = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
             connection.send(_error_message([_protocol_error(
                 "MessageProcessingError", "Unable to parse the message as JSON.")]))
             return None

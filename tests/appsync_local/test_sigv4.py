@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -12,8 +13,9 @@ BODY = b'{"query":"mutation { publishBatch }"}'
 PRINCIPAL = IamPrincipal("AKIALOCAL", "s3cret", "123456789012", "arn:aws:iam::123456789012:role/fanout")
 
 
-def signed(secret="s3cret", key="AKIALOCAL", region="us-east-1", body=BODY):
-    request = AWSRequest(method="POST", url=URL, data=body, headers={"Content-Type": "application/json"})
+def signed(secret="s3cret", key="AKIALOCAL", region="us-east-1", body=BODY, extra=None):
+    headers = {"Content-Type": "application/json", **(extra or {})}
+    request = AWSRequest(method="POST", url=URL, data=body, headers=headers)
     SigV4Auth(Credentials(key, secret), "appsync", region).add_auth(request)
     # what reaches the server: botocore signs `host` from the URL, the HTTP client sends it
     return {**dict(request.headers.items()), "Host": "127.0.0.1:4000"}
@@ -35,6 +37,8 @@ def test_a_botocore_signed_request_verifies():
     [
         (signed(secret="wrong"), BODY, "does not match"),
         (signed(), BODY + b" ", "does not match"),  # body tampered after signing
+        # body tampered after signing with a declared (signed) payload hash: botocore trusts the header
+        (signed(extra={"X-Amz-Content-SHA256": hashlib.sha256(BODY).hexdigest()}), BODY + b" ", "does not match"),
         (signed(key="AKIAOTHER"), BODY, "security token"),
         (signed(region="eu-west-1"), BODY, "scoped to us-east-1/appsync"),
         ({"Authorization": "Bearer x"}, BODY, "Valid authorization header"),
@@ -43,6 +47,11 @@ def test_a_botocore_signed_request_verifies():
 def test_bad_signatures_are_rejected(headers, body, message):
     with pytest.raises(SignatureError, match=message):
         verifier().verify("POST", URL, headers, body)
+
+
+def test_a_signed_matching_payload_hash_verifies():
+    headers = signed(extra={"X-Amz-Content-SHA256": hashlib.sha256(BODY).hexdigest()})
+    assert verifier().verify("POST", URL, headers, BODY) == PRINCIPAL
 
 
 def test_stale_signature_is_rejected():

@@ -124,10 +124,25 @@ def test_a_replayed_batch_is_a_duplicate_and_reaches_nobody(served):
                                  credentials=Credentials(principal.access_key_id, principal.secret_access_key))
     message = StreamMessage("replay", "01JREPLAY0000000000000000", "bob", "hello", "2026-11-28T03:00:00.000Z",
                             "9".zfill(40))
-    first = publisher.publish(Publish("replay", (message,)))
-    assert first["batchId"] == message.sequence and [m["messageId"] for m in first["messages"]] == [message.message_id]
-    with pytest.raises(DuplicateBatch):
-        publisher.publish(Publish("replay", (message,)))
+    realtime = served.local.appsync.realtime
+    published = []
+    original = realtime.publish
+
+    def spy(subscription_field, payload):
+        published.append((subscription_field, payload))
+        return original(subscription_field, payload)
+
+    realtime.publish = spy
+    try:
+        first = publisher.publish(Publish("replay", (message,)))
+        assert first["batchId"] == message.sequence
+        assert [m["messageId"] for m in first["messages"]] == [message.message_id]
+        assert [field for field, _ in published] == ["onMessageBatch"]
+        with pytest.raises(DuplicateBatch):
+            publisher.publish(Publish("replay", (message,)))
+        assert len(published) == 1  # the replay was not published to any subscriber
+    finally:
+        del realtime.publish
 
 
 def test_a_forged_signature_is_rejected(served):

@@ -126,3 +126,33 @@ def test_json_and_timestamp_scalars(schema):
     assert timestamp.serialize(1700000000.0) == 1700000000
     with pytest.raises(GraphQLError):
         timestamp.parse_value("1700000000")
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field_name", "mode", "groups", "allowed"),
+    [
+        ("Mutation", "sendMessage", "AMAZON_COGNITO_USER_POOLS", (), True),
+        ("Mutation", "sendMessage", "AWS_IAM", (), False),  # Cognito-only (the API's default mode)
+        ("Mutation", "replyToMessage", "AWS_IAM", (), False),
+        ("Subscription", "onSendMessage", "AWS_IAM", (), False),
+        ("Mutation", "publishBatch", "AWS_IAM", (), True),
+        ("Mutation", "publishBatch", "AMAZON_COGNITO_USER_POOLS", ("moderators",), False),  # IAM only
+        ("Query", "getMessagesBySender", "AMAZON_COGNITO_USER_POOLS", (), False),
+        ("Query", "getMessagesBySender", "AMAZON_COGNITO_USER_POOLS", ("moderators",), True),
+        ("Query", "getMessagesBySender", "AWS_IAM", (), True),
+        ("Message", "message", "AWS_IAM", (), True),
+    ],
+)
+def test_auth_directives_decide_who_may_call_a_field(type_name, field_name, mode, groups, allowed):
+    from chatstack.manifest import SCHEMA_PATH
+
+    class NoRuntime:
+        def has_resolver(self, *_):
+            return False
+
+    endpoint = GraphQLEndpoint(SCHEMA_PATH.read_text(), NoRuntime())
+    try:
+        parent = endpoint.schema.get_type(type_name)
+        assert endpoint.authorized(parent, field_name, groups, mode) is allowed
+    finally:
+        endpoint.close()

@@ -100,6 +100,7 @@ def test_aliases_in_the_mutation_still_publish_by_field_name(served):
     [
         ("this is not json", "MessageProcessingError"),
         ("[1, 2]", "MessageProcessingError"),
+        ("[" * 100_000, "MessageProcessingError"),  # nested too deep for the JSON decoder (RecursionError)
         ('{"type": "subscribe", "id": "9"}', "UnsupportedOperation"),
         ('{"type": "start"}', "MessageProcessingError"),
         ('{"id": "9", "type": "start", "payload": {"data": "{not json"}}', "MessageProcessingError"),
