@@ -1,0 +1,65 @@
+"""A first session against `make local`: sign up, subscribe, send, read the history.
+
+    make local                                   # terminal 1
+    .venv/bin/python examples/quickstart.py      # terminal 2 (optionally: a username)
+
+The same calls work against a deployed stack's outputs, with SRP sign-in instead of the
+password flow the dev stack allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import boto3
+from gql import Client, gql
+from gql.transport.aiohttp import AIOHTTPTransport
+from gql.transport.appsync_auth import AppSyncJWTAuthentication
+from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
+
+OUTPUTS = Path(".chatstack/dev/outputs.json")
+PASSWORD = "Chat-password-1"
+
+SUBSCRIBE = gql('subscription { onSendMessage(roomId: "lobby") { sender message createdAt } }')
+# Select roomId: AppSync filters subscriptions on the fields the *mutation* selected
+# (a subscriber to onSendMessage(roomId:) never hears a sendMessage that omits roomId).
+SEND = gql('mutation { sendMessage(roomId: "lobby", message: " hello ") '
+           '{ roomId messageId sender message createdAt } }')
+HISTORY = gql('{ getMessages(roomId: "lobby", limit: 10) { items { sender message createdAt } nextToken } }')
+
+
+def sign_up_and_in(outputs: dict, username: str) -> str:
+    cognito = boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"],
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD)
+    cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)
+    result = cognito.initiate_auth(ClientId=outputs["userPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})
+    return result["AuthenticationResult"]["IdToken"]
+
+
+async def session(outputs: dict, username: str) -> dict:
+    token = sign_up_and_in(outputs, username)
+    host = outputs["graphqlUrl"].split("/")[2]
+    live = AppSyncWebsocketsTransport(url=outputs["realtimeUrl"], auth=AppSyncJWTAuthentication(host=host, jwt=token))
+    http = AIOHTTPTransport(url=outputs["graphqlUrl"], headers={"Authorization": token})
+    async with Client(transport=live) as subscriber, Client(transport=http) as client:
+        events = subscriber.subscribe(SUBSCRIBE)
+        received = asyncio.ensure_future(events.__anext__())
+        await asyncio.sleep(0.5)  # gql acknowledges the subscription asynchronously
+        sent = await client.execute(SEND)
+        return {"sent": sent, "received": await asyncio.wait_for(received, 5), "history": await client.execute(HISTORY)}
+
+
+def main() -> None:
+    username = sys.argv[1] if len(sys.argv) > 1 else "alice"
+    result = asyncio.run(session(json.loads(OUTPUTS.read_text()), username))
+    for key, value in result.items():
+        print(f"{key:>9}: {value}")
+
+
+if __name__ == "__main__":
+    main()

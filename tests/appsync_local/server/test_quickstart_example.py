@@ -1,0 +1,16 @@
+"""The README's quick-start session (examples/quickstart.py) works against the served dev
+stack. (Here rather than under tests/examples: it needs this package's served stack, and
+moto's backends are process-wide, so one dev stack per run.)"""
+
+from examples.quickstart import session
+from tests.appsync_local.server.support import run_async
+
+
+def test_quickstart_session_signs_up_subscribes_sends_and_reads(served):
+    result = run_async(session(served.outputs, "quickstart-user"))
+    sent = result["sent"]["sendMessage"]
+    assert sent["sender"] == "quickstart-user" and sent["message"] == "hello"  # trimmed by the resolver
+    assert result["received"] == {"onSendMessage": {"sender": "quickstart-user", "message": "hello",
+                                                    "createdAt": sent["createdAt"]}}
+    assert {"sender": "quickstart-user", "message": "hello", "createdAt": sent["createdAt"]} in (
+        result["history"]["getMessages"]["items"])
