@@ -63,6 +63,7 @@ class EngineThreadError(EngineError):
 # ---------------------------------------------------------------------------- ids
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_B32_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD)
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _KSUID_EPOCH = 1_400_000_000
 
@@ -95,7 +96,8 @@ class DefaultIds:
                 rnd = int.from_bytes(os.urandom(10), "big")
             self._last_ms, self._last_random = ms, rnd
         value = (ms << 80) | (rnd & ((1 << 80) - 1))
-        return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+        # 160 bits -> 32 base32 characters; the first 6 encode the 30 leading zero bits.
+        return base64.b32encode(value.to_bytes(20, "big"))[6:].decode("ascii").translate(_B32_TO_CROCKFORD)
 
     def ksuid(self) -> str:
         ts = int(self._clock()) - _KSUID_EPOCH
@@ -214,11 +216,13 @@ class JSEngine:
     ) -> None:
         self.clock: Clock = clock or time.time
         self.id_factory: IdFactory = id_factory or DefaultIds(self.clock)
-        self.time_limit_ms = time_limit_ms
         self._thread = threading.get_ident()
         self._context = _quickjs.Context()
         if memory_limit_bytes:
             self._context.set_memory_limit(memory_limit_bytes)
+        # The limit stays set: quickjs-ng measures it from the start of each eval/call, and
+        # switching it on and off around every call cost ~8 us per call.
+        self.time_limit_ms = time_limit_ms
         self._context.eval(_runtime_source())
         self._invoke = self._context.eval("__appsync.invoke")
         self._evaluate = self._context.eval(
@@ -228,58 +232,73 @@ class JSEngine:
             " const value = fn(); return JSON.stringify({ value: value, idDemand: st.idDemand, idSeq: st.idSeq }); })"
         )
         self._handles: dict[str, str] = {}
+        self._handle_by_code: dict[str, str] = {}
         self._spare_ids: dict[str, deque[str]] = {kind: deque() for kind in _ID_KINDS}
         self._expected_ids: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    @property
+    def time_limit_ms(self) -> int:
+        return self._time_limit_ms
+
+    @time_limit_ms.setter
+    def time_limit_ms(self, value: int) -> None:
+        self._time_limit_ms = value
+        self._context.set_time_limit(value / 1000.0)
 
     def _check_thread(self) -> None:
         if threading.get_ident() != self._thread:
             raise EngineThreadError("a JSEngine must only be used by the thread that created it")
 
     def _run(self, fn: Callable[[], Any], what: str) -> Any:
-        self._context.set_time_limit(self.time_limit_ms / 1000.0)
         try:
             return fn()
         except _quickjs.JSException as exc:
             if "interrupted" in str(exc):
                 raise EngineTimeout(f"{what} exceeded the time limit of {self.time_limit_ms} ms") from None
             raise
-        finally:
-            self._context.set_time_limit(-1)
 
-    def _take_ids(self, kind: str, count: int) -> list[str]:
+    def _take_id(self, kind: str) -> str:
         spare = self._spare_ids[kind]
-        out = [spare.popleft() for _ in range(min(count, len(spare)))]
-        out.extend(self.id_factory(kind) for _ in range(count - len(out)))
-        return out
+        return spare.popleft() if spare else self.id_factory(kind)
 
     def _with_supply(self, key: tuple[str, str], attempt: Callable[[float, dict[str, list[str]]], dict]) -> dict:
         now_ms = float(self.clock()) * 1000.0
-        supply: dict[str, list[str]] = {kind: [] for kind in _ID_KINDS}
+        supply: dict[str, list[str]] = {"uuid": [], "ulid": [], "ksuid": []}
         # pre-supply what this handler took last time, in the order it took them
         for kind in self._expected_ids.get(key, ()):
-            supply[kind].extend(self._take_ids(kind, 1))
+            supply[kind].append(self._take_id(kind))
         for _ in range(100):
             result = attempt(now_ms, supply)
-            sequence = result.get("idSeq") or []
-            demand = {kind: sequence.count(kind) for kind in _ID_KINDS}
+            sequence = result.get("idSeq") or ()
+            demand = {"uuid": 0, "ulid": 0, "ksuid": 0}
+            for kind in sequence:
+                demand[kind] += 1
             if all(demand[kind] <= len(supply[kind]) for kind in _ID_KINDS):
                 for kind in _ID_KINDS:
-                    self._spare_ids[kind].extendleft(reversed(supply[kind][demand[kind]:]))
-                self._expected_ids[key] = tuple(sequence)
+                    unused = supply[kind][demand[kind]:]
+                    if unused:
+                        self._spare_ids[kind].extendleft(reversed(unused))
+                sequence = tuple(sequence)
+                if self._expected_ids.get(key) != sequence:
+                    self._expected_ids[key] = sequence
                 return result
             # top up in the order the code asked for ids, so the factory sees that order
             seen = dict.fromkeys(_ID_KINDS, 0)
             for kind in sequence:
                 seen[kind] += 1
                 if seen[kind] > len(supply[kind]):
-                    supply[kind].extend(self._take_ids(kind, 1))
+                    supply[kind].append(self._take_id(kind))
         raise EngineError("the code asked for a different number of ids on every run")
 
     def load(self, code: str, name: str = "<code>") -> str:
         """Load an APPSYNC_JS module (once per distinct code); returns the handle to call it by."""
         self._check_thread()
+        handle = self._handle_by_code.get(code)  # str hashes are cached: no per-call digest of the code
+        if handle is not None:
+            return handle
         handle = hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
         if handle in self._handles:
+            self._handle_by_code[code] = handle
             return handle
         try:
             script = prepare_module(code, handle)
@@ -290,6 +309,7 @@ class JSEngine:
         except _quickjs.JSException as exc:
             raise ModuleLoadError(f"{name}: {str(exc).strip()}") from None
         self._handles[handle] = name
+        self._handle_by_code[code] = handle
         return handle
 
     def call(
@@ -301,19 +321,22 @@ class JSEngine:
         "stash", "errors", "extensions"}.
         """
         self._check_thread()
-        ctx_json = json.dumps(ctx, default=_json_default)
+        # The context is serialised once per call (not per attempt) and spliced into the envelope.
+        head = '{"ctx":' + _ENCODER.encode(ctx) + ',"authType":' + _ENCODER.encode(auth_type) + ',"nowMs":'
         name = self._handles.get(handle, handle)
+        invoke = self._invoke
 
         def attempt(now_ms: float, ids: dict[str, list[str]]) -> dict:
-            envelope = (
-                '{"ctx": ' + ctx_json + ', "authType": ' + json.dumps(auth_type)
-                + ', "nowMs": ' + json.dumps(now_ms) + ', "ids": ' + json.dumps(ids) + "}"
-            )
+            envelope = head + repr(now_ms) + ',"ids":' + _encode_ids(ids) + "}"
             try:
-                raw = self._run(lambda: self._invoke(handle, handler, envelope), f"{name} {handler}()")
+                raw = invoke(handle, handler, envelope)
             except _quickjs.JSException as exc:
+                if "interrupted" in str(exc):
+                    raise EngineTimeout(
+                        f"{name} {handler}() exceeded the time limit of {self.time_limit_ms} ms"
+                    ) from None
                 raise EngineError(f"{name} {handler}(): {str(exc).strip()}") from None
-            return json.loads(raw)
+            return _loads(raw)
 
         return self._with_supply((handle, handler), attempt)
 
@@ -330,6 +353,7 @@ class JSEngine:
 
 
 def _json_default(value: Any) -> Any:
+    """Values boto3/moto hand back that JSON has no type for (Decimal, sets, bytes)."""
     from decimal import Decimal
 
     if isinstance(value, Decimal):
@@ -339,3 +363,14 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_ENCODER = json.JSONEncoder(default=_json_default)
+_loads = json.loads
+_NO_IDS = '{"uuid":[],"ulid":[],"ksuid":[]}'
+
+
+def _encode_ids(ids: dict[str, list[str]]) -> str:
+    if not (ids["uuid"] or ids["ulid"] or ids["ksuid"]):
+        return _NO_IDS
+    return _ENCODER.encode(ids)

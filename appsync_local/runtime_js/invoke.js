@@ -48,7 +48,6 @@
     out.stash = ctx.stash;
     out.errors = A.state.errors;
     out.extensions = A.state.extensions;
-    out.idDemand = A.state.idDemand;
     out.idSeq = A.state.idSeq;
     try {
       return JSON.stringify(out);

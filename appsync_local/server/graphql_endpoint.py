@@ -120,6 +120,10 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     return entry
 
 
+PARSE_CACHE_SIZE = 512  # distinct query texts kept parsed and validated (oldest dropped first)
+PARSE_CACHE_MAX_QUERY = 64 * 1024  # longer query texts are not cached
+
+
 def request_error(message: str, error_type: str | None = None, locations: list | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {"path": None, "locations": locations or [], "message": message}
     if error_type:
@@ -201,6 +205,7 @@ class GraphQLEndpoint:
         self.default_auth = default_auth
         self.rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
         self.query_depth_limit = query_depth_limit
+        self._parsed: dict[str, tuple[DocumentNode | None, list[dict]]] = {}
         # One thread drives the resolver runtime (a JS engine is single-threaded).
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolver-runtime")
         self.subscribers_of: dict[str, list[str]] = {}
@@ -252,6 +257,21 @@ class GraphQLEndpoint:
     # ---- execution -------------------------------------------------------------------
 
     def _parse(self, query: Any) -> tuple[DocumentNode | None, list[dict]]:
+        """Parse and validate; the outcome depends only on the query text (the schema and rules
+        are fixed), so it is cached: clients repeat the same few operations, and validation
+        costs milliseconds. Documents are never mutated; callers get their own error list."""
+        if not isinstance(query, str) or len(query) > PARSE_CACHE_MAX_QUERY:
+            return self._parse_uncached(query)
+        cached = self._parsed.get(query)
+        if cached is None:
+            cached = self._parse_uncached(query)
+            if len(self._parsed) >= PARSE_CACHE_SIZE:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[query] = cached
+        document, errors = cached
+        return document, [dict(e) for e in errors]
+
+    def _parse_uncached(self, query: Any) -> tuple[DocumentNode | None, list[dict]]:
         if not isinstance(query, str) or not query.strip():
             message = "Unable to parse GraphQL query: no query provided."
             return None, [request_error(message, "MalformedHttpRequestException")]

@@ -15,6 +15,9 @@ from appsync_local.server.realtime import RealtimeServer
 
 log = logging.getLogger("appsync_local.http")
 
+# Largest POST /graphql body served; a bigger one is answered 413 (errors[], PayloadTooLarge).
+MAX_REQUEST_BYTES = 1024 * 1024
+
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -55,7 +58,7 @@ class LocalAppSync:
         self.requests = 0
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=1024 * 1024)
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_post("/graphql", self.graphql)
         app.router.add_route("OPTIONS", "/graphql", self.preflight)
         app.router.add_get("/graphql/realtime", self.realtime.handle)
@@ -71,7 +74,11 @@ class LocalAppSync:
 
     async def graphql(self, request: web.Request) -> web.Response:
         self.requests += 1
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _json(413, {"errors": [{"errorType": "PayloadTooLargeException",
+                                           "message": f"The request body exceeds {MAX_REQUEST_BYTES} bytes."}]})
         authorization = request.headers.get("Authorization") or ""
         if self.iam_verify is not None and authorization.startswith("AWS4-HMAC-SHA256 "):
             try:

@@ -5,7 +5,10 @@ Client `connection_init` → `connection_ack` {connectionTimeoutMs}, then `ka` p
 `start` {id, payload: {data: "<JSON query/variables>", extensions: {authorization}}} →
 `start_ack` (after the subscription is registered), then `data`; `stop` → `complete`.
 A frame the server cannot use gets an `error` (with the id when it has one); it never
-closes the connection or touches other connections.
+closes the connection or touches other connections. Frame limits: a text frame over
+MAX_FRAME_BYTES (AppSync's 240 KB payload limit) gets an `error` and is ignored; one over
+MAX_WS_MESSAGE_BYTES is not even read: the connection is closed with 1009 (message too big).
+A `start` before `connection_init` gets an `error` with its id.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ log = logging.getLogger("appsync_local.realtime")
 SUBPROTOCOL = "graphql-ws"
 CONNECTION_TIMEOUT_MS = 300_000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
+MAX_FRAME_BYTES = 240 * 1024  # larger text frames get an error frame; the connection stays
+MAX_WS_MESSAGE_BYTES = 1024 * 1024  # larger frames are not read: close 1009 (as the HTTP body limit)
 
 
 def _error_message(errors: list[dict[str, Any]], subscription_id: str | None = None) -> dict[str, Any]:
@@ -151,10 +156,15 @@ class Connection:
     outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     closed: bool = False
+    initialised: bool = False
 
     def send(self, message: dict[str, Any]) -> None:
         if not self.closed:
             self.outbox.put_nowait(json.dumps(message, separators=(",", ":")))
+
+    def send_text(self, text: str) -> None:
+        if not self.closed:
+            self.outbox.put_nowait(text)
 
 
 class RealtimeServer:
@@ -196,6 +206,11 @@ class RealtimeServer:
     def publish(self, subscription_field: str, payload: Any) -> int:
         """Deliver a published mutation result to every matching subscriber; returns the count."""
         sent = 0
+        # The projection and its JSON depend only on the subscription's selection (its field
+        # node: the parse cache shares one document per query text), so they are computed once
+        # per distinct selection; each frame is then that text with the subscriber's id spliced
+        # in: the same bytes as json.dumps of {"id", "type": "data", "payload": {"data"}}.
+        encoded: dict[int, str] = {}
         for subscription in self.subscriptions(subscription_field):
             prepared = subscription.prepared
             if prepared.filter_group is not None:
@@ -204,8 +219,13 @@ class RealtimeServer:
                 matched = arguments_match(prepared.arguments, payload)
             if not matched:
                 continue
-            data = self.endpoint.subscription_data(prepared, payload)
-            subscription.connection.send({"id": subscription.id, "type": "data", "payload": {"data": data}})
+            key = id(prepared.field_node)
+            body = encoded.get(key)
+            if body is None:
+                data = self.endpoint.subscription_data(prepared, payload)
+                body = encoded[key] = json.dumps({"data": data}, separators=(",", ":"))
+            subscription.connection.send_text(
+                '{"id":' + json.dumps(subscription.id) + ',"type":"data","payload":' + body + "}")
             sent += 1
         self.delivered += sent
         return sent
@@ -230,7 +250,7 @@ class RealtimeServer:
     # -- protocol --
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=None)
+        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=None, max_msg_size=MAX_WS_MESSAGE_BYTES)
         await ws.prepare(request)
         header = _decode_header(request.query.get("header"))
         identity: CognitoIdentity | None = None
@@ -294,6 +314,10 @@ class RealtimeServer:
             await asyncio.sleep(self.keepalive_seconds)
 
     async def _on_frame(self, connection: Connection, text: str, request: web.Request, source_ip: str) -> str | None:
+        if len(text) * 4 > MAX_FRAME_BYTES and len(text.encode("utf-8")) > MAX_FRAME_BYTES:
+            connection.send(_error_message([_protocol_error(
+                "LimitExceededError", f"A message may be at most {MAX_FRAME_BYTES} bytes.")]))
+            return None
         try:
             message = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
@@ -308,11 +332,16 @@ class RealtimeServer:
         raw_id = message.get("id")
         subscription_id = str(raw_id) if raw_id is not None else None
         if kind == "connection_init":
+            connection.initialised = True
             connection.send({"type": "connection_ack", "payload": {"connectionTimeoutMs": CONNECTION_TIMEOUT_MS}})
             return "ack"
         if kind == "start":
             if subscription_id is None:
                 connection.send(_error_message([_protocol_error("MessageProcessingError", "start needs an id.")]))
+                return None
+            if not connection.initialised:
+                connection.send(_error_message([_protocol_error(
+                    "MessageProcessingError", "Send connection_init before start.")], subscription_id))
                 return None
             try:
                 await self._start(connection, subscription_id, message.get("payload"), request, source_ip)

@@ -1,0 +1,299 @@
+"""Fidelity beyond QuickJS: the same runtime library and resolvers under Node's ES-module loader.
+
+`appsync_local/node_harness/harness.mjs` imports each rendered resolver file (written as .mjs
+to a temp dir) with Node's real loader. Next to the files sits node_modules/@aws-appsync/utils,
+a link to `appsync_local/node_harness/aws-appsync-utils`: a package whose `exports` map
+`@aws-appsync/utils` and `@aws-appsync/utils/dynamodb` to re-export shims over the SAME
+`runtime_js` files the QuickJS engine evaluates. Every case first runs in a fresh `JSEngine`
+(fixed clock, sequential ids); Node then gets the same context, auth type, clock reading and
+the ids QuickJS consumed, and must return the same result: status, value (the request object),
+stash, appended errors, extensions, id sequence, and for `util.error`/`util.unauthorized`
+the error payload (message, type, data, info). Native exceptions (a TypeError) must agree on
+the error name; their messages are engine wording ("cannot read property" vs "Cannot read
+properties"), so they are not compared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appsync_local.engine import JSEngine
+from chatstack.manifest import load_manifest
+from tests.appsync_local.conftest import START, FakeClock, SequentialIds, user
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = ROOT / "appsync_local" / "node_harness" / "harness.mjs"
+SHIM_PACKAGE = ROOT / "appsync_local" / "node_harness" / "aws-appsync-utils"
+PROBE = Path(__file__).with_name("library_probe.js")
+
+ENV_A = {"TABLE_NAME": "chat-test", "RETENTION_SECONDS": "3600"}
+ENV_B = {"TABLE_NAME": "chatstack-finals-chat", "RETENTION_SECONDS": "0"}  # no TTL branch
+ALICE = user("alice")
+USER_POOL = "User Pool Authorization"
+IAM = "IAM Authorization"
+SEQ = "0" * 39
+
+
+def _info(type_name: str, field: str) -> dict[str, Any]:
+    return {"fieldName": field, "parentTypeName": type_name, "variables": {}, "selectionSetList": [],
+            "selectionSetGraphQL": ""}
+
+
+def _ctx(args: dict[str, Any], *, type_name: str = "Mutation", field: str = "sendMessage", identity: Any = ALICE,
+         stash: dict[str, Any] | None = None, env: dict[str, str] = ENV_A, **extra: Any) -> dict[str, Any]:
+    return {"arguments": args, "identity": identity, "source": None, "stash": dict(stash or {}),
+            "prev": {"result": extra.pop("prev", None)}, "info": _info(type_name, field),
+            "request": {"headers": {"x-test": "1"}, "domainName": None}, "env": env, **extra}
+
+
+PAGE = {"items": [{"messageId": "m1", "message": "hi"}], "nextToken": "dG9r", "scannedCount": 1}
+DDB_ERROR = {"message": "boom", "type": "DynamoDB:ProvisionedThroughputExceededException"}
+WRITTEN = {"pk": "ROOM#lobby", "sk": "MSG#1", "messageId": "1"}
+STASHED = {"sender": "alice", "message": "hello"}
+CANCELLED = {"keys": None, "cancellationReasons": [{"type": "None", "message": "null"},
+                                                   {"type": "ConditionalCheckFailed", "message": "failed"}]}
+BATCH = [{"sequence": "0" * 39 + "1", "messageId": "m1", "sender": "a", "message": "x", "createdAt": "t"},
+         {"sequence": "0" * 39 + "2", "messageId": "m2", "sender": "b", "message": "y", "createdAt": "t"}]
+
+# id -> (file, env, handler, ctx, auth type). Covers every function and resolver in the manifest.
+CASES: dict[str, tuple[str, dict[str, str], str, dict[str, Any], str | None]] = {
+    # Query.getMessages
+    "getMessages.request": ("Query.getMessages.js", ENV_A, "request",
+                            _ctx({"roomId": "lobby", "limit": 20, "nextToken": "abc"}, type_name="Query",
+                                 field="getMessages"), USER_POOL),
+    "getMessages.request.default-limit": ("Query.getMessages.js", ENV_A, "request",
+                                          _ctx({"roomId": "lobby"}, type_name="Query", field="getMessages"), None),
+    "getMessages.request.bad-limit": ("Query.getMessages.js", ENV_A, "request",
+                                      _ctx({"roomId": "lobby", "limit": 0}, type_name="Query", field="getMessages"),
+                                      USER_POOL),
+    "getMessages.request.bad-room": ("Query.getMessages.js", ENV_A, "request",
+                                     _ctx({"roomId": "no spaces"}, type_name="Query", field="getMessages"), USER_POOL),
+    "getMessages.response": ("Query.getMessages.js", ENV_A, "response",
+                             _ctx({"roomId": "lobby"}, type_name="Query", field="getMessages", result=PAGE,
+                                  error=None), USER_POOL),
+    "getMessages.response.error": ("Query.getMessages.js", ENV_A, "response",
+                                   _ctx({"roomId": "lobby"}, type_name="Query", field="getMessages", result=None,
+                                        error=DDB_ERROR), USER_POOL),
+    # Query.getThread
+    "getThread.request": ("Query.getThread.js", ENV_A, "request",
+                          _ctx({"roomId": "lobby", "messageId": "01ABC", "limit": 5}, type_name="Query",
+                               field="getThread"), USER_POOL),
+    "getThread.request.bad-id": ("Query.getThread.js", ENV_A, "request",
+                                 _ctx({"roomId": "lobby", "messageId": "x" * 65}, type_name="Query",
+                                      field="getThread"), USER_POOL),
+    "getThread.response": ("Query.getThread.js", ENV_A, "response",
+                           _ctx({"roomId": "lobby", "messageId": "m"}, type_name="Query", field="getThread",
+                                result=PAGE, error=None), USER_POOL),
+    # Query.getMessagesBySender
+    "getMessagesBySender.request": ("Query.getMessagesBySender.js", ENV_A, "request",
+                                    _ctx({"sender": "alice", "limit": 100}, type_name="Query",
+                                         field="getMessagesBySender"), USER_POOL),
+    "getMessagesBySender.request.bad-limit": ("Query.getMessagesBySender.js", ENV_A, "request",
+                                              _ctx({"sender": "alice", "limit": 101}, type_name="Query",
+                                                   field="getMessagesBySender"), USER_POOL),
+    "getMessagesBySender.response.error": ("Query.getMessagesBySender.js", ENV_A, "response",
+                                           _ctx({"sender": "alice"}, type_name="Query", field="getMessagesBySender",
+                                                result=None, error=DDB_ERROR), USER_POOL),
+    # pipeline before/after
+    "pipeline.request": ("pipeline.js", ENV_A, "request", _ctx({"roomId": "lobby", "message": "x"}), USER_POOL),
+    "pipeline.response": ("pipeline.js", ENV_A, "response",
+                          _ctx({"roomId": "lobby", "message": "x"}, prev=WRITTEN, stash=STASHED), USER_POOL),
+    # validateMessageInput
+    "validateMessageInput.request": ("functions/validateMessageInput.js", ENV_A, "request",
+                                     _ctx({"roomId": "lobby", "message": "  hello  "}), USER_POOL),
+    "validateMessageInput.request.reply": ("functions/validateMessageInput.js", ENV_A, "request",
+                                           _ctx({"roomId": "lobby", "messageId": "01M", "message": "re"},
+                                                field="replyToMessage"), USER_POOL),
+    "validateMessageInput.request.bad-room": ("functions/validateMessageInput.js", ENV_A, "request",
+                                              _ctx({"roomId": "a/b", "message": "x"}), USER_POOL),
+    "validateMessageInput.request.bad-message-id": ("functions/validateMessageInput.js", ENV_A, "request",
+                                                    _ctx({"roomId": "r", "messageId": "", "message": "x"}),
+                                                    USER_POOL),
+    "validateMessageInput.request.blank": ("functions/validateMessageInput.js", ENV_A, "request",
+                                           _ctx({"roomId": "lobby", "message": " \n\t "}), USER_POOL),
+    "validateMessageInput.request.too-long": ("functions/validateMessageInput.js", ENV_A, "request",
+                                              _ctx({"roomId": "lobby", "message": "é" * 2001}), USER_POOL),
+    "validateMessageInput.request.unauthorized": ("functions/validateMessageInput.js", ENV_A, "request",
+                                                  _ctx({"roomId": "lobby", "message": "x"}, identity=None), None),
+    "validateMessageInput.request.type-error": ("functions/validateMessageInput.js", ENV_A, "request",
+                                                _ctx({"roomId": "lobby"}), USER_POOL),
+    "validateMessageInput.response": ("functions/validateMessageInput.js", ENV_A, "response",
+                                      _ctx({"roomId": "lobby", "message": "x"}, result=None, error=None), USER_POOL),
+    # putMessage (ids, clock, ctx.env rendered two ways)
+    "putMessage.request": ("functions/putMessage.js", ENV_A, "request",
+                           _ctx({"roomId": "lobby", "message": "x"}, stash=STASHED), USER_POOL),
+    "putMessage.request.no-ttl-env": ("functions/putMessage.js", ENV_B, "request",
+                                      _ctx({"roomId": "lobby", "message": "x"}, stash=STASHED, env=ENV_B), USER_POOL),
+    "putMessage.response": ("functions/putMessage.js", ENV_A, "response",
+                            _ctx({"roomId": "lobby"}, stash=STASHED, result=WRITTEN, error=None), USER_POOL),
+    "putMessage.response.error": ("functions/putMessage.js", ENV_A, "response",
+                                  _ctx({"roomId": "lobby"}, stash=STASHED, result=None,
+                                       error={"message": "The conditional request failed",
+                                              "type": "DynamoDB:ConditionalCheckFailedException"}), USER_POOL),
+    # writeReply (transaction; table name from ctx.env)
+    "writeReply.request": ("functions/writeReply.js", ENV_A, "request",
+                           _ctx({"roomId": "lobby", "messageId": "01P", "message": "re"}, field="replyToMessage",
+                                stash=STASHED), USER_POOL),
+    "writeReply.request.other-env": ("functions/writeReply.js", ENV_B, "request",
+                                     _ctx({"roomId": "lobby", "messageId": "01P", "message": "re"},
+                                          field="replyToMessage", stash=STASHED, env=ENV_B), USER_POOL),
+    "writeReply.response.not-found": ("functions/writeReply.js", ENV_A, "response",
+                                      _ctx({"roomId": "lobby", "messageId": "01P"}, field="replyToMessage",
+                                           result=CANCELLED, error={"message": "Transaction cancelled",
+                                                                    "type": "DynamoDB:TransactionCanceledException"}),
+                                      USER_POOL),
+    "writeReply.response.other-error": ("functions/writeReply.js", ENV_A, "response",
+                                        _ctx({"roomId": "lobby", "messageId": "01P"}, field="replyToMessage",
+                                             result=None, error=DDB_ERROR), USER_POOL),
+    "writeReply.response": ("functions/writeReply.js", ENV_A, "response",
+                            _ctx({"roomId": "lobby", "messageId": "01P"}, field="replyToMessage",
+                                 stash={"reply": {"replyId": "r1"}}, result={"keys": []}, error=None), USER_POOL),
+    # readFanoutCursor
+    "readFanoutCursor.request": ("functions/readFanoutCursor.js", ENV_A, "request",
+                                 _ctx({"roomId": "lobby", "messages": BATCH}, field="publishBatch"), IAM),
+    "readFanoutCursor.response.none": ("functions/readFanoutCursor.js", ENV_A, "response",
+                                       _ctx({"roomId": "lobby"}, field="publishBatch", result=None, error=None),
+                                       IAM),
+    "readFanoutCursor.response.cursor": ("functions/readFanoutCursor.js", ENV_A, "response",
+                                         _ctx({"roomId": "lobby"}, field="publishBatch",
+                                              result={"lastSequence": SEQ + "1"}, error=None), IAM),
+    # advanceFanoutCursor
+    "advanceFanoutCursor.request.first": ("functions/advanceFanoutCursor.js", ENV_A, "request",
+                                          _ctx({"roomId": "lobby", "messages": BATCH}, field="publishBatch",
+                                               stash={"cursor": ""}), IAM),
+    "advanceFanoutCursor.request.after-cursor": ("functions/advanceFanoutCursor.js", ENV_A, "request",
+                                                 _ctx({"roomId": "lobby", "messages": BATCH}, field="publishBatch",
+                                                      stash={"cursor": SEQ + "1"}), IAM),
+    "advanceFanoutCursor.request.duplicate": ("functions/advanceFanoutCursor.js", ENV_A, "request",
+                                              _ctx({"roomId": "lobby", "messages": BATCH}, field="publishBatch",
+                                                   stash={"cursor": SEQ + "9"}), IAM),
+    "advanceFanoutCursor.request.bad-sequence": ("functions/advanceFanoutCursor.js", ENV_A, "request",
+                                                 _ctx({"roomId": "lobby", "messages": [{**BATCH[0], "sequence": "7"}]},
+                                                      field="publishBatch", stash={"cursor": ""}),
+                                                 IAM),
+    "advanceFanoutCursor.response": ("functions/advanceFanoutCursor.js", ENV_A, "response",
+                                     _ctx({"roomId": "lobby"}, field="publishBatch",
+                                          stash={"fresh": BATCH, "last": BATCH[-1]["sequence"]}, result={},
+                                          error=None), IAM),
+    "advanceFanoutCursor.response.concurrent": ("functions/advanceFanoutCursor.js", ENV_A, "response",
+                                                _ctx({"roomId": "lobby"}, field="publishBatch", result=None,
+                                                     error={"message": "failed",
+                                                            "type": "DynamoDB:ConditionalCheckFailedException"}),
+                                                IAM),
+    # the runtime library at large
+    "library.request": ("<probe>", ENV_A, "request", _ctx({"roomId": "lobby"}, field="onSendMessage"), USER_POOL),
+    "library.request.no-auth": ("<probe>", ENV_A, "request", _ctx({"roomId": "r2"}, identity=None), None),
+    "library.response.early": ("<probe>", ENV_A, "response", _ctx({"roomId": "early"}, stash=STASHED), USER_POOL),
+    "library.response.unauthorized": ("<probe>", ENV_A, "response",
+                                      _ctx({"roomId": "unauthorized"}, type_name="Query", field="secret"), USER_POOL),
+    "library.response.invalidation-limit": ("<probe>", ENV_A, "response", _ctx({"roomId": "limit"}), USER_POOL),
+    "library.response": ("<probe>", ENV_A, "response", _ctx({"roomId": "x"}, prev=[1, {"a": None}]), USER_POOL),
+}
+
+
+def _normalise(out: dict[str, Any]) -> dict[str, Any]:
+    """What must agree between engines (see the module docstring)."""
+    keep = {k: out.get(k) for k in ("status", "value", "skipTo", "stash", "errors", "extensions", "idSeq")}
+    error = out.get("error")
+    if out.get("status") == "exception":
+        keep["error"] = {"name": error["name"]}
+    else:
+        keep["error"] = error
+    return keep
+
+
+def _code(file: str, env: dict[str, str]) -> str:
+    if file == "<probe>":
+        return PROBE.read_text(encoding="utf-8")
+    return load_manifest().render(file, env)
+
+
+@pytest.fixture(scope="module")
+def both_engines(tmp_path_factory) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node, "node (v20) must be on PATH for the fidelity test"
+    work = tmp_path_factory.mktemp("node-fidelity")
+    scope = work / "node_modules" / "@aws-appsync"
+    scope.mkdir(parents=True)
+    os.symlink(SHIM_PACKAGE, scope / "utils", target_is_directory=True)
+    (work / "probe.mjs").write_text(
+        "import * as utils from '@aws-appsync/utils';\n"
+        "import * as dynamodb from '@aws-appsync/utils/dynamodb';\n"
+        "export default { utils: Object.keys(utils).sort(), dynamodb: Object.keys(dynamodb).sort(),\n"
+        "  runtimeDynamodb: Object.keys(globalThis.__appsync.modules['@aws-appsync/utils/dynamodb']).sort(),\n"
+        "  utilError: typeof utils.util.error };\n",
+        encoding="utf-8",
+    )
+    quickjs: dict[str, dict[str, Any]] = {}
+    node_cases = []
+    written: dict[tuple[str, str], Path] = {}
+    for case_id, (file, env, handler, ctx, auth_type) in CASES.items():
+        code = _code(file, env)
+        key = (file, json.dumps(env, sort_keys=True))
+        if key not in written:
+            target = work / "code" / f"{len(written):02d}-{Path(file.strip('<>')).stem}.mjs"
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(code, encoding="utf-8")
+            written[key] = target
+        ids = SequentialIds()
+        engine = JSEngine(clock=FakeClock(step=0), id_factory=ids)
+        quickjs[case_id] = engine.call(engine.load(code, file), handler, json.loads(json.dumps(ctx)),
+                                       auth_type=auth_type)
+        supplied: dict[str, list[str]] = {"uuid": [], "ulid": [], "ksuid": []}
+        for kind, value in ids.issued:
+            supplied[kind].append(value)
+        node_cases.append({"module": str(written[key]), "handler": handler, "ctx": ctx, "authType": auth_type,
+                           "nowMs": START * 1000.0, "ids": supplied})
+    completed = subprocess.run(
+        [node, str(HARNESS)],
+        input=json.dumps({"cases": node_cases, "probe": str(work / "probe.mjs")}),
+        capture_output=True, text=True, timeout=60, cwd=work, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert len(report["results"]) == len(CASES)
+    return {"quickjs": quickjs, "node": dict(zip(CASES, report["results"], strict=True)), "probe": report["probe"],
+            "version": report["node"]}
+
+
+def test_node_resolves_the_builtin_modules_to_the_local_runtime_library(both_engines):
+    probe = both_engines["probe"]
+    assert both_engines["version"].startswith("v")
+    assert probe["utils"] == ["extensions", "runtime", "util"]
+    assert probe["utilError"] == "function"  # not the types-only npm package, whose util is {}
+    # the shim re-exports every helper the runtime library defines, and nothing else
+    assert probe["dynamodb"] == probe["runtimeDynamodb"]
+
+
+def test_every_manifest_function_and_resolver_is_compared():
+    manifest = load_manifest()
+    compared = {file for file, *_ in CASES.values()}
+    assert {f.file for f in manifest.functions} | {r.file for r in manifest.resolvers} <= compared
+    handlers = {(file, handler) for file, _, handler, _, _ in CASES.values()}
+    for file in compared - {"<probe>"}:
+        assert {(file, "request"), (file, "response")} <= handlers, file
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_quickjs_and_node_agree(both_engines, case_id):
+    quickjs = _normalise(both_engines["quickjs"][case_id])
+    node = _normalise(both_engines["node"][case_id])
+    assert quickjs == node
+
+
+def test_the_cases_cover_ok_error_exception_and_early_return(both_engines):
+    statuses = {out["status"] for out in both_engines["quickjs"].values()}
+    assert statuses == {"ok", "error", "exception", "earlyReturn"}
+    # ids and the clock were injected, and both engines saw them
+    put = both_engines["node"]["putMessage.request"]
+    assert put["idSeq"] == ["ulid"] and put["value"]["attributeValues"]["expiresAt"] == {"N": int(START) + 3600}
+    assert "expiresAt" not in both_engines["node"]["putMessage.request.no-ttl-env"]["value"]["attributeValues"]
+    reply = both_engines["node"]["writeReply.request.other-env"]["value"]
+    assert {item["table"] for item in reply["transactItems"]} == {ENV_B["TABLE_NAME"]}
