@@ -23,9 +23,11 @@ import re
 import secrets
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +56,44 @@ OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "us
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any], Any]
+
+
+class MotoProcess:
+    """moto's server in a process of its own: DynamoDB and Cognito work then runs on another
+    core than the endpoint and the resolver runtime, and each local stack has its own state."""
+
+    def __init__(self, process: subprocess.Popen, port: int):
+        self.process = process
+        self.port = port
+
+    @classmethod
+    def start(cls, timeout: float = 30.0) -> MotoProcess:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise LocalStackError(f"moto server exited with code {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=1):
+                    return cls(process, port)
+            except OSError:
+                time.sleep(0.1)
+        process.kill()
+        raise LocalStackError(f"moto server did not answer on port {port} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class LocalStackError(RuntimeError):
@@ -394,7 +434,6 @@ class LocalStack:
 
     async def start(self, sock: socket.socket | None = None) -> dict[str, Any]:
         from aiohttp import web
-        from moto.server import ThreadedMotoServer
 
         from appsync_local.server import CognitoJwtVerifier, GraphQLEndpoint, LocalAppSync
 
@@ -411,9 +450,8 @@ class LocalStack:
         api = run.one(GRAPHQL_API)
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        moto_host, moto_port = self._moto.get_host_and_port()
+        self._moto = await asyncio.to_thread(MotoProcess.start)
+        moto_host, moto_port = "127.0.0.1", self._moto.port
         cognito_endpoint = f"http://{moto_host}:{moto_port}"
         region = str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1"))
         self.dynamodb = self._client("dynamodb", cognito_endpoint, region)

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,10 @@ class CognitoJwtVerifier:
         self.clock = clock
         self._load = jwks_loader
         self._keys: dict[str, Any] = {}
+        # Tokens that passed every check, with their expiry: a token's signature, issuer and
+        # audience cannot change, so a repeat only needs the clock (PyJWT's checks cost ~1 ms,
+        # paid on every request and every subscription start otherwise).
+        self._verified: OrderedDict[str, tuple[CognitoIdentity, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _key(self, kid: str | None) -> Any:
@@ -95,10 +100,29 @@ class CognitoJwtVerifier:
             raise AuthError(NOT_AUTHORIZED)
         return key
 
+    VERIFIED_CACHE_SIZE = 10_000
+
     def verify(self, token: str | None) -> CognitoIdentity:
         if not token or not token.strip():
             raise AuthError(MISSING_HEADER)
         token = token.strip()
+        with self._lock:
+            cached = self._verified.get(token)
+            if cached is not None:
+                self._verified.move_to_end(token)
+        if cached is not None:
+            identity, expires = cached
+            if expires + self.leeway <= self.clock():
+                raise AuthError(EXPIRED)
+            return identity
+        identity, expires = self._verify_uncached(token)
+        with self._lock:
+            self._verified[token] = (identity, expires)
+            if len(self._verified) > self.VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return identity
+
+    def _verify_uncached(self, token: str) -> tuple[CognitoIdentity, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -134,10 +158,11 @@ class CognitoJwtVerifier:
         elif audience not in self.client_ids:
             raise AuthError(NOT_AUTHORIZED)
         groups = claims.get("cognito:groups") or []
-        return CognitoIdentity(
+        identity = CognitoIdentity(
             sub=str(claims["sub"]),
             issuer=self.issuer,
             username=str(username or claims["sub"]),
             claims=claims,
             groups=tuple(str(g) for g in groups),
         )
+        return identity, float(claims["exp"])

@@ -198,6 +198,7 @@ class GraphQLEndpoint:
         default_auth: str = COGNITO,
         introspection: bool = True,
         query_depth_limit: int = 0,
+        runtime_workers: int = 4,
     ):
         self.schema: GraphQLSchema = build_schema(PRELUDE + schema_sdl)
         install_scalars(self.schema)
@@ -206,8 +207,9 @@ class GraphQLEndpoint:
         self.rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
         self.query_depth_limit = query_depth_limit
         self._parsed: dict[str, tuple[DocumentNode | None, list[dict]]] = {}
-        # One thread drives the resolver runtime (a JS engine is single-threaded).
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolver-runtime")
+        # Resolver calls run on worker threads, each with its own JS engine (the runtime keeps
+        # one per thread); several let requests overlap while one waits on DynamoDB.
+        self._pool = ThreadPoolExecutor(max_workers=runtime_workers, thread_name_prefix="resolver-runtime")
         self.subscribers_of: dict[str, list[str]] = {}
         subscription_type = self.schema.subscription_type
         for name, definition in (subscription_type.fields if subscription_type else {}).items():

@@ -184,19 +184,23 @@ class RealtimeServer:
 
     # -- registry --
 
-    def subscriptions(self, field_name: str | None = None) -> list[Subscription]:
+    def subscriptions(self, field_name: str | None = None, arguments: dict[str, Any] | None = None
+                      ) -> list[Subscription]:
+        """Registered subscriptions, optionally only on field_name and with these argument values."""
         return [
             s
             for c in list(self.connections)
             for s in list(c.subscriptions.values())
-            if field_name is None or s.prepared.field_name == field_name
+            if (field_name is None or s.prepared.field_name == field_name)
+            and all(s.prepared.arguments.get(k) == v for k, v in (arguments or {}).items())
         ]
 
-    async def wait_for_subscriptions(self, count: int, field_name: str | None = None, timeout: float = 5.0) -> None:
-        """Wait until at least `count` subscriptions (on field_name) are registered."""
+    async def wait_for_subscriptions(self, count: int, field_name: str | None = None, timeout: float = 5.0,
+                                     arguments: dict[str, Any] | None = None) -> None:
+        """Wait until at least `count` subscriptions (on field_name, with these arguments) are registered."""
         async with self._changed:
             await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(self.subscriptions(field_name)) >= count), timeout
+                self._changed.wait_for(lambda: len(self.subscriptions(field_name, arguments)) >= count), timeout
             )
 
     async def _notify(self) -> None:

@@ -72,11 +72,11 @@ def test_a_batched_room_gets_every_message_once_in_order_in_few_updates(served):
     async def scenario():
         async with ws_client(served, "alice") as alice_ws, ws_client(served, "carol") as carol_ws, \
                 http_client(served, "bob") as bob:
-            before = len(served.local.appsync.realtime.subscriptions("onMessageBatch"))
             alice = alice_ws.subscribe(GraphQLRequest(ON_BATCH, variable_values={"roomId": room}))
             carol = carol_ws.subscribe(GraphQLRequest(ON_BATCH, variable_values={"roomId": room}))
             firsts = [asyncio.ensure_future(alice.__anext__()), asyncio.ensure_future(carol.__anext__())]
-            await served.loop.arun(served.local.appsync.realtime.wait_for_subscriptions(before + 2, "onMessageBatch"))
+            await served.loop.arun(served.local.appsync.realtime.wait_for_subscriptions(
+                2, "onMessageBatch", arguments={"roomId": room}))
             started = time.monotonic()
             sent = []
             for n in range(messages):

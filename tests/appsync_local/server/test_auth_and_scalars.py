@@ -59,6 +59,23 @@ def test_a_valid_access_token_is_accepted(verifier):
     assert verifier.verify(access).username == "alice"
 
 
+def test_a_remembered_token_still_expires_and_a_rejected_one_is_not_remembered():
+    now = [time.time()]
+    verifier = CognitoJwtVerifier(issuer=ISSUER, client_ids=["client-1"], jwks_url="jwks",
+                                  jwks_loader=lambda _: _jwks(), clock=lambda: now[0])
+    good = token()
+    assert verifier.verify(good).username == "alice"
+    assert verifier.verify(good).username == "alice"  # served from the verified-token cache
+    now[0] += 601
+    with pytest.raises(AuthError) as raised:
+        verifier.verify(good)
+    assert raised.value.message == EXPIRED
+    forged = token(key=OTHER_KEY)
+    for _ in range(2):  # a failure is never cached as a success
+        with pytest.raises(AuthError):
+            verifier.verify(forged)
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

@@ -241,6 +241,7 @@ def test_a_thousand_rapid_connects_and_disconnects_leave_nothing_behind(served):
         return before, after, elapsed
 
     before, after, elapsed = run_async(scenario())
-    assert after[0] == before[0], (before, after)  # no connection left registered
+    # no connection left registered (<=: another test's connection may finish closing meanwhile)
+    assert after[0] <= before[0], (before, after)
     assert after[1] <= before[1] + 5, (before, after)  # no writer/keep-alive tasks leaked
     assert elapsed < 30
