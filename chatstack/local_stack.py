@@ -3,12 +3,14 @@
 Nothing here defines the stack a second time. `evaluate_program(stack)` runs
 `__main__.py` under mocks; the resources it registers are materialised:
 
-- the DynamoDB table and the Cognito pool, client and groups in moto (ThreadedMotoServer
-  on loopback), from the registered `aws:dynamodb/table:Table` and `aws:cognito/*` inputs;
+- the DynamoDB table and the Cognito pool, client and groups in moto (its server in a
+  process of its own, on loopback), from the registered `aws:dynamodb/table:Table` and `aws:cognito/*` inputs;
 - the GraphQL API (registered schema, auth mode, introspection, depth limit) on a local
   AppSync endpoint (appsync_local.server), its data sources, functions and resolvers in
   the local resolver runtime (appsync_local.executor), from the resolver manifest with the
-  stack values read back out of the registered, rendered code.
+  stack values read back out of the registered, rendered code;
+- in batched fan-out stacks, the stream consumer (chatstack.local_fanout), publishing with
+  SigV4 as a local backend principal.
 """
 
 from __future__ import annotations

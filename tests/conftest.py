@@ -43,3 +43,21 @@ def current_event_loop():
     yield loop
     asyncio.set_event_loop(None)
     loop.close()
+
+
+@pytest.fixture
+def registered_monitors(monkeypatch) -> list:
+    """The recording monitors of every offline evaluation in the test, to prove that a
+    failing program registered nothing (`monitors[0].registered == []`)."""
+    import chatstack.offline as offline
+
+    monitors: list = []
+    original = offline._recording_monitor
+
+    def recording(mocks):
+        monitor = original(mocks)
+        monitors.append(monitor)
+        return monitor
+
+    monkeypatch.setattr(offline, "_recording_monitor", recording)
+    return monitors

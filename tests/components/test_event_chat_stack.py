@@ -73,18 +73,8 @@ def test_bad_config_fails_before_any_resource_and_names_the_key():
     assert len(evaluate_program("dev", config=config).resources) > 10
 
 
-def test_config_error_registers_nothing(monkeypatch):
-    import chatstack.offline as offline
-
-    seen = []
-    original = offline._recording_monitor
-
-    def spy(mocks):
-        monitor = original(mocks)
-        seen.append(monitor)
-        return monitor
-
-    monkeypatch.setattr(offline, "_recording_monitor", spy)
+def test_config_error_registers_nothing(registered_monitors):
+    seen = registered_monitors
     config = read_stack_config("dev")
     config["chatstack:environment"] = "staging"
     with pytest.raises(StackConfigError, match="chatstack:environment: 'staging'"):

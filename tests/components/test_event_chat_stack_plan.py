@@ -38,23 +38,8 @@ def test_provisioned_autoscaling_bounds_come_from_the_plan():
     assert "onDemandThroughput" not in run.one("aws:dynamodb/table:Table").inputs
 
 
-def _spy(monkeypatch):
-    import chatstack.offline as offline
-
-    seen = []
-    original = offline._recording_monitor
-
-    def spy(mocks):
-        monitor = original(mocks)
-        seen.append(monitor)
-        return monitor
-
-    monkeypatch.setattr(offline, "_recording_monitor", spy)
-    return seen
-
-
-def test_impossible_plan_fails_before_any_resource(monkeypatch):
-    seen = _spy(monkeypatch)
+def test_impossible_plan_fails_before_any_resource(registered_monitors):
+    seen = registered_monitors
     config = read_stack_config("finals-250k")
     config["chatstack:messagesPerSecond"] = "100"  # per message: 25M updates/s > 20M planning ceiling
     config["chatstack:fanOutMode"] = "perMessage"
@@ -64,8 +49,8 @@ def test_impossible_plan_fails_before_any_resource(monkeypatch):
     assert seen and seen[0].registered == []
 
 
-def test_oversized_payload_fails_before_any_resource(monkeypatch):
-    seen = _spy(monkeypatch)
+def test_oversized_payload_fails_before_any_resource(registered_monitors):
+    seen = registered_monitors
     config = read_stack_config("dev")
     config["chatstack:averageMessageBytes"] = str(240 * 1024)
     with pytest.raises(StackConfigError, match="subscription payload size: exceeds the fixed limit"):
@@ -94,8 +79,8 @@ def test_requested_increase_uses_an_overridden_quota_code():
     assert (quota.inputs["quotaCode"], quota.inputs["value"]) == ("L-TESTCODE", 12_500_000)
 
 
-def test_requested_increase_without_a_known_code_fails_before_any_resource(monkeypatch):
-    seen = _spy(monkeypatch)
+def test_requested_increase_without_a_known_code_fails_before_any_resource(registered_monitors):
+    seen = registered_monitors
     config = read_stack_config("finals-250k")
     config["chatstack:requestQuotaIncreases"] = "true"
     config["chatstack:fanOutMode"] = "perMessage"
