@@ -72,14 +72,14 @@ def engine_section(iterations: int) -> None:
     engine = JSEngine()
     ctx = {
         "arguments": {"roomId": "lobby", "limit": 20, "message": "hi"},
-        "stash": {"sender": "bench", "message": "hi"},
-        "info": {"fieldName": "f", "parentTypeName": "Mutation"},
+        "stash": {"sender": "bench", "message": "hi", "limit": 20},
+        "info": {"fieldName": "sendMessage", "parentTypeName": "Mutation"},
         "identity": IDENTITY,
         "env": ENV,
     }
     print(f"engine only (request handler; best of {REPEATS} x {iterations} calls):")
     print(f"  {'file':38s} {'JSEngine.call':>14s} {'bare QuickJS':>13s} {'Python side':>12s}")
-    for file in ("Query.getMessages.js", "functions/validateMessageInput.js", "functions/putMessage.js"):
+    for file in ("functions/validateArgs.js", "functions/queryRoomMessages.js", "functions/putMessage.js"):
         handle = engine.load(manifest.render(file, ENV), file)
         ids = {"uuid": [], "ulid": ["01" * 13], "ksuid": []}
         envelope = json.dumps({"ctx": ctx, "authType": None, "nowMs": 1.7e12, "ids": ids})
@@ -230,7 +230,7 @@ def end_to_end_section(client: Any, iterations: int) -> None:
             lambda _: None,
             iterations,
         ),
-        "Query.getMessages (limit 20)": lambda: timed_with_cleanup(
+        "getMessages pipeline (limit 20)": lambda: timed_with_cleanup(
             lambda: runtime.resolve(
                 "Query", "getMessages", arguments={"roomId": "lobby", "limit": 20}, identity=IDENTITY
             ),

@@ -38,7 +38,7 @@ def test_send_message_writes_one_message_row(runtime, dynamodb):
     assert data["roomId"] == "lobby"
     assert data["replyCount"] == 0
     assert data["messageId"] == "00000000000000000000000001"  # from the injected id factory
-    # the injected clock is read once per handler call: before, validateMessageInput, putMessage
+    # the injected clock is read once per handler call: before, validateArgs, putMessage
     assert data["createdAt"] == "2023-11-14T22:13:20.003Z"
     rows = all_rows(dynamodb)
     assert len(rows) == 1
@@ -216,13 +216,57 @@ def test_get_thread_oldest_first_with_paging(runtime):
     assert seen == replies
 
 
-def test_get_thread_validation(runtime):
-    result = runtime.resolve("Query", "getThread", arguments={"roomId": "lobby", "messageId": "a b"}, identity=ALICE)
-    assert result.errors[0].error_type == "ValidationError"
-    result = runtime.resolve(
-        "Query", "getThread", arguments={"roomId": "lobby", "messageId": "m", "limit": 0}, identity=ALICE
-    )
-    assert result.errors[0].error_info == {"field": "limit"}
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"roomId": "lobby", "messageId": "a b"}, "messageId"),
+        ({"roomId": "lobby", "messageId": "x" * 65}, "messageId"),
+        ({"roomId": "no spaces", "messageId": "m"}, "roomId"),
+        ({"roomId": "lobby", "messageId": "m", "limit": 0}, "limit"),
+        ({"roomId": "bad room", "messageId": "bad id", "limit": 101}, "limit"),  # limit is checked first
+    ],
+)
+def test_get_thread_validation(runtime, args, field):
+    result = runtime.resolve("Query", "getThread", arguments=args, identity=ALICE)
+    assert result.data is None
+    assert [(e.error_type, e.error_info) for e in result.errors] == [("ValidationError", {"field": field})]
+    assert runtime.dynamodb_calls == []
+
+
+def test_query_validation_errors_name_the_field(runtime):
+    result = get_messages(runtime, room="no spaces")
+    assert result.errors[0].message == "roomId must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
+    result = runtime.resolve("Query", "getThread", arguments={"roomId": "lobby", "messageId": ""}, identity=ALICE)
+    assert result.errors[0].message == "messageId must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
+    result = runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "a", "limit": 0}, identity=ALICE)
+    assert result.errors[0].message == "limit must be between 1 and 100"
+
+
+def test_each_query_page_is_one_dynamodb_query(runtime):
+    parent = send(runtime).data["messageId"]
+    reply(runtime, parent)
+    runtime.dynamodb_calls.clear()
+    get_messages(runtime, limit=7)
+    runtime.resolve("Query", "getThread", arguments={"roomId": "lobby", "messageId": parent}, identity=ALICE)
+    runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "alice", "limit": 3}, identity=ALICE)
+    assert [(c.operation, c.index, c.request["Limit"]) for c in runtime.dynamodb_calls] == [
+        ("Query", None, 7), ("Query", None, 50), ("Query", "bySender", 3),
+    ]
+
+
+def test_validate_args_refuses_a_field_it_has_no_rules_for(manifest, dynamodb, clock, ids):
+    """A pipeline wired to validateArgs for a field it does not know fails closed."""
+    from dataclasses import replace
+
+    from appsync_local.executor import LocalResolverRuntime
+
+    batch = next(r for r in manifest.resolvers if r.field == "publishBatch")
+    wired = replace(manifest, resolvers=(replace(batch, functions=("validateArgs", *batch.functions)),))
+    runtime = LocalResolverRuntime(wired, ENV, dynamodb, clock=clock, id_factory=ids)
+    result = runtime.resolve("Mutation", "publishBatch", arguments={"roomId": "lobby", "messages": []}, identity=None)
+    assert result.data is None
+    assert [e.error_type for e in result.errors] == ["ValidationConfiguration"]
+    assert runtime.dynamodb_calls == []
 
 
 def test_get_messages_by_sender_uses_the_index_newest_first(runtime):

@@ -10,11 +10,35 @@ ENV = {"TABLE_NAME": "chatstack-x-messages", "RETENTION_SECONDS": "86400"}
 
 def test_manifest_loads_and_names_existing_files():
     manifest = load_manifest()
-    assert {r.name for r in manifest.resolvers} >= {
-        "Query.getMessages", "Query.getThread", "Mutation.sendMessage", "Mutation.replyToMessage",
+    assert {(r.type, r.field) for r in manifest.resolvers} >= {
+        ("Query", "getMessages"), ("Query", "getThread"), ("Mutation", "sendMessage"), ("Mutation", "replyToMessage"),
     }
     reply = next(r for r in manifest.resolvers if r.field == "replyToMessage")
     assert reply.kind == "PIPELINE" and len(reply.functions) >= 2
+
+
+def test_every_client_field_validates_its_arguments_first_on_the_none_data_source():
+    manifest = load_manifest()
+    pipelines = {r.field: r.functions for r in manifest.resolvers}
+    assert all(r.kind == "PIPELINE" and r.file == "pipeline.js" for r in manifest.resolvers)
+    assert pipelines == {
+        "getMessages": ("validateArgs", "queryRoomMessages"),
+        "getThread": ("validateArgs", "queryThread"),
+        "getMessagesBySender": ("validateArgs", "queryMessagesBySender"),
+        "sendMessage": ("validateArgs", "putMessage"),
+        "replyToMessage": ("validateArgs", "writeReply"),
+        "publishBatch": ("readFanoutCursor", "advanceFanoutCursor"),
+    }
+    assert manifest.data_source(manifest.function("validateArgs").data_source).type == "NONE"
+    # validateArgs fails closed on a field it has no rules for, so every field using it is listed there
+    source = manifest.source(manifest.function("validateArgs").file)
+    for field, functions in pipelines.items():
+        assert ("validateArgs" in functions) == (f"  {field}: {{" in source), field
+    # the rules live only there
+    others = [f.file for f in manifest.functions if f.name != "validateArgs"] + [r.file for r in manifest.resolvers]
+    for relative in others:
+        code = manifest.source(relative)
+        assert "ID_PATTERN" not in code and "ctx.args.limit" not in code and ".trim()" not in code, relative
 
 
 def test_every_resolver_field_exists_in_the_schema():

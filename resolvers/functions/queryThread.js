@@ -1,17 +1,9 @@
-// A message's replies, oldest first: one Query on the thread partition per page.
+// getThread, after validateArgs: a message's replies, oldest first. One Query on the
+// thread partition per page; the page size is the validated ctx.stash.limit.
 import { util } from '@aws-appsync/utils';
-
-const ID_PATTERN = '[A-Za-z0-9_-]{1,64}';
 
 export function request(ctx) {
   const { roomId, messageId, nextToken } = ctx.args;
-  const limit = ctx.args.limit === undefined || ctx.args.limit === null ? 50 : ctx.args.limit;
-  if (limit < 1 || limit > 100) {
-    util.error('limit must be between 1 and 100', 'ValidationError', null, { field: 'limit' });
-  }
-  if (!util.matches(ID_PATTERN, roomId) || !util.matches(ID_PATTERN, messageId)) {
-    util.error('roomId and messageId must be 1-64 characters of A-Z, a-z, 0-9, _ or -', 'ValidationError');
-  }
   return {
     operation: 'Query',
     query: {
@@ -22,7 +14,7 @@ export function request(ctx) {
       }),
     },
     scanIndexForward: true,
-    limit,
+    limit: ctx.stash.limit,
     nextToken,
   };
 }

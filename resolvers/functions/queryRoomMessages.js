@@ -1,19 +1,9 @@
-// A room's messages, newest first: one Query on the room partition per page.
+// getMessages, after validateArgs: a room's messages, newest first. One Query on the
+// room partition per page; the page size is the validated ctx.stash.limit.
 import { util } from '@aws-appsync/utils';
-
-const ID_PATTERN = '[A-Za-z0-9_-]{1,64}';
 
 export function request(ctx) {
   const { roomId, nextToken } = ctx.args;
-  const limit = ctx.args.limit === undefined || ctx.args.limit === null ? 50 : ctx.args.limit;
-  if (limit < 1 || limit > 100) {
-    util.error('limit must be between 1 and 100', 'ValidationError', null, { field: 'limit' });
-  }
-  if (!util.matches(ID_PATTERN, roomId)) {
-    util.error('roomId must be 1-64 characters of A-Z, a-z, 0-9, _ or -', 'ValidationError', null, {
-      field: 'roomId',
-    });
-  }
   return {
     operation: 'Query',
     query: {
@@ -21,7 +11,7 @@ export function request(ctx) {
       expressionValues: util.dynamodb.toMapValues({ ':pk': `ROOM#${roomId}`, ':prefix': 'MSG#' }),
     },
     scanIndexForward: false,
-    limit,
+    limit: ctx.stash.limit,
     nextToken,
   };
 }

@@ -1,13 +1,9 @@
-// Moderators only (schema directive): one sender's messages, newest first, via the
-// bySender index.
+// getMessagesBySender, after validateArgs. Moderators only (schema directive): one
+// sender's messages, newest first, via the bySender index; page size ctx.stash.limit.
 import { util } from '@aws-appsync/utils';
 
 export function request(ctx) {
   const { sender, nextToken } = ctx.args;
-  const limit = ctx.args.limit === undefined || ctx.args.limit === null ? 50 : ctx.args.limit;
-  if (limit < 1 || limit > 100) {
-    util.error('limit must be between 1 and 100', 'ValidationError', null, { field: 'limit' });
-  }
   return {
     operation: 'Query',
     index: 'bySender',
@@ -16,7 +12,7 @@ export function request(ctx) {
       expressionValues: util.dynamodb.toMapValues({ ':sender': `SENDER#${sender}` }),
     },
     scanIndexForward: false,
-    limit,
+    limit: ctx.stash.limit,
     nextToken,
   };
 }
