@@ -178,6 +178,9 @@ class RealtimeServer:
         self.endpoint = endpoint
         self.verify = verify
         self.keepalive_seconds = keepalive_seconds
+        # Bumped whenever a subscription is added or removed; publish plans are cached per version.
+        self._registry_version = 0
+        self._publish_plans: dict[str, tuple[int, tuple[list, list]]] = {}
         self.connections: set[Connection] = set()
         self._changed = asyncio.Condition()
         self.delivered = 0
@@ -207,22 +210,40 @@ class RealtimeServer:
         async with self._changed:
             self._changed.notify_all()
 
+    def _registry_changed(self) -> None:
+        self._registry_version += 1
+
+    def _publish_plan(self, subscription_field: str) -> tuple[list, list]:
+        """The field's subscriptions, those filtered by plain arguments grouped by their argument
+        values (one check per room, not per subscriber), and those with enhanced filters."""
+        cached = self._publish_plans.get(subscription_field)
+        if cached is not None and cached[0] == self._registry_version:
+            return cached[1]
+        groups: dict[str, tuple[dict[str, Any], list[Subscription]]] = {}
+        enhanced: list[Subscription] = []
+        for subscription in self.subscriptions(subscription_field):
+            prepared = subscription.prepared
+            if prepared.filter_group is not None:
+                enhanced.append(subscription)
+            else:
+                key = json.dumps(prepared.arguments, sort_keys=True, default=str)
+                groups.setdefault(key, (prepared.arguments, []))[1].append(subscription)
+        plan = (list(groups.values()), enhanced)
+        self._publish_plans[subscription_field] = (self._registry_version, plan)
+        return plan
+
     def publish(self, subscription_field: str, payload: Any) -> int:
         """Deliver a published mutation result to every matching subscriber; returns the count."""
-        sent = 0
+        groups, enhanced = self._publish_plan(subscription_field)
+        matching = [s for arguments, members in groups if arguments_match(arguments, payload) for s in members]
+        matching += [s for s in enhanced if filter_matches(s.prepared.filter_group, payload)]
         # The projection and its JSON depend only on the subscription's selection (its field
         # node: the parse cache shares one document per query text), so they are computed once
         # per distinct selection; each frame is then that text with the subscriber's id spliced
         # in: the same bytes as json.dumps of {"id", "type": "data", "payload": {"data"}}.
         encoded: dict[int, str] = {}
-        for subscription in self.subscriptions(subscription_field):
+        for subscription in matching:
             prepared = subscription.prepared
-            if prepared.filter_group is not None:
-                matched = filter_matches(prepared.filter_group, payload)
-            else:
-                matched = arguments_match(prepared.arguments, payload)
-            if not matched:
-                continue
             key = id(prepared.field_node)
             body = encoded.get(key)
             if body is None:
@@ -230,9 +251,8 @@ class RealtimeServer:
                 body = encoded[key] = json.dumps({"data": data}, separators=(",", ":"))
             subscription.connection.send_text(
                 '{"id":' + json.dumps(subscription.id) + ',"type":"data","payload":' + body + "}")
-            sent += 1
-        self.delivered += sent
-        return sent
+        self.delivered += len(matching)
+        return len(matching)
 
     def invalidate(self, subscription_field: str, payload: Any) -> int:
         """extensions.invalidateSubscriptions: end subscriptions whose invalidation filter matches."""
@@ -242,6 +262,7 @@ class RealtimeServer:
             if spec is None or not filter_matches(spec, payload):
                 continue
             subscription.connection.subscriptions.pop(subscription.id, None)
+            self._registry_changed()
             subscription.connection.send({"id": subscription.id, "type": "complete"})
             ended += 1
         return ended
@@ -294,6 +315,7 @@ class RealtimeServer:
             connection.closed = True
             connection.subscriptions.clear()
             self.connections.discard(connection)
+            self._registry_changed()
             if keepalive is not None:
                 keepalive.cancel()
             connection.outbox.put_nowait(None)
@@ -356,6 +378,7 @@ class RealtimeServer:
         if kind == "stop":
             if subscription_id is not None:
                 connection.subscriptions.pop(subscription_id, None)
+                self._registry_changed()
                 connection.send({"id": subscription_id, "type": "complete"})
                 await self._notify()
             return None
@@ -410,6 +433,7 @@ class RealtimeServer:
             return
         connection.subscriptions[subscription_id] = Subscription(connection, subscription_id, prepared,
                                                                  context_identity)
+        self._registry_changed()
         # Registered before the ack: an event published after start_ack reaches this subscriber.
         connection.send({"id": subscription_id, "type": "start_ack"})
         await self._notify()

@@ -4,6 +4,7 @@ dev stack, and subscription resolvers (enhanced filters, invalidation) with a st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import pytest
@@ -48,6 +49,15 @@ def test_handshake_keepalive_start_ack_data_stop_complete(served):
             data = await receive(ws)
             await ws.send_json({"id": "b1a1e6c0-uuid-style-id", "type": "stop"})
             complete = await receive(ws)
+            # stopped means stopped: a later message in the room is not delivered
+            await post(session, served, 'mutation { sendMessage(roomId: "proto1", message: "after") '
+                                        '{ roomId messageId } }', {})
+            late = []
+            deadline = asyncio.get_running_loop().time() + 1.0
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    late.append(await asyncio.wait_for(ws.receive_json(), left))
+            assert [m for m in late if m.get("type") != "ka"] == []
             await ws.close()
             return ka, ack, sent, data, complete
 
