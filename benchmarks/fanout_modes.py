@@ -16,15 +16,14 @@ import argparse
 import asyncio
 import math
 import os
-import threading
 import time
 
-import boto3
 from gql import Client, GraphQLRequest, gql
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.appsync_auth import AppSyncJWTAuthentication
 from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 
+from chatstack.local_session import BackgroundLoop, sign_up_and_in
 from chatstack.local_stack import LocalStack
 from chatstack.offline import evaluate_program, read_stack_config
 from chatstack.planner import PlanInputs, plan_event
@@ -37,37 +36,13 @@ SUBSCRIPTION = {
     "batched": ("onMessageBatch", gql(
         "subscription S($roomId: ID!) { onMessageBatch(roomId: $roomId) { batchId messages { messageId } } }")),
 }
-PASSWORD = "Bench-password-1"
 
 
-class ServerThread:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro, timeout: float = 60.0):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-
-
-def token(outputs: dict, username: str) -> str:
-    cognito = boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"])
-    cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD)
-    cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)
-    return cognito.initiate_auth(ClientId=outputs["userPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                                 AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD}
-                                 )["AuthenticationResult"]["IdToken"]
-
-
-async def measure(local: LocalStack, server: ServerThread, mode: str, subscribers: int, rate: float,
+async def measure(local: LocalStack, server: BackgroundLoop, mode: str, subscribers: int, rate: float,
                   seconds: float) -> dict:
     outputs = local.outputs
     field, document = SUBSCRIPTION[mode]
-    reader, writer = token(outputs, f"reader-{mode}"), token(outputs, f"writer-{mode}")
+    reader, writer = sign_up_and_in(outputs, f"reader-{mode}")["id"], sign_up_and_in(outputs, f"writer-{mode}")["id"]
     url = outputs["realtimeUrl"]
     clients = [Client(transport=AppSyncWebsocketsTransport(
         url=url, auth=AppSyncJWTAuthentication(host=url.split("/")[2], jwt=reader))) for _ in range(subscribers)]
@@ -134,7 +109,7 @@ def main() -> None:
         config = read_stack_config("dev")
         config.update({"chatstack:fanOutMode": mode, "chatstack:flushIntervalMs": str(args.flush_ms)})
         stack = f"bench-{mode.lower()}"
-        server = ServerThread()
+        server = BackgroundLoop()
         local = LocalStack(stack, run=evaluate_program(stack, config=config))
         try:
             server.run(local.start())

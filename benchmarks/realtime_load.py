@@ -31,7 +31,6 @@ import os
 import pstats
 import statistics
 import sys
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -40,39 +39,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from chatstack.local_session import BackgroundLoop, sign_up_and_in  # noqa: E402 (after the path)
+
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message } }"
 SEND = ("mutation S($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, message: $message) "
         "{ roomId messageId message } }")
-PASSWORD = "Bench-password-1"
 TARGET_RATIO = 0.5
 
 
 # ---- servers (in this process, on their own loop thread) ---------------------------------
-
-class ServerThread:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Any, timeout: float = 120.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-
-
-def sign_up(outputs: dict, username: str) -> str:
-    import boto3
-
-    cognito = boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"])
-    cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD)
-    cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)
-    result = cognito.initiate_auth(ClientId=outputs["userPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})
-    return result["AuthenticationResult"]["IdToken"]
-
 
 class BareServer:
     """The floor: a `websockets` server that acks the protocol and writes each published
@@ -296,11 +271,11 @@ def main() -> int:
     from chatstack.local_stack import LocalStack
 
     results = {}
-    server = ServerThread()
+    server = BackgroundLoop()
     local = LocalStack("dev")
     try:
         outputs = server.run(local.start())
-        token = sign_up(outputs, "loadbench")
+        token = sign_up_and_in(outputs, "loadbench")["id"]
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             server.loop.call_soon_threadsafe(profiler.enable)
@@ -313,7 +288,7 @@ def main() -> int:
         server.run(local.stop())
         server.close()
 
-    server = ServerThread()
+    server = BackgroundLoop()
     bare = BareServer()
     try:
         ws_server, url = server.run(bare.start())

@@ -39,6 +39,7 @@ from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
 from chatstack import PROJECT_ROOT
 from chatstack.config import parse_stack_values
 from chatstack.local_fanout import LocalStreamConsumer
+from chatstack.local_session import LOCAL_PASSWORD
 from chatstack.manifest import _ENV_REFERENCE, ResolverManifest, load_manifest
 from chatstack.offline import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
 from fanout_consumer.publisher import AppSyncPublisher
@@ -550,7 +551,7 @@ def example_sign_up(outputs: dict[str, Any]) -> str:
         ".venv/bin/python -c \"import boto3; c = boto3.client('cognito-idp', "
         f"endpoint_url='{outputs['cognitoEndpoint']}', region_name='{outputs['region']}', "
         "aws_access_key_id='local', aws_secret_access_key='local'); "
-        f"c.sign_up(ClientId='{outputs['userPoolClientId']}', Username='alice', Password='Chat-password-1'); "
+        f"c.sign_up(ClientId='{outputs['userPoolClientId']}', Username='alice', Password='{LOCAL_PASSWORD}'); "
         f"c.admin_confirm_sign_up(UserPoolId='{outputs['userPoolId']}', Username='alice')\""
     )
 

@@ -6,39 +6,20 @@ import asyncio
 import base64
 import json
 import os
-import threading
 from typing import Any
 
 import boto3
 
-PASSWORD = "Chat-password-1"
+from chatstack.local_session import LOCAL_PASSWORD as PASSWORD  # noqa: F401 (re-exported)
+from chatstack.local_session import BackgroundLoop as LoopThread  # noqa: F401 (re-exported)
+from chatstack.local_session import sign_up_and_in  # noqa: F401 (re-exported)
+
 DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-class LoopThread:
-    """An asyncio loop on its own thread: servers run there, tests talk to them over sockets."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="test-server-loop", daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Any, timeout: float = 60.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    async def arun(self, coro: Any, timeout: float = 10.0) -> Any:
-        """From another loop (a test's asyncio.run): await a coroutine on the server loop."""
-        return await asyncio.wait_for(asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop)), timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
 
 
 def set_dummy_aws_env() -> dict[str, str | None]:
@@ -57,22 +38,6 @@ def restore_env(previous: dict[str, str | None]) -> None:
 
 def cognito_client(outputs: dict[str, Any]) -> Any:
     return boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"])
-
-
-def sign_up_and_in(outputs: dict[str, Any], username: str, groups: tuple[str, ...] = ()) -> dict[str, str]:
-    """Normal Cognito APIs against local Cognito: sign_up, admin_confirm_sign_up, USER_PASSWORD_AUTH."""
-    cognito = cognito_client(outputs)
-    cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD,
-                    UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}])
-    cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)
-    for group in groups:
-        cognito.admin_add_user_to_group(UserPoolId=outputs["userPoolId"], Username=username, GroupName=group)
-    result = cognito.initiate_auth(
-        ClientId=outputs["userPoolClientId"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return {"id": result["IdToken"], "access": result["AccessToken"]}
 
 
 def realtime_url(url: str, token: str | None, host: str = "local") -> str:
