@@ -18,6 +18,8 @@ from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from appsync_local.server.auth import AuthError
+
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
     r"\s*SignedHeaders=(?P<signed>[^,]+),\s*Signature=(?P<signature>[0-9a-f]{64})$"
@@ -25,12 +27,8 @@ _AUTHORIZATION = re.compile(
 MAX_SKEW = dt.timedelta(minutes=5)
 
 
-class SignatureError(Exception):
-    error_type = "UnauthorizedException"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class SignatureError(AuthError):
+    """A SigV4 request AppSync would refuse (HTTP 401, UnauthorizedException)."""
 
 
 @dataclass(frozen=True)

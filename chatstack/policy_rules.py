@@ -391,7 +391,7 @@ def _consumer_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str
            "'<API ARN>/types/Mutation/fields/publishBatch' (components/batch_fanout.py consumer_policy).")
     for policy in _of_type(resources, ROLE_POLICY):
         role = _tail(get(policy.props, "role"))
-        if not any(role == r or r.startswith(role) for r in roles if r):
+        if not role or role not in roles:
             continue
         for document in _policy_documents(get(policy.props, "policy")):
             for statement in _statements(document):

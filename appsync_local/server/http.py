@@ -52,7 +52,7 @@ class LocalAppSync:
         self.endpoint = endpoint
         self.verify = verify
         # Optional AWS_IAM: verify(method, url, headers, body) -> principal with as_context(ip),
-        # raising an exception with .message (appsync_local.sigv4.SigV4Verifier.verify).
+        # raising AuthError when it refuses (appsync_local.sigv4.SigV4Verifier.verify).
         self.iam_verify = iam_verify
         self.realtime = RealtimeServer(endpoint, verify, keepalive_seconds=keepalive_seconds)
         self.requests = 0
@@ -83,8 +83,8 @@ class LocalAppSync:
         if self.iam_verify is not None and authorization.startswith("AWS4-HMAC-SHA256 "):
             try:
                 principal = self.iam_verify(request.method, str(request.url), dict(request.headers), raw)
-            except Exception as error:  # the verifier's rejection (SignatureError)
-                return unauthorized(getattr(error, "message", str(error)))
+            except AuthError as error:  # the verifier's rejection (SignatureError); a bug stays a 500
+                return unauthorized(error.message)
             caller, groups, mode = principal.as_context(request.remote or "127.0.0.1"), (), IAM
         else:
             try:
