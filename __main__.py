@@ -1,8 +1,11 @@
 """The chatstack Pulumi program: one isolated event chat backend per stack."""
 
+from pathlib import Path
+
 import pulumi
 
 from chatstack.config import read_pulumi_config
+from chatstack.project import Project
 from components import EventChatStack, EventChatStackArgs
 from components.event_chat_stack import checked_plan
 
@@ -15,7 +18,12 @@ region = pulumi.Config("aws").require("region")
 chat = EventChatStack(
     "chat",
     EventChatStackArgs(
-        event=pulumi.get_stack(), region=region, config=config, project=pulumi.get_project(), plan=plan
+        event=pulumi.get_stack(),
+        region=region,
+        config=config,
+        project=pulumi.get_project(),
+        plan=plan,
+        files=Project(Path(__file__).resolve().parent),
     ),
 )
 

@@ -30,7 +30,7 @@ from appsync_local.engine import (
     JSEngine,
     ModuleLoadError,
 )
-from chatstack.manifest import Resolver, ResolverManifest
+from appsync_local.manifest import Resolver, ResolverManifest
 
 
 class _Abort(Exception):

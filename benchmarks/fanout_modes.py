@@ -23,10 +23,11 @@ from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.appsync_auth import AppSyncJWTAuthentication
 from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 
-from chatstack.local_session import BackgroundLoop, sign_up_and_in
-from chatstack.local_stack import LocalStack
-from chatstack.offline import evaluate_program, read_stack_config
-from chatstack.planner import PlanInputs, plan_event
+from chatstack.local.session import BackgroundLoop, sign_up_and_in
+from chatstack.local.stack import LocalStack
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.planning.planner import PlanInputs, plan_event
+from chatstack.project import read_stack_config
 
 SEND = gql("mutation S($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, message: $message) "
            "{ roomId messageId sender message createdAt } }")

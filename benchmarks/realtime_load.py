@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chatstack.local_session import BackgroundLoop, sign_up_and_in  # noqa: E402 (after the path)
+from chatstack.local.session import BackgroundLoop, sign_up_and_in  # noqa: E402 (after the path)
 
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message } }"
 SEND = ("mutation S($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, message: $message) "
@@ -268,7 +268,7 @@ def main() -> int:
           f"{args.subscribers * args.messages} deliveries expected; clients in 1 child process; "
           f"{os.cpu_count()} CPUs")
 
-    from chatstack.local_stack import LocalStack
+    from chatstack.local.stack import LocalStack
 
     results = {}
     server = BackgroundLoop()

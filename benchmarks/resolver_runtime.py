@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -31,8 +32,8 @@ from moto import mock_aws
 
 from appsync_local.engine import JSEngine
 from appsync_local.executor import LocalResolverRuntime
-from chatstack.manifest import load_manifest
-from chatstack.table_design import boto3_table_definition
+from chatstack.planning.table_design import boto3_table_definition
+from chatstack.project import find_project
 
 ENV = {"TABLE_NAME": "bench", "RETENTION_SECONDS": "3600"}
 IDENTITY = {"username": "bench", "sub": "s", "claims": {}, "sourceIp": ["127.0.0.1"], "defaultAuthStrategy": "ALLOW"}
@@ -68,7 +69,7 @@ def timed_with_cleanup(fn: Callable[[], Any], cleanup: Callable[[Any], None], it
 
 
 def engine_section(iterations: int) -> None:
-    manifest = load_manifest()
+    manifest = find_project(Path(__file__)).manifest()
     engine = JSEngine()
     ctx = {
         "arguments": {"roomId": "lobby", "limit": 20, "message": "hi"},
@@ -131,7 +132,7 @@ def fresh_table(client: Any, rows: int = SEED_ROWS) -> str:
 
 def end_to_end_section(client: Any, iterations: int) -> None:
     table = ENV["TABLE_NAME"]
-    runtime = LocalResolverRuntime(load_manifest(), ENV, client)
+    runtime = LocalResolverRuntime(find_project(Path(__file__)).manifest(), ENV, client)
 
     def delete(pk: str, sk: str) -> None:
         client.delete_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
@@ -251,7 +252,7 @@ def end_to_end_section(client: Any, iterations: int) -> None:
 
 
 def growth_section(client: Any, iterations: int) -> None:
-    runtime = LocalResolverRuntime(load_manifest(), ENV, client)
+    runtime = LocalResolverRuntime(find_project(Path(__file__)).manifest(), ENV, client)
     print("\nmoto cost grows with table size (why the table is held fixed above):")
     for rows in (SEED_ROWS, SEED_ROWS * 10):
         parent = fresh_table(client, rows)

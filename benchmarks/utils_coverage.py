@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 
 from appsync_local.engine import BUILTIN_MODULES, JSEngine
-from chatstack.manifest import load_manifest
+from chatstack.project import find_project
 
 ROOT = Path(__file__).resolve().parents[1]
 DECLARATIONS_SCRIPT = Path(__file__).with_name("utils_declarations.cjs")
@@ -71,7 +71,7 @@ _NAMED_IMPORT = re.compile(r"import\s*\{(?P<names>[^}]*)\}\s*from\s*['\"](?P<spe
 def used_by_resolvers(declarations: dict[str, list[str]]) -> set[str]:
     """Fully qualified functions ('util.time.nowISO8601', '@aws-appsync/utils/dynamodb.put') the
     code in resolvers/ calls (a chain is cut at the first declared function)."""
-    manifest = load_manifest()
+    manifest = find_project(Path(__file__)).manifest()
     files = [f.file for f in manifest.functions] + [r.file for r in manifest.resolvers]
     used: set[str] = set()
     for file in dict.fromkeys(files):

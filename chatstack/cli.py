@@ -1,44 +1,47 @@
-"""The `chatstack` command: offline tools around the Pulumi program."""
+"""The `chatstack` command: offline tools around the Pulumi program.
+
+Like `pulumi`, it works on the nearest Pulumi project at or above the current directory
+(or `--cwd DIR`): that project's stack files, schema and resolvers.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from chatstack import PROJECT_ROOT
 from chatstack.config import StackConfigError
-from chatstack.offline import StackNotFoundError, evaluate_program
+from chatstack.project import ProjectNotFoundError, StackNotFoundError, find_project
 
 
-def _preview(args: argparse.Namespace) -> int:
-    from chatstack import preview
+def _preview(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.offline import preview
+    from chatstack.offline.evaluation import evaluate_program
 
-    run = evaluate_program(args.stack)
+    run = evaluate_program(args.stack, root)
     print(preview.as_json(run) if args.json else preview.as_text(run))
     return 0
 
 
-def _policy(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from chatstack import policy_runner
+def _policy(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.policy import runner
 
     if bool(args.stack) == args.all:
         print("chatstack policy: give --stack NAME (repeatable) or --all", file=sys.stderr)
         return 2
     try:
-        overrides = policy_runner.parse_overrides(args.config)
+        overrides = runner.parse_overrides(args.config)
     except ValueError as error:
         print(f"chatstack policy: {error}", file=sys.stderr)
         return 2
-    return policy_runner.run_cli(args.stack, args.all, overrides, args.json, Path(args.root))
+    return runner.run_cli(args.stack, args.all, overrides, args.json, root)
 
 
-def _plan(args: argparse.Namespace) -> int:
-    from chatstack import plan_report
+def _plan(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.planning import report
 
-    plan = plan_report.plan_stack(args.stack, args.config)
-    print(plan_report.as_json(plan, args.stack) if args.json else plan_report.as_text(plan, args.stack))
+    plan = report.plan_stack(args.stack, args.config, root)
+    print(report.as_json(plan, args.stack) if args.json else report.as_text(plan, args.stack))
     if plan.verdict == "impossible":
         reasons = "; ".join(f"{c.name}: {c.reason}" for c in plan.blocking)
         print(f"chatstack plan: stack {args.stack} cannot be deployed: {reasons}", file=sys.stderr)
@@ -46,42 +49,54 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _local(args: argparse.Namespace) -> int:
-    from chatstack import local_stack
+def _local(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.local import stack
 
-    return local_stack.serve(args.stack, host=args.host, port=args.port, outputs_path=args.outputs)
+    return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs)
+
+
+def _add_cwd(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("-C", "--cwd", metavar="DIR", default=default,
+                        help="run as if started in DIR (the Pulumi project is the nearest Pulumi.yaml at or above it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chatstack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="chatstack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_cwd(parser, None)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    preview = commands.add_parser("preview", help="print the resources a stack would create (offline)")
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, **kwargs)
+        _add_cwd(sub, argparse.SUPPRESS)  # accepted after the command too, as pulumi does
+        return sub
+
+    preview = command("preview", help="print the resources a stack would create (offline)")
     preview.add_argument("--stack", required=True, help="event stack name (Pulumi.<stack>.yaml)")
     preview.add_argument("--json", action="store_true", help="machine-readable output")
     preview.set_defaults(handler=_preview)
 
-    policy = commands.add_parser("policy", help="run the policy pack (policy/) offline on stacks; 1 if any mandatory")
+    policy = command("policy", help="run the policy pack (policy/) offline on stacks; 1 if any mandatory")
     policy.add_argument("--stack", action="append", default=[], help="event stack name (repeatable)")
     policy.add_argument("--all", action="store_true", help="every Pulumi.<stack>.yaml")
     policy.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value for this run (chatstack: namespace by default)")
-    policy.add_argument("--root", default=str(PROJECT_ROOT), help=argparse.SUPPRESS)
     policy.add_argument("--json", action="store_true", help="machine-readable output")
     policy.set_defaults(handler=_policy)
 
-    plan = commands.add_parser("plan", help="capacity, quotas and cost of a stack; 1 if the plan is impossible")
+    plan = command("plan", help="capacity, quotas and cost of a stack; 1 if the plan is impossible")
     plan.add_argument("--stack", required=True, help="event stack name (Pulumi.<stack>.yaml)")
     plan.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                       help="what-if: override a config value (chatstack: namespace by default)")
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     plan.set_defaults(handler=_plan)
 
-    local = commands.add_parser("local", help="serve a stack offline (AppSync-compatible endpoint)")
+    local = command("local", help="serve a stack offline (AppSync-compatible endpoint)")
     local.add_argument("--stack", required=True)
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--port", type=int, default=20002, help="0 picks a free port")
-    local.add_argument("--outputs", default=None)
+    local.add_argument("--outputs", default=None,
+                       help="where to write the stack outputs (default .chatstack/<stack>/outputs.json in the project)")
     local.set_defaults(handler=_local)
     return parser
 
@@ -89,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        root = find_project(args.cwd).root
+    except ProjectNotFoundError as error:
+        print(f"chatstack {args.command}: {error}", file=sys.stderr)
+        return 2
+    try:
+        return args.handler(args, root)
     except (StackConfigError, StackNotFoundError) as error:
         print(f"chatstack {args.command}: {error}", file=sys.stderr)
         return 2

@@ -70,7 +70,7 @@ class EventChatConfig(BaseModel):
     resolver_count_limit: int = Field(
         default=200, alias="resolverCountLimit", ge=1, le=10_000, description="Maximum resolvers per request."
     )
-    # Capacity planning (chatstack.planner; `chatstack plan --stack <name>`).
+    # Capacity planning (chatstack.planning.planner; `chatstack plan --stack <name>`).
     fan_out_mode: Literal["perMessage", "batched"] = Field(
         default="perMessage", alias="fanOutMode",
         description="perMessage: one real-time update per message per subscriber; batched: one per flush.",
@@ -88,16 +88,16 @@ class EventChatConfig(BaseModel):
     )
     quota_overrides: dict[str, float | dict[str, Any]] = Field(
         default_factory=dict, alias="quotaOverrides",
-        description="Per quota key (chatstack.quotas): a new default, or {default, ceiling, quotaCode}.",
+        description="Per quota key (chatstack.planning.quotas): a new default, or {default, ceiling, quotaCode}.",
     )
     price_overrides: dict[str, float] = Field(
-        default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.quotas): USD."
+        default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.planning.quotas): USD."
     )
 
     @field_validator("quota_overrides")
     @classmethod
     def _known_quotas(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from chatstack.quotas import QUOTAS
+        from chatstack.planning.quotas import QUOTAS
 
         for key, override in value.items():
             if key not in QUOTAS:
@@ -117,7 +117,7 @@ class EventChatConfig(BaseModel):
     @field_validator("price_overrides")
     @classmethod
     def _known_prices(cls, value: dict[str, float]) -> dict[str, float]:
-        from chatstack.quotas import PRICES
+        from chatstack.planning.quotas import PRICES
 
         for key, price in value.items():
             if key not in PRICES:

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from chatstack import PROJECT_ROOT
+import fanout_consumer
 from components.transforms import Transforms, apply_transform, check_roles
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
-CONSUMER_PACKAGE = PROJECT_ROOT / "fanout_consumer"
+# The Lambda ships the consumer package as installed alongside this tool.
+CONSUMER_PACKAGE = Path(fanout_consumer.__file__).resolve().parent
 # Only new chat lines wake the consumer: replies, cursor rows and updates are filtered out
 # by Lambda before invocation (and billed nothing).
 STREAM_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE"]}}}}

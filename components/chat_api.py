@@ -4,13 +4,13 @@ function and resolver named in the resolver manifest."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from chatstack.manifest import SCHEMA_PATH, ResolverManifest, load_manifest
+from appsync_local.manifest import ResolverManifest
 from components.transforms import Transforms, apply_transform, check_roles
 
 APPSYNC_JS_RUNTIME = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
@@ -24,6 +24,8 @@ class ChatApiArgs:
     user_pool_id: pulumi.Input[str]
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
+    schema: str  # the program's schema/chat.graphql
+    manifest: ResolverManifest  # the program's resolvers/manifest.yaml
     retention_seconds: int = 0
     default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = "AMAZON_COGNITO_USER_POOLS"
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
@@ -33,8 +35,6 @@ class ChatApiArgs:
     query_depth_limit: int = 8
     resolver_count_limit: int = 200
     introspection: bool = False
-    schema: str = field(default_factory=lambda: SCHEMA_PATH.read_text(encoding="utf-8"))
-    manifest: ResolverManifest = field(default_factory=load_manifest)
     transform: Transforms | None = None
 
 

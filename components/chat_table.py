@@ -1,4 +1,4 @@
-"""The event's single DynamoDB table: MESSAGE and THREAD rows (see chatstack.table_design)."""
+"""The event's single DynamoDB table: MESSAGE and THREAD rows (see chatstack.planning.table_design)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from chatstack import table_design
+from chatstack.planning import table_design
 from components.transforms import Transforms, apply_transform, check_roles
 
 

@@ -9,7 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from chatstack.config import EventChatConfig, StackConfigError
-from chatstack.planner import CapacityPlan, deployment_problems, plan_for_config
+from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
+from chatstack.project import Project, find_project
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs
 from components.chat_table import ChatTable, ChatTableArgs
@@ -35,6 +36,8 @@ class EventChatStackArgs:
     region: str
     config: EventChatConfig
     project: str = "chatstack"
+    # The program's own schema and resolvers; Pulumi runs a program from its project directory.
+    files: Project = field(default_factory=find_project)
     # Per child component: {"userPool": {...}, "table": {...}, "api": {...}}, each a
     # transform mapping as the child component accepts.
     transform: dict[str, Transforms] = field(default_factory=dict)
@@ -111,6 +114,8 @@ class EventChatStack(pulumi.ComponentResource):
                 user_pool_id=users.user_pool_id,
                 table_name=table.name,
                 table_arn=table.arn,
+                schema=args.files.schema(),
+                manifest=args.files.manifest(),
                 retention_seconds=config.retention_seconds,
                 default_auth=config.default_auth,
                 log_level=config.log_level,
@@ -154,7 +159,7 @@ class EventChatStack(pulumi.ComponentResource):
         self.register_outputs(self.outputs())
 
     def _request_quota_increases(self, name: str, plan: CapacityPlan) -> None:
-        """One Service Quotas increase request per quota the plan needs raised (codes: chatstack.quotas).
+        """One Service Quotas increase request per quota the plan needs raised (codes: chatstack.planning.quotas).
 
         Service quotas belong to the account and region, not to this stack: two stacks must not
         both manage the same quota code, and destroying the stack does not lower the quota.

@@ -1,4 +1,4 @@
-"""The event chat policy pack. Rules live in chatstack/policy_rules.py, shared with the
+"""The event chat policy pack. Rules live in chatstack/policy/rules.py, shared with the
 offline runner (`chatstack policy`); this file only builds the pack, which starts the
 gRPC server the Pulumi engine talks to and blocks."""
 
@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from chatstack.policy_rules import PACK_NAME, POLICIES  # noqa: E402
+from chatstack.policy.rules import PACK_NAME, POLICIES  # noqa: E402
 
 PolicyPack(
     name=PACK_NAME,

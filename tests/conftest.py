@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from chatstack.offline import ProgramRun, evaluate_program, read_stack_config
+from chatstack.offline.evaluation import ProgramRun, evaluate_program
+from chatstack.project import read_stack_config
 
 
 @functools.cache
@@ -49,7 +50,7 @@ def current_event_loop():
 def registered_monitors(monkeypatch) -> list:
     """The recording monitors of every offline evaluation in the test, to prove that a
     failing program registered nothing (`monitors[0].registered == []`)."""
-    import chatstack.offline as offline
+    import chatstack.offline.evaluation as offline
 
     monitors: list = []
     original = offline._recording_monitor

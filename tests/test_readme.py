@@ -1,9 +1,9 @@
 """The README documents every config key and starts with the two set-up commands."""
 
-from chatstack import PROJECT_ROOT
 from chatstack.config import config_keys
+from tests.project import REPO_ROOT
 
-README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_config_key_is_documented():

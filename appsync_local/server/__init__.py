@@ -1,7 +1,7 @@
 """A local AppSync endpoint: GraphQL over HTTP and the real-time WebSocket protocol.
 
 Serves a schema and a `ResolverRuntime` (appsync_local.contract) with Cognito user-pool
-JWT auth. `chatstack.local_stack` builds one from the Pulumi program's resources.
+JWT auth. `chatstack.local.stack` builds one from the Pulumi program's resources.
 """
 
 from appsync_local.server.auth import AuthError, CognitoIdentity, CognitoJwtVerifier

@@ -12,8 +12,9 @@ import pytest
 from moto import mock_aws
 
 from appsync_local.executor import LocalResolverRuntime
-from chatstack.manifest import ResolverManifest, load_manifest
-from chatstack.table_design import boto3_table_definition
+from appsync_local.manifest import ResolverManifest, load_manifest
+from chatstack.planning.table_design import boto3_table_definition
+from tests.project import PROJECT
 
 TABLE = "chat-test"
 ENV = {"TABLE_NAME": TABLE, "RETENTION_SECONDS": "3600"}
@@ -69,7 +70,7 @@ def dynamodb() -> Iterator:
 
 @pytest.fixture
 def manifest() -> ResolverManifest:
-    return load_manifest()
+    return PROJECT.manifest()
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from appsync_local.engine import JSEngine
-from chatstack.manifest import load_manifest
 from tests.appsync_local.conftest import START, FakeClock, SequentialIds, user
+from tests.project import PROJECT
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / "appsync_local" / "node_harness" / "harness.mjs"
@@ -230,7 +230,7 @@ def _normalise(out: dict[str, Any]) -> dict[str, Any]:
 def _code(file: str, env: dict[str, str]) -> str:
     if file == "<probe>":
         return PROBE.read_text(encoding="utf-8")
-    return load_manifest().render(file, env)
+    return PROJECT.manifest().render(file, env)
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +291,7 @@ def test_node_resolves_the_builtin_modules_to_the_local_runtime_library(both_eng
 
 
 def test_every_manifest_function_and_resolver_is_compared():
-    manifest = load_manifest()
+    manifest = PROJECT.manifest()
     compared = {file for file, *_ in CASES.values()}
     assert {f.file for f in manifest.functions} | {r.file for r in manifest.resolvers} <= compared
     handlers = {(file, handler) for file, _, handler, _, _ in CASES.values()}

@@ -70,7 +70,7 @@ def test_batching_window_is_whole_seconds_within_lambda_limits():
 
 @pulumi.runtime.test
 def test_component_outputs():
-    from chatstack.offline import _CloudMocks
+    from chatstack.offline.evaluation import _CloudMocks
     from components.batch_fanout import BatchFanout, BatchFanoutArgs
 
     pulumi.runtime.settings.ROOT.set(None)

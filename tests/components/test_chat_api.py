@@ -1,7 +1,7 @@
 import json
 
-from chatstack.manifest import load_manifest
 from tests.conftest import run_stack
+from tests.project import PROJECT
 
 API = "aws:appsync/graphQLApi:GraphQLApi"
 
@@ -35,7 +35,7 @@ def test_api_key_default_auth_keeps_cognito_as_additional():
 
 
 def test_every_manifest_entry_is_deployed_with_appsync_js(dev):
-    manifest = load_manifest()
+    manifest = PROJECT.manifest()
     resolvers = {(r.inputs["type"], r.inputs["field"]): r for r in dev.of_type("aws:appsync/resolver:Resolver")}
     assert set(resolvers) == {(r.type, r.field) for r in manifest.resolvers}
     functions = {f.inputs["name"]: f for f in dev.of_type("aws:appsync/function:Function")}
@@ -79,7 +79,7 @@ def test_data_source_role_is_scoped_to_this_table_and_item_actions(dev):
     assert len(dynamo) == 1
     statement = dynamo[0]
     assert statement["Resource"] == [table_arn, f"{table_arn}/index/*"]
-    assert set(statement["Action"]) == set(load_manifest().data_source("chatTable").iam_actions)
+    assert set(statement["Action"]) == set(PROJECT.manifest().data_source("chatTable").iam_actions)
     assert not any("*" in action for action in statement["Action"])
 
 

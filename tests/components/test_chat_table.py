@@ -1,7 +1,7 @@
 import pulumi
 import pytest
 
-from chatstack import table_design
+from chatstack.planning import table_design
 from tests.conftest import run_stack
 
 TABLE = "aws:dynamodb/table:Table"
@@ -52,7 +52,7 @@ def test_provisioned_table_gets_read_and_write_autoscaling():
 
 @pytest.fixture
 def mocked_runtime():
-    from chatstack.offline import _CloudMocks
+    from chatstack.offline.evaluation import _CloudMocks
 
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(_CloudMocks("unit", "eu-west-1"), project="chatstack", stack="unit")

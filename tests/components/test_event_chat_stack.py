@@ -3,7 +3,8 @@ import json
 import pytest
 
 from chatstack.config import StackConfigError
-from chatstack.offline import evaluate_program, read_stack_config, stack_names
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.project import read_stack_config, stack_names
 from tests.conftest import run_stack
 
 OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName"}

@@ -3,8 +3,9 @@
 import pytest
 
 from chatstack.config import StackConfigError
-from chatstack.offline import evaluate_program, read_stack_config
-from chatstack.plan_report import plan_stack
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.planning.report import plan_stack
+from chatstack.project import read_stack_config
 from tests.conftest import run_stack
 
 QUOTA = "aws:servicequotas/serviceQuota:ServiceQuota"

@@ -1,4 +1,4 @@
-"""policy/: the CrossGuard pack is built from chatstack.policy_rules, the rules the offline runner uses."""
+"""policy/: the CrossGuard pack is built from chatstack.policy.rules, the rules the offline runner uses."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pulumi_policy
 import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
-from chatstack import PROJECT_ROOT, policy_rules
+from chatstack.policy import rules as policy_rules
+from tests.project import REPO_ROOT
 
-PACK = PROJECT_ROOT / "policy"
+PACK = REPO_ROOT / "policy"
 
 
 def test_main_builds_the_pack_from_the_shared_rule_list(monkeypatch):
@@ -45,14 +46,14 @@ def test_pack_metadata_and_requirements_match_the_project():
     assert meta["runtime"]["name"] == "python" and meta["version"]
     pins = {line.split("==")[0]: line for line in (PACK / "requirements.txt").read_text().splitlines()
             if "==" in line and not line.startswith("#")}
-    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert set(pins) == {"pulumi", "pulumi-policy"}
     assert all(f'"{pin}"' in pyproject for pin in pins.values())
 
 
 def test_rule_module_needs_only_the_stdlib_and_pulumi_policy():
     # The pack may run in a virtualenv holding requirements.txt only.
-    tree = ast.parse((PROJECT_ROOT / "chatstack" / "policy_rules.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO_ROOT / "chatstack" / "policy" / "rules.py").read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
@@ -73,7 +74,7 @@ def test_the_engine_facing_servicer_reports_what_the_offline_runner_reports():
     from pulumi.runtime.proto import analyzer_pb2
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-    from chatstack.policy_runner import check_resources
+    from chatstack.policy.runner import check_resources
     from tests.conftest import run_stack
 
     run = run_stack("finals-250k", defaultAuth="API_KEY", allowPasswordAuth="true", pointInTimeRecovery="false",

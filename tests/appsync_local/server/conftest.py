@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from chatstack.local_stack import LocalStack
+from chatstack.local.stack import LocalStack
 from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env, sign_up_and_in
 
 

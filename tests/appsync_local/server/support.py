@@ -10,9 +10,9 @@ from typing import Any
 
 import boto3
 
-from chatstack.local_session import LOCAL_PASSWORD as PASSWORD  # noqa: F401 (re-exported)
-from chatstack.local_session import BackgroundLoop as LoopThread  # noqa: F401 (re-exported)
-from chatstack.local_session import sign_up_and_in  # noqa: F401 (re-exported)
+from chatstack.local.session import LOCAL_PASSWORD as PASSWORD  # noqa: F401 (re-exported)
+from chatstack.local.session import BackgroundLoop as LoopThread  # noqa: F401 (re-exported)
+from chatstack.local.session import sign_up_and_in  # noqa: F401 (re-exported)
 
 DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -99,13 +99,13 @@ def test_bad_tokens_are_rejected(verifier, make, message):
 
 @pytest.fixture(scope="module")
 def schema():
-    from chatstack.manifest import SCHEMA_PATH
+    from tests.project import PROJECT
 
     class NoRuntime:
         def has_resolver(self, *_):
             return False
 
-    return GraphQLEndpoint(SCHEMA_PATH.read_text(), NoRuntime()).schema
+    return GraphQLEndpoint(PROJECT.schema(), NoRuntime()).schema
 
 
 @pytest.mark.parametrize(
@@ -161,13 +161,13 @@ def test_json_and_timestamp_scalars(schema):
     ],
 )
 def test_auth_directives_decide_who_may_call_a_field(type_name, field_name, mode, groups, allowed):
-    from chatstack.manifest import SCHEMA_PATH
+    from tests.project import PROJECT
 
     class NoRuntime:
         def has_resolver(self, *_):
             return False
 
-    endpoint = GraphQLEndpoint(SCHEMA_PATH.read_text(), NoRuntime())
+    endpoint = GraphQLEndpoint(PROJECT.schema(), NoRuntime())
     try:
         parent = endpoint.schema.get_type(type_name)
         assert endpoint.authorized(parent, field_name, groups, mode) is allowed

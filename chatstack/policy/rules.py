@@ -1,6 +1,6 @@
 """The event chat policy pack's rules (Pulumi CrossGuard), importable without starting a pack.
 
-`policy/__main__.py` builds the `PolicyPack` from `POLICIES`; `chatstack.policy_runner`
+`policy/__main__.py` builds the `PolicyPack` from `POLICIES`; `chatstack.policy.runner`
 runs the same objects offline on the resources the program registers under mocks.
 
 This module depends on the standard library and `pulumi_policy` only, so the pack runs

@@ -1,8 +1,8 @@
 """`chatstack policy`: run the policy pack's rules offline on what a stack would register.
 
-The program is evaluated under mocks (`chatstack.offline.evaluate_program`); each
+The program is evaluated under mocks (`chatstack.offline.evaluation.evaluate_program`); each
 registered resource becomes the `ResourceValidationArgs` / `PolicyResource` the Pulumi
-engine would hand the pack, and every rule of `chatstack.policy_rules.POLICIES` runs
+engine would hand the pack, and every rule of `chatstack.policy.rules.POLICIES` runs
 on them. Props go through pulumi-policy's own `unknown_checking_proxy`, so rules see
 the same read-only Mapping/Sequence proxies as under `pulumi preview --policy-pack`.
 
@@ -33,9 +33,9 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from chatstack import PROJECT_ROOT
-from chatstack.offline import ProgramRun, RegisteredResource, evaluate_program, read_stack_config, stack_names
-from chatstack.policy_rules import POLICIES
+from chatstack.offline.evaluation import ProgramRun, RegisteredResource, evaluate_program
+from chatstack.policy.rules import POLICIES
+from chatstack.project import read_stack_config, stack_names
 
 STACK_URN = "(stack)"
 
@@ -181,7 +181,7 @@ def check_run(run: ProgramRun) -> StackReport:
     return StackReport(run.stack, check_resources(run.resources))
 
 
-def check_stack(stack: str, overrides: dict[str, str] | None = None, root: Path = PROJECT_ROOT) -> StackReport:
+def check_stack(stack: str, overrides: dict[str, str] | None = None, root: Path | None = None) -> StackReport:
     config = read_stack_config(stack, root)
     config.update(overrides or {})
     return check_run(evaluate_program(stack, root=root, config=config))
@@ -216,7 +216,7 @@ def as_json(reports: list[StackReport]) -> str:
 
 
 def run_cli(stacks: list[str] | None, all_stacks: bool, overrides: dict[str, str], as_machine: bool,
-            root: Path = PROJECT_ROOT) -> int:
+            root: Path | None = None) -> int:
     """The `chatstack policy` command: 0 when no mandatory violation, 1 otherwise."""
     names = stack_names(root) if all_stacks else list(stacks or [])
     reports = [check_stack(name, overrides, root) for name in names]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chatstack.offline import ProgramRun, RegisteredResource
+from chatstack.offline.evaluation import ProgramRun, RegisteredResource
 
 # The properties worth a glance per resource type (camelCase, as the engine sees them).
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from chatstack.config import EventChatConfig, parse_stack_values
-from chatstack.offline import read_stack_config
-from chatstack.planner import CapacityPlan, QuotaCheck, plan_for_config
+from chatstack.planning.planner import CapacityPlan, QuotaCheck, plan_for_config
+from chatstack.project import read_stack_config
 
 
 def _camel(name: str) -> str:
@@ -110,14 +111,14 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def stack_config(stack: str, settings: list[str] | None = None) -> EventChatConfig:
+def stack_config(stack: str, settings: list[str] | None = None, root: Path | None = None) -> EventChatConfig:
     """A stack's validated config, with `key=value` what-if settings (chatstack: namespace optional)."""
-    values = read_stack_config(stack)
+    values = read_stack_config(stack, root)
     for setting in settings or []:
         key, _, value = setting.partition("=")
         values[key if ":" in key else f"chatstack:{key}"] = value
     return parse_stack_values(values)
 
 
-def plan_stack(stack: str, settings: list[str] | None = None) -> CapacityPlan:
-    return plan_for_config(stack_config(stack, settings))
+def plan_stack(stack: str, settings: list[str] | None = None, root: Path | None = None) -> CapacityPlan:
+    return plan_for_config(stack_config(stack, settings, root))

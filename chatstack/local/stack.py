@@ -9,7 +9,7 @@ Nothing here defines the stack a second time. `evaluate_program(stack)` runs
   AppSync endpoint (appsync_local.server), its data sources, functions and resolvers in
   the local resolver runtime (appsync_local.executor), from the resolver manifest with the
   stack values read back out of the registered, rendered code;
-- in batched fan-out stacks, the stream consumer (chatstack.local_fanout), publishing with
+- in batched fan-out stacks, the stream consumer (chatstack.local.fanout), publishing with
   SigV4 as a local backend principal.
 """
 
@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appsync_local.manifest import ENV_REFERENCE, ResolverManifest
 from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
-from chatstack import PROJECT_ROOT
 from chatstack.config import parse_stack_values
-from chatstack.local_fanout import LocalStreamConsumer
-from chatstack.local_session import LOCAL_PASSWORD
-from chatstack.manifest import _ENV_REFERENCE, ResolverManifest, load_manifest
-from chatstack.offline import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
+from chatstack.local.fanout import LocalStreamConsumer
+from chatstack.local.session import LOCAL_PASSWORD
+from chatstack.offline.evaluation import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
+from chatstack.project import Project, find_project
 from fanout_consumer.publisher import AppSyncPublisher
 
 TABLE = "aws:dynamodb/table:Table"
@@ -251,7 +251,7 @@ def user_pool_client_definition(client: RegisteredResource, user_pool_id: str) -
 
 def _code_pattern(source: str) -> re.Pattern[str]:
     """A regex matching `source` rendered with any env values (JSON strings), capturing them."""
-    parts = _ENV_REFERENCE.split(source)  # text, NAME, text, NAME, ...
+    parts = ENV_REFERENCE.split(source)  # text, NAME, text, NAME, ...
     regex = ""
     for index, part in enumerate(parts):
         regex += re.escape(part) if index % 2 == 0 else r'("(?:[^"\\]|\\.)*")'
@@ -281,7 +281,7 @@ def stack_environment(run: ProgramRun, manifest: ResolverManifest) -> dict[str, 
     env: dict[str, str] = {}
     for key, relative in expected.items():
         source = manifest.source(relative)
-        names = _ENV_REFERENCE.findall(source)
+        names = ENV_REFERENCE.findall(source)
         match = _code_pattern(source).fullmatch(registered[key])
         if match is None:
             raise LocalStackError(f"{key}: the registered code is not {relative} rendered")
@@ -411,7 +411,7 @@ class LocalStack:
     stack: str
     host: str = "127.0.0.1"
     port: int = 0
-    root: Path = PROJECT_ROOT
+    root: Path = field(default_factory=lambda: find_project().root)
     runtime_factory: RuntimeFactory = default_runtime_factory
     keepalive_seconds: float = 60.0
     # Optional AWS_IAM verification for the endpoint (see LocalAppSync), e.g. SigV4Verifier.verify.
@@ -447,7 +447,7 @@ class LocalStack:
             self.run = await asyncio.to_thread(_evaluate, self.stack, self.root)
         run = self.run
         self.timings["evaluate"] = time.perf_counter() - started
-        manifest = load_manifest(self.root / "resolvers" / "manifest.yaml")
+        manifest = Project(self.root).manifest()
         env = stack_environment(run, manifest)
         check_pipelines(run, manifest)
         api = run.one(GRAPHQL_API)
@@ -556,9 +556,11 @@ def example_sign_up(outputs: dict[str, Any]) -> str:
     )
 
 
-def serve(stack: str, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None) -> int:
+def serve(
+    stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None
+) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code."""
-    path = Path(outputs_path) if outputs_path else PROJECT_ROOT / ".chatstack" / stack / "outputs.json"
+    path = Path(outputs_path) if outputs_path else Project(root).state_dir / stack / "outputs.json"
     try:
         sock = bind(host, port)
     except LocalStackError as error:
@@ -566,7 +568,7 @@ def serve(stack: str, host: str = "127.0.0.1", port: int = 0, outputs_path: str 
         return 1
 
     async def main() -> int:
-        local = LocalStack(stack, host=host, port=port)
+        local = LocalStack(stack, host=host, port=port, root=root)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
-from chatstack.offline import ProgramRun, RegisteredResource, stack_names
-from chatstack.policy_rules import POLICIES, TAGGABLE_TYPES
-from chatstack.policy_runner import Violation, check_resources
+from chatstack.offline.evaluation import ProgramRun, RegisteredResource
+from chatstack.policy.rules import POLICIES, TAGGABLE_TYPES
+from chatstack.policy.runner import Violation, check_resources
+from chatstack.project import stack_names
 from tests.conftest import run_stack
 
 BY_NAME = {p.name: p for p in POLICIES}

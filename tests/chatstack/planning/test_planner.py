@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chatstack.config import StackConfigError, parse_config
-from chatstack.planner import (
+from chatstack.planning.planner import (
     PlanInputs,
     apply_price_overrides,
     apply_quota_overrides,
@@ -13,7 +13,7 @@ from chatstack.planner import (
     plan_event,
     plan_for_config,
 )
-from chatstack.quotas import PRICES, QUOTAS
+from chatstack.planning.quotas import PRICES, QUOTAS
 
 VALID = {"environment": "development", "owner": "team", "participants": "200"}
 

@@ -12,8 +12,9 @@ from botocore.credentials import Credentials
 from gql import GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 
-from chatstack.local_stack import LocalStack
-from chatstack.offline import evaluate_program, read_stack_config
+from chatstack.local.stack import LocalStack
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.project import read_stack_config
 from fanout_consumer.batching import Publish, StreamMessage
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
 from tests.appsync_local.server.support import LoopThread, restore_env, run_async, set_dummy_aws_env, sign_up_and_in

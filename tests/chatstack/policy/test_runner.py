@@ -11,18 +11,21 @@ import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from chatstack import PROJECT_ROOT
 from chatstack.cli import main
-from chatstack.offline import RegisteredResource, stack_names
-from chatstack.policy_runner import check_resources, policy_resources, resource_args
+from chatstack.offline.evaluation import RegisteredResource
+from chatstack.policy.runner import check_resources, policy_resources, resource_args
+from chatstack.project import stack_names
 from tests.conftest import run_stack
+from tests.project import REPO_ROOT
 
 
 def _project(tmp_path, stacks: dict[str, dict], program: str | None = None):
     """A project dir with the real Pulumi.yaml and program (or `program`) and the given stack configs."""
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(REPO_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    for program_files in ("schema", "resolvers"):  # the program reads its own schema and resolvers
+        shutil.copytree(REPO_ROOT / program_files, tmp_path / program_files)
     if program is None:
-        shutil.copy(PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
+        shutil.copy(REPO_ROOT / "__main__.py", tmp_path / "__main__.py")
     else:
         (tmp_path / "__main__.py").write_text(program, encoding="utf-8")
     for name, config in stacks.items():
@@ -31,7 +34,7 @@ def _project(tmp_path, stacks: dict[str, dict], program: str | None = None):
 
 
 def _dev_config(**changes) -> dict:
-    config = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
     config.update({f"chatstack:{k}": v for k, v in changes.items()})
     return config
 
@@ -67,16 +70,16 @@ def test_a_bad_stack_file_fails_all_while_good_ones_pass(tmp_path, capsys):
         "good": _dev_config(),
         "bad": _dev_config(environment="production", defaultAuth="API_KEY", allowPasswordAuth=True),
     })
-    assert main(["policy", "--all", "--root", str(root)]) == 1
+    assert main(["policy", "--all", "--cwd", str(root)]) == 1
     out = capsys.readouterr().out
     assert "stack good: passed" in out and "stack bad: FAILED" in out
     assert "appsync-default-auth-cognito-production: chat-graphql-api" in out
     assert "cognito-no-password-auth-production: chat-users-client" in out
-    assert main(["policy", "--stack", "good", "--root", str(root)]) == 0
+    assert main(["policy", "--stack", "good", "--cwd", str(root)]) == 0
 
 
 def _with_transform(transform: str) -> str:
-    program = (PROJECT_ROOT / "__main__.py").read_text(encoding="utf-8")
+    program = (REPO_ROOT / "__main__.py").read_text(encoding="utf-8")
     assert program.count("EventChatStackArgs(\n") == 1
     return program.replace("EventChatStackArgs(\n", f"EventChatStackArgs(\n        transform={transform},\n", 1)
 
@@ -84,7 +87,7 @@ def _with_transform(transform: str) -> str:
 def test_a_component_transform_is_caught(tmp_path, capsys):
     # No config knob turns the depth limit off; a transform on the API can.
     root = _project(tmp_path, {"t": _dev_config()}, _with_transform("{'api': {'api': {'query_depth_limit': 0}}}"))
-    assert main(["policy", "--stack", "t", "--root", str(root)]) == 1
+    assert main(["policy", "--stack", "t", "--cwd", str(root)]) == 1
     assert "[mandatory] appsync-query-depth-limit: chat-graphql-api" in capsys.readouterr().out
 
 
@@ -92,7 +95,7 @@ def test_advisory_violations_alone_exit_0(tmp_path, capsys):
     # An on-demand table without a ceiling (the plan normally sets one) is advisory only.
     transform = "{'table': {'table': lambda args, opts: args.pop('on_demand_throughput', None) and None}}"
     root = _project(tmp_path, {"t": _dev_config()}, _with_transform(transform))
-    assert main(["policy", "--stack", "t", "--root", str(root)]) == 0
+    assert main(["policy", "--stack", "t", "--cwd", str(root)]) == 0
     out = capsys.readouterr().out
     assert "stack t: passed (0 mandatory, 1 advisory" in out
     assert "[advisory] dynamodb-on-demand-max-throughput: chat-messages-table" in out

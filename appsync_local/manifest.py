@@ -1,24 +1,18 @@
 """The resolver manifest: one declarative list of data sources, functions and resolvers.
 
-The Pulumi API component deploys from it and the local runtime executes from it, so a
-resolver is defined exactly once. No Pulumi imports here: the local runtime uses this too.
+The deployment (Pulumi's API component) and the local runtime both read it, so a resolver
+is defined exactly once. It knows files, not projects: callers say where the manifest is.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import yaml
-
-from chatstack import PROJECT_ROOT
-
-RESOLVERS_DIR = PROJECT_ROOT / "resolvers"
-MANIFEST_PATH = RESOLVERS_DIR / "manifest.yaml"
-SCHEMA_PATH = PROJECT_ROOT / "schema" / "chat.graphql"
 
 # AppSync's own limit on the code of one function or resolver.
 MAX_CODE_CHARS = 32_768
@@ -26,7 +20,7 @@ MAX_CODE_CHARS = 32_768
 # Code reads stack values the AppSync way, as ctx.env.NAME. pulumi-aws cannot set a
 # GraphQL API's environment variables yet, so the values are inlined at render time,
 # identically for deployment and for the local runtime.
-_ENV_REFERENCE = re.compile(r"\bctx\.env\.([A-Za-z_][A-Za-z0-9_]*)\b")
+ENV_REFERENCE = re.compile(r"\bctx\.env\.([A-Za-z_][A-Za-z0-9_]*)\b")
 
 
 class ManifestError(ValueError):
@@ -67,7 +61,7 @@ class ResolverManifest:
     data_sources: tuple[DataSource, ...]
     functions: tuple[Function, ...]
     resolvers: tuple[Resolver, ...]
-    root: Path = field(default=RESOLVERS_DIR)
+    root: Path  # the directory the files are relative to
 
     def data_source(self, name: str) -> DataSource:
         for source in self.data_sources:
@@ -96,13 +90,13 @@ def render_code(code: str, env: dict[str, str], origin: str = "<code>") -> str:
             raise ManifestError(f"{origin} reads ctx.env.{name}, which the stack does not provide")
         return json.dumps(str(env[name]))
 
-    rendered = _ENV_REFERENCE.sub(inline, code)
+    rendered = ENV_REFERENCE.sub(inline, code)
     if len(rendered) > MAX_CODE_CHARS:
         raise ManifestError(f"{origin} is {len(rendered)} characters; AppSync allows {MAX_CODE_CHARS}")
     return rendered
 
 
-def load_manifest(path: Path = MANIFEST_PATH) -> ResolverManifest:
+def load_manifest(path: Path) -> ResolverManifest:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     root = path.parent
     manifest = ResolverManifest(
@@ -155,6 +149,6 @@ def _check(manifest: ResolverManifest) -> None:
     for relative in files:
         if not (manifest.root / relative).is_file():
             raise ManifestError(f"missing resolver file {relative}")
-        for name in _ENV_REFERENCE.findall(manifest.source(relative)):
+        for name in ENV_REFERENCE.findall(manifest.source(relative)):
             if name not in manifest.environment:
                 raise ManifestError(f"{relative} reads ctx.env.{name}, not declared under environment")

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chatstack import PROJECT_ROOT, table_design
-from chatstack.local_stack import (
+from chatstack.local.stack import (
     FUNCTION,
     OUTPUT_KEYS,
     TABLE,
@@ -28,8 +27,9 @@ from chatstack.local_stack import (
     user_pool_definition,
     write_outputs,
 )
-from chatstack.manifest import load_manifest
+from chatstack.planning import table_design
 from tests.conftest import run_stack
+from tests.project import PROJECT, REPO_ROOT
 
 DUMMY_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -60,7 +60,7 @@ def test_user_pool_and_client_come_from_the_registered_inputs(dev):
 
 
 def test_env_is_read_back_from_the_rendered_code(dev):
-    env = stack_environment(dev, load_manifest())
+    env = stack_environment(dev, PROJECT.manifest())
     assert env["TABLE_NAME"] == dev.outputs["tableName"]
     assert env["RETENTION_SECONDS"] == str(7 * 86_400)  # Pulumi.dev.yaml: retentionDays 7
 
@@ -72,7 +72,7 @@ def test_code_that_is_not_the_manifest_rendered_is_refused(dev):
         for r in dev.resources
     ]
     with pytest.raises(LocalStackError, match="putMessage"):
-        stack_environment(dataclasses.replace(dev, resources=resources), load_manifest())
+        stack_environment(dataclasses.replace(dev, resources=resources), PROJECT.manifest())
 
 
 def test_outputs_are_written_atomically(tmp_path):
@@ -92,7 +92,7 @@ def _free_port() -> int:
 def _local(*args: str, stack: str = "dev") -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "chatstack.cli", "local", "--stack", stack, *args],
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
         env={**os.environ, **DUMMY_ENV},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

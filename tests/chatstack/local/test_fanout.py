@@ -8,8 +8,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from chatstack.local_fanout import LocalStreamConsumer
-from chatstack.table_design import boto3_table_definition
+from chatstack.local.fanout import LocalStreamConsumer
+from chatstack.planning.table_design import boto3_table_definition
 from fanout_consumer.publisher import DuplicateBatch, PublishError
 
 

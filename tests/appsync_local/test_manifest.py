@@ -3,13 +3,14 @@ import re
 import pytest
 from graphql import build_schema
 
-from chatstack.manifest import MAX_CODE_CHARS, ManifestError, load_manifest, render_code
+from appsync_local.manifest import MAX_CODE_CHARS, ManifestError, render_code
+from tests.project import PROJECT
 
 ENV = {"TABLE_NAME": "chatstack-x-messages", "RETENTION_SECONDS": "86400"}
 
 
 def test_manifest_loads_and_names_existing_files():
-    manifest = load_manifest()
+    manifest = PROJECT.manifest()
     assert {(r.type, r.field) for r in manifest.resolvers} >= {
         ("Query", "getMessages"), ("Query", "getThread"), ("Mutation", "sendMessage"), ("Mutation", "replyToMessage"),
     }
@@ -18,7 +19,7 @@ def test_manifest_loads_and_names_existing_files():
 
 
 def test_every_client_field_validates_its_arguments_first_on_the_none_data_source():
-    manifest = load_manifest()
+    manifest = PROJECT.manifest()
     pipelines = {r.field: r.functions for r in manifest.resolvers}
     assert all(r.kind == "PIPELINE" and r.file == "pipeline.js" for r in manifest.resolvers)
     assert pipelines == {
@@ -42,7 +43,7 @@ def test_every_client_field_validates_its_arguments_first_on_the_none_data_sourc
 
 
 def test_every_resolver_field_exists_in_the_schema():
-    sdl = load_manifest().root.parent.joinpath("schema", "chat.graphql").read_text()
+    sdl = PROJECT.manifest().root.parent.joinpath("schema", "chat.graphql").read_text()
     # AppSync's directives and scalars are built in there; declare them for graphql-core.
     prelude = "\n".join(
         [f"scalar {s}" for s in ("AWSDateTime",)]
@@ -53,13 +54,13 @@ def test_every_resolver_field_exists_in_the_schema():
         ]
     )
     schema = build_schema(prelude + "\n" + sdl)
-    for resolver in load_manifest().resolvers:
+    for resolver in PROJECT.manifest().resolvers:
         parent = schema.get_type(resolver.type)
         assert resolver.field in parent.fields, resolver.name
 
 
 def test_rendered_code_inlines_env_and_nothing_else():
-    manifest = load_manifest()
+    manifest = PROJECT.manifest()
     for function in manifest.functions:
         code = manifest.render(function.file, ENV)
         assert "ctx.env." not in code
@@ -76,7 +77,7 @@ def test_render_refuses_unknown_env_and_oversized_code():
 
 
 def test_iam_actions_cover_every_dynamodb_operation_in_code():
-    manifest = load_manifest()
+    manifest = PROJECT.manifest()
     table = manifest.data_source("chatTable")
     operation_to_actions = {
         "PutItem": {"dynamodb:PutItem"}, "Query": {"dynamodb:Query"}, "GetItem": {"dynamodb:GetItem"},

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import runpy
 import sys
 import threading
@@ -17,15 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from chatstack import PROJECT_ROOT
+from chatstack.project import project_name, project_root, read_stack_config
 
 MOCK_ACCOUNT = "123456789012"
-
-
-class StackNotFoundError(FileNotFoundError):
-    pass
 
 
 @dataclass
@@ -60,32 +53,6 @@ class ProgramRun:
         if len(found) != 1:
             raise AssertionError(f"expected one {type_token}, found {len(found)}")
         return found[0]
-
-
-def stack_names(root: Path = PROJECT_ROOT) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-
-
-def project_name(root: Path = PROJECT_ROOT) -> str:
-    return yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
-
-
-def read_stack_config(stack: str, root: Path = PROJECT_ROOT) -> dict[str, str]:
-    """Pulumi.<stack>.yaml's config as the engine hands it over: strings, JSON for structures."""
-    path = root / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = ", ".join(stack_names(root)) or "none"
-        raise StackNotFoundError(f"no stack {stack!r}: {path.name} does not exist (stacks: {known})")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {key: _config_string(value) for key, value in (raw.get("config") or {}).items()}
-
-
-def _config_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
 
 
 class _CloudMocks:
@@ -187,7 +154,7 @@ _RUN_LOCK = threading.Lock()
 
 def evaluate_program(
     stack: str,
-    root: Path = PROJECT_ROOT,
+    root: Path | None = None,
     config: dict[str, str] | None = None,
 ) -> ProgramRun:
     """Run `root/__main__.py` as stack `stack` under mocks and return what it registered.
@@ -195,6 +162,7 @@ def evaluate_program(
     `config` defaults to Pulumi.<stack>.yaml. Raises whatever the program raises (e.g. a
     StackConfigError before any resource is registered).
     """
+    root = project_root(root)
     import pulumi
     from pulumi.runtime import settings
     from pulumi.runtime.config import set_all_config

@@ -1,6 +1,6 @@
 """AWS quotas and prices the capacity planner uses: data only, each with its source and date.
 
-One place for every number `chatstack.planner` compares against or multiplies by. A stack
+One place for every number `chatstack.planning.planner` compares against or multiplies by. A stack
 overrides any of them with `chatstack:quotaOverrides` / `chatstack:priceOverrides` (JSON
 objects keyed by the keys below), e.g. after AWS granted an increase or a price changed.
 No Pulumi imports.

@@ -3,7 +3,7 @@
 The hard part of a large chat is fan-out: every message delivered to every subscriber is
 one AppSync real-time update (billed, and rate-limited per API). `plan_event` turns an
 event's sizing (participants, message rate, duration, message size, fan-out mode) into
-rates, DynamoDB units, payload sizes, costs and a verdict against `chatstack.quotas`.
+rates, DynamoDB units, payload sizes, costs and a verdict against `chatstack.planning.quotas`.
 
 Model (stated, so it can be checked; see docs "Sizing an event"):
 - One room: every participant holds one connection with two subscriptions (onSendMessage,
@@ -32,8 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from chatstack import table_design
-from chatstack.quotas import PRICES, QUOTAS, Price, Quota
+from chatstack.planning import table_design
+from chatstack.planning.quotas import PRICES, QUOTAS, Price, Quota
 
 FanOutMode = Literal["perMessage", "batched"]
 Verdict = Literal["fits-defaults", "needs-quota-increases", "impossible"]

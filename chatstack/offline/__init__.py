@@ -1,0 +1,1 @@
+"""The Pulumi program evaluated offline under mocks, and the preview built from it."""

@@ -1,0 +1,1 @@
+"""Capacity planning: quotas, prices, the key design and the plan a stack is sized from."""

@@ -1,0 +1,91 @@
+"""Where the Pulumi project is: found the way `pulumi` finds it, from a directory upward."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from appsync_local.manifest import ResolverManifest, load_manifest
+
+PROJECT_FILE = "Pulumi.yaml"
+
+
+class ProjectNotFoundError(LookupError):
+    """No Pulumi.yaml in a directory or any of its parents."""
+
+
+class StackNotFoundError(FileNotFoundError):
+    """No Pulumi.<stack>.yaml in the project."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A chatstack Pulumi project directory and the program files in it."""
+
+    root: Path
+
+    @property
+    def schema_path(self) -> Path:
+        return self.root / "schema" / "chat.graphql"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "resolvers" / "manifest.yaml"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the local stack keeps what it generates (outputs, keys, logs)."""
+        return self.root / ".chatstack"
+
+    def schema(self) -> str:
+        return self.schema_path.read_text(encoding="utf-8")
+
+    def manifest(self) -> ResolverManifest:
+        return load_manifest(self.manifest_path)
+
+
+def find_project(start: Path | str | None = None) -> Project:
+    """The nearest directory at or above `start` (default: the current one) with a Pulumi.yaml."""
+    origin = Path(start if start is not None else Path.cwd()).resolve()
+    for directory in (origin, *origin.parents):
+        if (directory / PROJECT_FILE).is_file():
+            return Project(directory)
+    raise ProjectNotFoundError(f"no {PROJECT_FILE} in {origin} or any directory above it")
+
+
+def project_root(root: Path | None) -> Path:
+    """`root`, or the Pulumi project around the current directory."""
+    return root if root is not None else find_project().root
+
+
+def stack_names(root: Path | None = None) -> list[str]:
+    root = project_root(root)
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def project_name(root: Path | None = None) -> str:
+    root = project_root(root)
+    return yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
+
+
+def read_stack_config(stack: str, root: Path | None = None) -> dict[str, str]:
+    """Pulumi.<stack>.yaml's config as the engine hands it over: strings, JSON for structures."""
+    root = project_root(root)
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = ", ".join(stack_names(root)) or "none"
+        raise StackNotFoundError(f"no stack {stack!r}: {path.name} does not exist (stacks: {known})")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {key: _config_string(value) for key, value in (raw.get("config") or {}).items()}
+
+
+def _config_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
