@@ -18,11 +18,29 @@ log = logging.getLogger("appsync_local.http")
 # Largest POST /graphql body served; a bigger one is answered 413 (errors[], PayloadTooLarge).
 MAX_REQUEST_BYTES = 1024 * 1024
 
+# CORS as AppSync answers it: any origin, and a preflight allows the headers the browser asks
+# for (AppSync hands custom request headers to resolvers, so it cannot restrict them); the
+# default list covers what Amplify, the aws-appsync links and SigV4 signers send.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token, X-Api-Key",
+    "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType, x-amz-user-agent, x-amzn-ErrorMessage, Date",
 }
+PREFLIGHT_ALLOWED_HEADERS = (
+    "Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token, X-Amz-User-Agent, X-Api-Key, "
+    "X-Amz-Content-Sha256, Host"
+)
+PREFLIGHT_MAX_AGE_SECONDS = 86400
+
+
+def preflight_headers(request_headers: Any) -> dict[str, str]:
+    """Headers answering an OPTIONS preflight: the requested headers allowed (or the default list)."""
+    requested = request_headers.get("Access-Control-Request-Headers", "").strip()
+    return {
+        **CORS_HEADERS,
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": requested or PREFLIGHT_ALLOWED_HEADERS,
+        "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE_SECONDS),
+    }
 
 
 def _json(status: int, body: dict[str, Any]) -> web.Response:
@@ -69,8 +87,8 @@ class LocalAppSync:
         await self.realtime.close_all()
         self.endpoint.close()
 
-    async def preflight(self, _request: web.Request) -> web.Response:
-        return web.Response(status=200, headers=CORS_HEADERS)
+    async def preflight(self, request: web.Request) -> web.Response:
+        return web.Response(status=200, headers=preflight_headers(request.headers))
 
     async def graphql(self, request: web.Request) -> web.Response:
         self.requests += 1

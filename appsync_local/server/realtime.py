@@ -1,6 +1,8 @@
 """AppSync's real-time WebSocket protocol (`graphql-ws` subprotocol) and subscription fan-out.
 
-Connection: `GET /graphql/realtime?header=<base64 JSON {host, Authorization}>&payload=e30=`.
+Connection: `GET /graphql/realtime?header=<base64 JSON {host, Authorization}>&payload=e30=`, or (as
+Amplify v6 and the aws-appsync links send it) no query and a `header-<base64url JSON>` entry in
+`Sec-WebSocket-Protocol` next to `graphql-ws`; AppSync accepts both and answers `graphql-ws`.
 Client `connection_init` → `connection_ack` {connectionTimeoutMs}, then `ka` periodically.
 `start` {id, payload: {data: "<JSON query/variables>", extensions: {authorization}}} →
 `start_ack` (after the subscription is registered), then `data`; `stop` → `complete`.
@@ -31,6 +33,7 @@ from appsync_local.server.graphql_endpoint import GraphQLEndpoint, PreparedSubsc
 log = logging.getLogger("appsync_local.realtime")
 
 SUBPROTOCOL = "graphql-ws"
+HEADER_SUBPROTOCOL_PREFIX = "header-"
 CONNECTION_TIMEOUT_MS = 300_000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
 MAX_FRAME_BYTES = 240 * 1024  # larger text frames get an error frame; the connection stays
@@ -57,6 +60,17 @@ def _decode_header(raw: str | None) -> dict[str, Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return {}
     return decoded if isinstance(decoded, dict) else {}
+
+
+def connect_header(request: web.Request) -> dict[str, Any]:
+    """The connect authorization: the `header` query parameter, else the subprotocol entry."""
+    if request.query.get("header"):
+        return _decode_header(request.query.get("header"))
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    for entry in (part.strip() for part in offered.split(",")):
+        if entry.startswith(HEADER_SUBPROTOCOL_PREFIX):
+            return _decode_header(entry[len(HEADER_SUBPROTOCOL_PREFIX):])
+    return {}
 
 
 def _authorization(headers: dict[str, Any]) -> str | None:
@@ -277,7 +291,7 @@ class RealtimeServer:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=None, max_msg_size=MAX_WS_MESSAGE_BYTES)
         await ws.prepare(request)
-        header = _decode_header(request.query.get("header"))
+        header = connect_header(request)
         identity: CognitoIdentity | None = None
         try:
             identity = self.verify(_authorization(header))

@@ -4,7 +4,9 @@ dev stack, and subscription resolvers (enhanced filters, invalidation) with a st
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 
 import aiohttp
 import pytest
@@ -180,6 +182,67 @@ def test_a_connection_without_a_valid_token_gets_connection_error(served):
     assert message["type"] == "connection_error"
     assert message["payload"]["errors"][0]["errorType"] == "UnauthorizedException"
     assert closed in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+
+
+def _header_subprotocol(token: str) -> str:
+    """The connect authorization as Amplify v6 and aws-appsync-subscription-link send it."""
+    encoded = base64.urlsafe_b64encode(json.dumps({"Authorization": token, "host": "local"}).encode())
+    return "header-" + encoded.decode().rstrip("=")
+
+
+def test_authorization_in_the_subprotocol_header_without_query_parameters(served):
+    """No `?header=`: the token comes only as a `header-<base64url>` Sec-WebSocket-Protocol entry;
+    the server answers with `graphql-ws` (browsers drop a connection answered otherwise)."""
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            url = served.outputs["realtimeUrl"]
+            ws = await session.ws_connect(url, protocols=("graphql-ws", _header_subprotocol(served.token("alice"))))
+            await ws.send_json({"type": "connection_init"})
+            ack = await receive(ws)
+            started = await subscribe(ws, "sp1", ON_SEND, {"roomId": "subproto"}, served.token("alice"))
+            await post(session, served, 'mutation { sendMessage(roomId: "subproto", message: "via header-") '
+                                        '{ roomId messageId message sender } }', {})
+            data = await receive(ws)
+            protocol = ws.protocol
+            await ws.close()
+            refused = await session.ws_connect(url, protocols=("graphql-ws", _header_subprotocol("forged.jwt.token")))
+            error = await receive(refused)
+            return protocol, ack, started, data, error
+
+    protocol, ack, started, data, error = run_async(scenario())
+    assert protocol == "graphql-ws"
+    assert ack["type"] == "connection_ack"
+    assert started == {"id": "sp1", "type": "start_ack"}
+    assert data["payload"]["data"]["onSendMessage"]["message"] == "via header-"
+    assert error["type"] == "connection_error"
+    assert error["payload"]["errors"][0]["errorType"] == "UnauthorizedException"
+
+
+def test_browser_preflight_allows_what_amplify_and_apollo_send(served):
+    """A browser asks before POST /graphql with these headers; AppSync allows them (and any
+    custom header), from any origin."""
+    requested = "authorization,content-type,x-amz-date,x-amz-user-agent,x-amz-security-token,x-api-key"
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            preflight = await session.options(served.outputs["graphqlUrl"], headers={
+                "Origin": "http://localhost:5173",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": requested,
+            })
+            response = await session.post(served.outputs["graphqlUrl"], json={"query": "{ __typename }"},
+                                          headers={"Origin": "http://localhost:5173",
+                                                   "Authorization": served.token("alice")})
+            return preflight.status, dict(preflight.headers), dict(response.headers)
+
+    status, preflight, response = run_async(scenario())
+    assert status == 200
+    allowed = {h.strip().lower() for h in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert set(requested.split(",")) <= allowed
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Origin"] == "*"
 
 
 # ---- subscription resolvers, with a stand-in runtime ------------------------------------
