@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 import fanout_consumer
+from chatstack.event_names import role_name_prefix
 from components.transforms import Transforms, apply_transform, check_roles
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
@@ -71,7 +72,7 @@ class BatchFanout(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(f"{name}-logs", **log_args, opts=child)
 
         role_args = apply_transform(t, "role", {
-            "name_prefix": f"{args.physical_name[:30]}-",
+            "name_prefix": role_name_prefix(args.physical_name, "consumer"),
             "assume_role_policy": json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},

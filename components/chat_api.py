@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from appsync_local.manifest import ResolverManifest
+from chatstack.event_names import role_name_prefix
 from components.transforms import Transforms, apply_transform, check_roles
 
 APPSYNC_JS_RUNTIME = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
@@ -108,7 +109,7 @@ class ChatApi(pulumi.ComponentResource):
             self._args.transform,
             role,
             {
-                "name_prefix": f"{self._args.physical_name[:28]}-{suffix}-",
+                "name_prefix": role_name_prefix(self._args.physical_name, suffix),
                 "assume_role_policy": json.dumps(
                     {
                         "Version": "2012-10-17",

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chatstack.config import EventChatConfig, StackConfigError
+from chatstack.event_names import check_event_name, physical_name
 from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
 from chatstack.project import Project, find_project
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
@@ -23,11 +24,6 @@ def event_tags(event: str, config: EventChatConfig) -> dict[str, str]:
     if config.cost_center:
         tags["cost-center"] = config.cost_center
     return tags
-
-
-def physical_name(project: str, event: str, suffix: str) -> str:
-    """Stack-unique physical names: two events never collide, and names say whose they are."""
-    return f"{project}-{event}-{suffix}"
 
 
 @dataclass
@@ -65,7 +61,9 @@ class EventChatStack(pulumi.ComponentResource):
     table_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: EventChatStackArgs, opts: pulumi.ResourceOptions | None = None):
-        # Before super().__init__: an undeployable plan registers nothing, not even this component.
+        # Before super().__init__: an unusable name or an undeployable plan registers nothing,
+        # not even this component.
+        check_event_name(args.project, args.event)
         self.plan = plan = checked_plan(args.config, args.plan)
         super().__init__("chatstack:index:EventChatStack", name, {}, opts)
         check_roles(args.transform, {"userPool", "table", "api", "fanout"}, "EventChatStack")
