@@ -165,9 +165,12 @@ class ChatApi(pulumi.ComponentResource):
     def _data_sources(self, api: aws.appsync.GraphQLApi) -> dict[str, aws.appsync.DataSource]:
         a = self._args
         created: dict[str, aws.appsync.DataSource] = {}
+        # AppSync rejects concurrent changes on one API (ConcurrentModificationException) and the
+        # provider retries that only for resolvers: every data source waits for the previous.
+        previous: pulumi.Resource = api
         for source in a.manifest.data_sources:
             ds_args: dict = {"api_id": api.id, "name": source.name, "type": source.type}
-            depends: list[pulumi.Resource] = []
+            depends: list[pulumi.Resource] = [previous]
             if source.type == "AMAZON_DYNAMODB":
                 role = self._service_role(f"{source.name.lower()}", "dataSourceRole")
                 policy = aws.iam.RolePolicy(
@@ -183,7 +186,7 @@ class ChatApi(pulumi.ComponentResource):
                 ds_args["dynamodb_config"] = {"table_name": a.table_name, "region": a.region}
             opts = pulumi.ResourceOptions(parent=self, depends_on=depends)
             ds_args = apply_transform(a.transform, "dataSource", ds_args, opts)
-            created[source.name] = aws.appsync.DataSource(
+            created[source.name] = previous = aws.appsync.DataSource(
                 f"{self._name}-ds-{source.name.lower()}", **ds_args, opts=opts
             )
         return created
@@ -194,9 +197,8 @@ class ChatApi(pulumi.ComponentResource):
         env = pulumi.Output.from_input(a.table_name).apply(
             lambda table_name: {"TABLE_NAME": table_name, "RETENTION_SECONDS": str(a.retention_seconds)}
         )
-        # AppSync rejects concurrent schema/resolver changes on one API
-        # (ConcurrentModificationException), so each one waits for the previous.
-        previous: pulumi.Resource = api
+        # Functions and resolvers continue the chain the data sources started (see _data_sources).
+        previous: pulumi.Resource = list(data_sources.values())[-1] if data_sources else api
         functions: dict[str, aws.appsync.Function] = {}
         for function in manifest.functions:
             opts = pulumi.ResourceOptions(parent=self, depends_on=[previous])

@@ -30,6 +30,14 @@ class ChatTableArgs:
     transform: Transforms | None = field(default=None)
 
 
+def autoscaled_capacity_paths() -> list[str]:
+    """The table inputs application autoscaling changes behind Pulumi's back (provisioned mode)."""
+    paths = ["readCapacity", "writeCapacity"]
+    for index in range(len(table_design.GLOBAL_SECONDARY_INDEXES)):
+        paths += [f"globalSecondaryIndexes[{index}].readCapacity", f"globalSecondaryIndexes[{index}].writeCapacity"]
+    return paths
+
+
 class ChatTable(pulumi.ComponentResource):
     name: pulumi.Output[str]
     arn: pulumi.Output[str]
@@ -87,8 +95,9 @@ class ChatTable(pulumi.ComponentResource):
             parent=self,
             protect=args.deletion_protection,
             retain_on_delete=args.deletion_protection,
-            # Autoscaling owns capacity once provisioned.
-            ignore_changes=["readCapacity", "writeCapacity"] if provisioned else None,
+            # Autoscaling owns the table's and every index's capacity once provisioned; without
+            # the index paths each `pulumi up` resets the indexes to their minimum mid-event.
+            ignore_changes=autoscaled_capacity_paths() if provisioned else None,
         )
         table_args = apply_transform(args.transform, "table", table_args, table_opts)
         table = aws.dynamodb.Table(f"{name}-table", **table_args, opts=table_opts)

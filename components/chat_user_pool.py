@@ -44,6 +44,9 @@ class ChatUserPool(pulumi.ComponentResource):
             {
                 "name": args.physical_name,
                 "alias_attributes": ["email"],
+                # "Bob" and "bob" are one user: no look-alike accounts. AWS fixes this when the
+                # pool is created; existing pools keep what they were created with.
+                "username_configuration": {"case_sensitive": False},
                 "auto_verified_attributes": ["email"],
                 "password_policy": {
                     "minimum_length": MIN_PASSWORD_LENGTH,

@@ -33,6 +33,7 @@ class RegisteredResource:
     protect: bool = False
     retain_on_delete: bool = False
     dependencies: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
     # What the (mock) provider computed on creation beyond the inputs: arn, url, streamArn...
     computed: dict[str, Any] = field(default_factory=dict)
 
@@ -141,6 +142,7 @@ def _recording_monitor(mocks: _CloudMocks):
                             protect=bool(request.protect),
                             retain_on_delete=bool(request.retainOnDelete),
                             dependencies=list(request.dependencies),
+                            ignore_changes=list(request.ignoreChanges),
                             computed={k: v for k, v in state.items() if k not in inputs},
                         )
                     )

@@ -50,6 +50,22 @@ def test_provisioned_table_gets_read_and_write_autoscaling():
     assert all(p.inputs["policyType"] == "TargetTrackingScaling" for p in policies)
 
 
+def test_provisioned_table_leaves_table_and_index_capacity_to_autoscaling():
+    """Otherwise each `pulumi up` resets what autoscaling raised back to the minimum, mid-event."""
+    table = run_stack("dev", billingMode="PROVISIONED").one(TABLE)
+    indexes = table.inputs["globalSecondaryIndexes"]
+    assert indexes and all("readCapacity" in index for index in indexes)
+    expected = {"readCapacity", "writeCapacity"}
+    for position in range(len(indexes)):
+        expected |= {f"globalSecondaryIndexes[{position}].readCapacity",
+                     f"globalSecondaryIndexes[{position}].writeCapacity"}
+    assert set(table.ignore_changes) == expected
+
+
+def test_on_demand_table_ignores_nothing(dev):
+    assert dev.one(TABLE).ignore_changes == []
+
+
 @pytest.fixture
 def mocked_runtime():
     from chatstack.offline.evaluation import _CloudMocks

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.conftest import run_stack
 
 POOL = "aws:cognito/userPool:UserPool"
@@ -34,3 +36,10 @@ def test_production_pool_is_deletion_protected_protected_and_retained(dev, produ
     prod = production.one(POOL)
     assert prod.inputs["deletionProtection"] == "ACTIVE" and prod.protect and prod.retain_on_delete
     assert dev.one(POOL).inputs["deletionProtection"] == "INACTIVE" and not dev.one(POOL).protect
+
+
+@pytest.mark.parametrize("stack", ["dev", "finals-250k"])
+def test_usernames_are_case_insensitive(stack):
+    """"Bob" and "bob" must not both exist; AWS only lets this be set when the pool is created."""
+    pool = run_stack(stack).one("aws:cognito/userPool:UserPool")
+    assert pool.inputs["usernameConfiguration"] == {"caseSensitive": False}
