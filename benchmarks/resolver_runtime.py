@@ -34,8 +34,9 @@ from appsync_local.engine import JSEngine
 from appsync_local.executor import LocalResolverRuntime
 from chatstack.planning.table_design import boto3_table_definition
 from chatstack.project import find_project
+from components.chat_api import resolver_environment
 
-ENV = {"TABLE_NAME": "bench", "RETENTION_SECONDS": "3600"}
+ENV = resolver_environment("bench", 3600, None)
 IDENTITY = {"username": "bench", "sub": "s", "claims": {}, "sourceIp": ["127.0.0.1"], "defaultAuthStrategy": "ALLOW"}
 SEED_ROWS = 200  # rows in the table while measuring (fixed)
 REPEATS = 5

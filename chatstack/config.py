@@ -10,8 +10,10 @@ from __future__ import annotations
 import difflib
 import json
 from typing import Any, Literal
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 NAMESPACE = "chatstack"
 
@@ -57,6 +59,35 @@ class EventChatConfig(BaseModel):
     default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = Field(
         default="AMAZON_COGNITO_USER_POOLS", alias="defaultAuth", description="API default auth mode."
     )
+    # Who signs attendees in (staff and moderators are always in the stack's Cognito pool).
+    attendee_auth: Literal["cognito", "oidc"] = Field(
+        default="cognito", alias="attendeeAuth",
+        description="cognito: attendees sign up in the pool; oidc: the event platform's tokens, verified by AppSync.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None, alias="oidcIssuer", max_length=2048,
+        description="oidc: the event platform's issuer (https URL; iss of its tokens, serves the discovery document).",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, alias="oidcClientId", min_length=1, max_length=512,
+        description="oidc: if set, tokens must carry it as aud (AppSync's client-id check).",
+    )
+    oidc_auth_ttl_seconds: int | None = Field(
+        default=None, alias="oidcAuthTtlSeconds", ge=1, le=31_536_000,
+        description="oidc: refuse tokens whose auth_time is older than this (AppSync authTTL).",
+    )
+    oidc_iat_ttl_seconds: int | None = Field(
+        default=3600, alias="oidcIatTtlSeconds", ge=1, le=31_536_000,
+        description="oidc: refuse tokens issued (iat) longer ago than this (AppSync iatTTL).",
+    )
+    oidc_name_claim: str = Field(
+        default="name", alias="oidcNameClaim", pattern=r"^[A-Za-z0-9_:.\-]{1,128}$",
+        description="oidc: the claim holding the attendee's display name.",
+    )
+    oidc_moderator_claim: str | None = Field(
+        default=None, alias="oidcModeratorClaim", pattern=r"^[A-Za-z0-9_:.\-]{1,128}(=[^=]{1,256})?$",
+        description="oidc: CLAIM (must be true) or CLAIM=VALUE (equals VALUE, or a list holding it) grants moderation.",
+    )
     allow_password_auth: bool = Field(
         default=False, alias="allowPasswordAuth", description="Allow USER_PASSWORD_AUTH (scripts, tests)."
     )
@@ -93,6 +124,35 @@ class EventChatConfig(BaseModel):
     price_overrides: dict[str, float] = Field(
         default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.planning.quotas): USD."
     )
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _https_issuer(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme != "https" or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("must be an https URL without query or fragment (the issuer AppSync discovers)")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_needs_an_issuer(self) -> EventChatConfig:
+        if self.attendee_auth == "oidc" and self.oidc_issuer is None:
+            # A whole-model rule: the message names the key itself (parse_config prints it as is).
+            raise PydanticCustomError(
+                "missing_oidc_issuer",
+                f"{NAMESPACE}:oidcIssuer: required when {NAMESPACE}:attendeeAuth is oidc "
+                "(the event platform's https issuer URL)",
+            )
+        return self
+
+    @property
+    def oidc_moderator(self) -> tuple[str, str]:
+        """(claim, value) of oidcModeratorClaim; ('', '') when unset, value '' when a bare claim."""
+        if not self.oidc_moderator_claim:
+            return "", ""
+        claim, _, value = self.oidc_moderator_claim.partition("=")
+        return claim, value
 
     @field_validator("quota_overrides")
     @classmethod
@@ -165,7 +225,9 @@ def parse_config(values: dict[str, Any]) -> EventChatConfig:
         lines = []
         for item in error.errors():
             key = ".".join(str(part) for part in item["loc"])
-            if item["type"] == "missing":
+            if not item["loc"]:
+                lines.append(item["msg"])
+            elif item["type"] == "missing":
                 lines.append(f"{NAMESPACE}:{key}: required, not set")
             else:
                 lines.append(f"{NAMESPACE}:{key}: {item['input']!r} is not allowed: {item['msg']}")

@@ -17,6 +17,42 @@ from components.transforms import Transforms, apply_transform, check_roles
 APPSYNC_JS_RUNTIME = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
 
 
+@dataclass(frozen=True)
+class OidcAttendeeAuth:
+    """Attendees signed in by the event platform: AppSync's OPENID_CONNECT provider settings,
+    and how resolvers read a display name and moderator rights from its tokens."""
+
+    issuer: str
+    client_id: str | None = None
+    auth_ttl_seconds: int | None = None
+    iat_ttl_seconds: int | None = None
+    name_claim: str = "name"
+    moderator_claim: str = ""  # '' = no attendee moderates through a claim
+    moderator_value: str = ""  # '' = the claim must be true
+
+    def provider(self) -> dict:
+        config: dict = {"issuer": self.issuer}
+        if self.client_id:
+            config["client_id"] = self.client_id
+        # AppSync takes the TTLs in milliseconds.
+        if self.auth_ttl_seconds:
+            config["auth_ttl"] = self.auth_ttl_seconds * 1000
+        if self.iat_ttl_seconds:
+            config["iat_ttl"] = self.iat_ttl_seconds * 1000
+        return {"authentication_type": "OPENID_CONNECT", "openid_connect_config": config}
+
+
+def resolver_environment(table_name: str, retention_seconds: int, oidc: OidcAttendeeAuth | None) -> dict[str, str]:
+    """ctx.env for the manifest's code (names: resolvers/manifest.yaml `environment`)."""
+    return {
+        "TABLE_NAME": table_name,
+        "RETENTION_SECONDS": str(retention_seconds),
+        "OIDC_NAME_CLAIM": oidc.name_claim if oidc else "name",
+        "OIDC_MODERATOR_CLAIM": oidc.moderator_claim if oidc else "",
+        "OIDC_MODERATOR_VALUE": oidc.moderator_value if oidc else "",
+    }
+
+
 @dataclass
 class ChatApiArgs:
     physical_name: str
@@ -28,6 +64,8 @@ class ChatApiArgs:
     schema: str  # the program's schema/chat.graphql
     manifest: ResolverManifest  # the program's resolvers/manifest.yaml
     retention_seconds: int = 0
+    # Attendees from the event platform (OPENID_CONNECT, an additional provider); None: Cognito only.
+    oidc: OidcAttendeeAuth | None = None
     default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = "AMAZON_COGNITO_USER_POOLS"
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
     exclude_verbose_content: bool = True
@@ -76,6 +114,8 @@ class ChatApi(pulumi.ComponentResource):
         a = self._args
         cognito = {"user_pool_id": a.user_pool_id, "aws_region": a.region, "default_action": "ALLOW"}
         additional = [{"authentication_type": "AWS_IAM"}]
+        if a.oidc is not None:
+            additional.append(a.oidc.provider())
         api_args: dict = {
             "name": a.physical_name,
             "authentication_type": a.default_auth,
@@ -195,7 +235,7 @@ class ChatApi(pulumi.ComponentResource):
         a = self._args
         manifest = a.manifest
         env = pulumi.Output.from_input(a.table_name).apply(
-            lambda table_name: {"TABLE_NAME": table_name, "RETENTION_SECONDS": str(a.retention_seconds)}
+            lambda table_name: resolver_environment(table_name, a.retention_seconds, a.oidc)
         )
         # Functions and resolvers continue the chain the data sources started (see _data_sources).
         previous: pulumi.Resource = list(data_sources.values())[-1] if data_sources else api

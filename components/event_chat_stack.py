@@ -13,7 +13,7 @@ from chatstack.event_names import check_event_name, physical_name
 from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
 from chatstack.project import Project, find_project
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
-from components.chat_api import ChatApi, ChatApiArgs
+from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
 from components.chat_table import ChatTable, ChatTableArgs
 from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
 from components.transforms import Transforms, check_roles
@@ -50,6 +50,22 @@ def checked_plan(config: EventChatConfig, plan: CapacityPlan | None = None) -> C
             f"capacity plan is {plan.verdict} (see `chatstack plan --stack <stack>`):\n  " + "\n  ".join(problems)
         )
     return plan
+
+
+def oidc_attendee_auth(config: EventChatConfig) -> OidcAttendeeAuth | None:
+    if config.attendee_auth != "oidc":
+        return None
+    assert config.oidc_issuer is not None  # the config model requires it for oidc
+    claim, value = config.oidc_moderator
+    return OidcAttendeeAuth(
+        issuer=config.oidc_issuer,
+        client_id=config.oidc_client_id,
+        auth_ttl_seconds=config.oidc_auth_ttl_seconds,
+        iat_ttl_seconds=config.oidc_iat_ttl_seconds,
+        name_claim=config.oidc_name_claim,
+        moderator_claim=claim,
+        moderator_value=value,
+    )
 
 
 class EventChatStack(pulumi.ComponentResource):
@@ -115,6 +131,7 @@ class EventChatStack(pulumi.ComponentResource):
                 schema=args.files.schema(),
                 manifest=args.files.manifest(),
                 retention_seconds=config.retention_seconds,
+                oidc=oidc_attendee_auth(config),
                 default_auth=config.default_auth,
                 log_level=config.log_level,
                 exclude_verbose_content=config.production,

@@ -23,12 +23,13 @@ from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 OUTPUTS = Path(".chatstack/dev/outputs.json")
 PASSWORD = "Chat-password-1"
 
-SUBSCRIBE = gql('subscription { onSendMessage(roomId: "lobby") { sender message createdAt } }')
+# sender is the stable id (the token's sub); senderName is what a chat shows.
+SUBSCRIBE = gql('subscription { onSendMessage(roomId: "lobby") { senderName message createdAt } }')
 # Select roomId: AppSync filters subscriptions on the fields the *mutation* selected
 # (a subscriber to onSendMessage(roomId:) never hears a sendMessage that omits roomId).
 SEND = gql('mutation { sendMessage(roomId: "lobby", message: " hello ") '
-           '{ roomId messageId sender message createdAt } }')
-HISTORY = gql('{ getMessages(roomId: "lobby", limit: 10) { items { sender message createdAt } nextToken } }')
+           '{ roomId messageId sender senderName message createdAt } }')
+HISTORY = gql('{ getMessages(roomId: "lobby", limit: 10) { items { senderName message createdAt } nextToken } }')
 
 
 def sign_up_and_in(outputs: dict, username: str) -> str:

@@ -21,11 +21,13 @@ class StreamMessage:
     message: str
     created_at: str
     sequence: str  # stream SequenceNumber, zero-padded so strings order like numbers
+    sender_name: str | None = None
 
     def as_input(self) -> dict:
         return {
             "messageId": self.message_id,
             "sender": self.sender,
+            "senderName": self.sender_name,
             "message": self.message,
             "createdAt": self.created_at,
             "sequence": self.sequence,
@@ -69,7 +71,7 @@ def messages_from_records(records: list[dict]) -> list[StreamMessage]:
         if image.get("type", {}).get("S") != "MESSAGE":
             continue
         row = {key: _plain(value) for key, value in image.items() if key in (
-            "roomId", "messageId", "sender", "message", "createdAt")}
+            "roomId", "messageId", "sender", "senderName", "message", "createdAt")}
         found.append(
             StreamMessage(
                 room_id=row["roomId"],
@@ -78,6 +80,7 @@ def messages_from_records(records: list[dict]) -> list[StreamMessage]:
                 message=row["message"],
                 created_at=row["createdAt"],
                 sequence=padded_sequence(record["dynamodb"]["SequenceNumber"]),
+                sender_name=row.get("senderName"),
             )
         )
     return found

@@ -13,7 +13,7 @@ mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!) {
   publishBatch(roomId: $roomId, messages: $messages) {
     roomId
     batchId
-    messages { roomId messageId sender message createdAt repliedAt replyCount }
+    messages { roomId messageId sender senderName message createdAt repliedAt replyCount }
   }
 }
 """

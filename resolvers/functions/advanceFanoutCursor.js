@@ -50,6 +50,7 @@ export function response(ctx) {
       roomId,
       messageId: m.messageId,
       sender: m.sender,
+      senderName: m.senderName,
       message: m.message,
       createdAt: m.createdAt,
       replyCount: 0,

@@ -1,5 +1,5 @@
-// Writes one MESSAGE row with a conditional put (never overwrites). sender and createdAt
-// come from the caller's identity and the clock, never from arguments.
+// Writes one MESSAGE row with a conditional put (never overwrites). sender, senderName and
+// createdAt come from the caller (validateArgs' ctx.stash.caller) and the clock, never from arguments.
 import { util } from '@aws-appsync/utils';
 
 export function request(ctx) {
@@ -10,11 +10,12 @@ export function request(ctx) {
     type: 'MESSAGE',
     roomId: ctx.args.roomId,
     messageId,
-    sender: ctx.stash.sender,
+    sender: ctx.stash.caller.id,
+    senderName: ctx.stash.caller.name,
     message: ctx.stash.message,
     createdAt,
     replyCount: 0,
-    gsi1pk: `SENDER#${ctx.stash.sender}`,
+    gsi1pk: `SENDER#${ctx.stash.caller.id}`,
     gsi1sk: `MSG#${messageId}`,
   };
   if (retentionSeconds > 0) {

@@ -1,7 +1,8 @@
 // Validates a field's arguments on the NONE data source, before any data source is read
 // or written. Every Query and chat Mutation pipeline starts here, so each rule lives
-// once. Stashes what the next function uses: limit (queries), and for writes the
-// trimmed message and the sender (the caller's username, never an argument).
+// once. Stashes what the next function uses: limit (queries), the trimmed message
+// (writes), and ctx.stash.caller = {id, name, isModerator}: who is calling, derived here
+// and nowhere else, from whichever provider signed the request (Cognito, OIDC or IAM).
 import { util } from '@aws-appsync/utils';
 
 const ID_PATTERN = '[A-Za-z0-9_-]{1,64}';
@@ -9,14 +10,18 @@ const ID_RULE = '1-64 characters of A-Z, a-z, 0-9, _ or -';
 const MAX_MESSAGE_LENGTH = 2000;
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
+// Cognito staff in this group moderate; OIDC attendees do when the stack's moderator claim says so.
+const MODERATORS_GROUP = 'moderators';
+const MAX_NAME_LENGTH = 128;
 
 // The validated arguments of each field whose pipeline starts with this function.
+// signedIn: the field needs a caller (an API key is none); moderator: a moderating caller.
 const FIELD_ARGS = {
   getMessages: { limit: true, roomId: true },
   getThread: { limit: true, roomId: true, messageId: true },
-  getMessagesBySender: { limit: true },
-  sendMessage: { roomId: true, message: true },
-  replyToMessage: { roomId: true, messageId: true, message: true },
+  getMessagesBySender: { limit: true, moderator: true },
+  sendMessage: { roomId: true, message: true, signedIn: true },
+  replyToMessage: { roomId: true, messageId: true, message: true, signedIn: true },
 };
 
 function invalid(message, field) {
@@ -29,12 +34,75 @@ function checkId(ctx, name) {
   }
 }
 
+// A display name from a token: trimmed and bounded; the stable id when there is none.
+function displayName(value, fallback) {
+  if (typeof value !== 'string' || value.trim() === '') {
+    return fallback;
+  }
+  const name = value.trim();
+  return name.length > MAX_NAME_LENGTH ? name.slice(0, MAX_NAME_LENGTH) : name;
+}
+
+// OIDC_MODERATOR_CLAIM names the claim ('' = no OIDC moderators); OIDC_MODERATOR_VALUE is the
+// value it must equal or, for a list claim, hold ('' = the claim must be true).
+function oidcModerator(ctx, claims) {
+  const claim = ctx.env.OIDC_MODERATOR_CLAIM;
+  if (claim === '') {
+    return false;
+  }
+  const value = claims[claim];
+  const wanted = ctx.env.OIDC_MODERATOR_VALUE;
+  if (wanted === '') {
+    return value === true || value === 'true';
+  }
+  if (Array.isArray(value)) {
+    return value.includes(wanted);
+  }
+  return value === wanted;
+}
+
+// id: stable across sessions (the token's sub; for IAM, the principal's ARN).
+function callerOf(ctx) {
+  const identity = ctx.identity;
+  const authType = util.authType();
+  if (authType === 'User Pool Authorization') {
+    const groups = identity.groups || [];
+    return {
+      id: identity.sub,
+      name: displayName(identity.username, identity.sub),
+      isModerator: groups.includes(MODERATORS_GROUP),
+    };
+  }
+  if (authType === 'Open ID Connect Authorization') {
+    const claims = identity.claims || {};
+    return {
+      id: identity.sub,
+      name: displayName(claims[ctx.env.OIDC_NAME_CLAIM], identity.sub),
+      isModerator: oidcModerator(ctx, claims),
+    };
+  }
+  if (authType === 'IAM Authorization') {
+    // Backend callers: IAM policy already decided which fields this principal may call.
+    const arn = identity.userArn;
+    return { id: arn, name: displayName(arn.split('/').pop(), arn), isModerator: true };
+  }
+  return null;
+}
+
 export function request(ctx) {
   const field = ctx.info.fieldName;
   const has = FIELD_ARGS[field];
   if (!has) {
     util.error(`validateArgs has no rules for ${ctx.info.parentTypeName}.${field}`, 'ValidationConfiguration');
   }
+  const caller = callerOf(ctx);
+  if ((has.signedIn || has.moderator) && (!caller || !caller.id)) {
+    util.unauthorized();
+  }
+  if (has.moderator && !caller.isModerator) {
+    util.unauthorized();
+  }
+  ctx.stash.caller = caller;
   if (has.limit) {
     const limit = ctx.args.limit === undefined || ctx.args.limit === null ? DEFAULT_LIMIT : ctx.args.limit;
     if (limit < 1 || limit > MAX_LIMIT) {
@@ -53,11 +121,7 @@ export function request(ctx) {
     if (text.length < 1 || text.length > MAX_MESSAGE_LENGTH) {
       invalid(`message must be 1-${MAX_MESSAGE_LENGTH} characters after trimming`, 'message');
     }
-    if (!ctx.identity || !ctx.identity.username) {
-      util.unauthorized();
-    }
     ctx.stash.message = text;
-    ctx.stash.sender = ctx.identity.username;
   }
   return { payload: null };
 }

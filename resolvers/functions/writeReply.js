@@ -12,7 +12,8 @@ export function request(ctx) {
     roomId,
     messageId,
     replyId,
-    sender: ctx.stash.sender,
+    sender: ctx.stash.caller.id,
+    senderName: ctx.stash.caller.name,
     message: ctx.stash.message,
     createdAt,
   };

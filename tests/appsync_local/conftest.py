@@ -14,10 +14,11 @@ from moto import mock_aws
 from appsync_local.executor import LocalResolverRuntime
 from appsync_local.manifest import ResolverManifest, load_manifest
 from chatstack.planning.table_design import boto3_table_definition
+from components.chat_api import resolver_environment
 from tests.project import PROJECT
 
 TABLE = "chat-test"
-ENV = {"TABLE_NAME": TABLE, "RETENTION_SECONDS": "3600"}
+ENV = resolver_environment(TABLE, 3600, None)
 START = 1_700_000_000.0
 
 

@@ -4,9 +4,10 @@ import pytest
 from graphql import build_schema
 
 from appsync_local.manifest import MAX_CODE_CHARS, ManifestError, render_code
+from components.chat_api import resolver_environment
 from tests.project import PROJECT
 
-ENV = {"TABLE_NAME": "chatstack-x-messages", "RETENTION_SECONDS": "86400"}
+ENV = resolver_environment("chatstack-x-messages", 86400, None)
 
 
 def test_manifest_loads_and_names_existing_files():
@@ -51,6 +52,7 @@ def test_every_resolver_field_exists_in_the_schema():
             "directive @aws_subscribe(mutations: [String!]!) on FIELD_DEFINITION",
             "directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION",
             "directive @aws_iam on OBJECT | FIELD_DEFINITION",
+            "directive @aws_oidc on OBJECT | FIELD_DEFINITION",
         ]
     )
     schema = build_schema(prelude + "\n" + sdl)

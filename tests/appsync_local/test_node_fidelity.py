@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from appsync_local.engine import JSEngine
+from components.chat_api import OidcAttendeeAuth, resolver_environment
 from tests.appsync_local.conftest import START, FakeClock, SequentialIds, user
 from tests.project import PROJECT
 
@@ -33,11 +34,20 @@ HARNESS = ROOT / "appsync_local" / "node_harness" / "harness.mjs"
 SHIM_PACKAGE = ROOT / "appsync_local" / "node_harness" / "aws-appsync-utils"
 PROBE = Path(__file__).with_name("library_probe.js")
 
-ENV_A = {"TABLE_NAME": "chat-test", "RETENTION_SECONDS": "3600"}
-ENV_B = {"TABLE_NAME": "chatstack-finals-chat", "RETENTION_SECONDS": "0"}  # no TTL branch
+ENV_A = resolver_environment("chat-test", 3600, None)
+ENV_B = resolver_environment("chatstack-finals-chat", 0, None)  # no TTL branch
 ALICE = user("alice")
 USER_POOL = "User Pool Authorization"
 IAM = "IAM Authorization"
+OIDC = "Open ID Connect Authorization"
+# An OIDC stack whose attendees moderate when their `roles` claim holds "moderator".
+ENV_OIDC = resolver_environment("chat-test", 3600, OidcAttendeeAuth(
+    issuer="https://events.example.com", name_claim="nickname", moderator_claim="roles", moderator_value="moderator"))
+ATTENDEE = {"sub": "att-1", "issuer": "https://events.example.com",
+            "claims": {"sub": "att-1", "nickname": "  Ann  ", "roles": ["viewer"]}}
+OIDC_MODERATOR = {**ATTENDEE, "claims": {**ATTENDEE["claims"], "roles": ["viewer", "moderator"]}}
+BACKEND = {"accountId": "123456789012", "userArn": "arn:aws:sts::123456789012:assumed-role/fanout/s1",
+           "username": "AKIA", "sourceIp": ["127.0.0.1"], "cognitoIdentityPoolId": None}
 SEQ = "0" * 39
 
 
@@ -61,7 +71,7 @@ VALIDATE = "functions/validateArgs.js"
 PAGE = {"items": [{"messageId": "m1", "message": "hi"}], "nextToken": "dG9r", "scannedCount": 1}
 DDB_ERROR = {"message": "boom", "type": "DynamoDB:ProvisionedThroughputExceededException"}
 WRITTEN = {"pk": "ROOM#lobby", "sk": "MSG#1", "messageId": "1"}
-STASHED = {"sender": "alice", "message": "hello"}
+STASHED = {"caller": {"id": "sub-alice", "name": "alice", "isModerator": False}, "message": "hello"}
 CANCELLED = {"keys": None, "cancellationReasons": [{"type": "None", "message": "null"},
                                                    {"type": "ConditionalCheckFailed", "message": "failed"}]}
 BATCH = [{"sequence": "0" * 39 + "1", "messageId": "m1", "sender": "a", "message": "x", "createdAt": "t"},
@@ -92,6 +102,21 @@ CASES: dict[str, tuple[str, dict[str, str], str, dict[str, Any], str | None]] = 
     "validateArgs.request.reply": (VALIDATE, ENV_A, "request",
                                    _ctx({"roomId": "lobby", "messageId": "01M", "message": "re"},
                                         field="replyToMessage"), USER_POOL),
+    # the caller, from each provider (ctx.stash.caller)
+    "validateArgs.request.oidc-send": (VALIDATE, ENV_OIDC, "request",
+                                       _ctx({"roomId": "lobby", "message": "hi"}, identity=ATTENDEE, env=ENV_OIDC),
+                                       OIDC),
+    "validateArgs.request.oidc-not-moderator": (VALIDATE, ENV_OIDC, "request",
+                                                _query({"sender": "x"}, "getMessagesBySender", identity=ATTENDEE,
+                                                       env=ENV_OIDC), OIDC),
+    "validateArgs.request.oidc-moderator": (VALIDATE, ENV_OIDC, "request",
+                                            _query({"sender": "x"}, "getMessagesBySender", identity=OIDC_MODERATOR,
+                                                   env=ENV_OIDC), OIDC),
+    "validateArgs.request.iam-by-sender": (VALIDATE, ENV_A, "request",
+                                           _query({"sender": "x"}, "getMessagesBySender", identity=BACKEND), IAM),
+    "validateArgs.request.cognito-moderator": (VALIDATE, ENV_A, "request",
+                                               _query({"sender": "x"}, "getMessagesBySender",
+                                                      identity=user("mod", ["moderators"])), USER_POOL),
     "validateArgs.request.bad-room-write": (VALIDATE, ENV_A, "request", _ctx({"roomId": "a/b", "message": "x"}),
                                             USER_POOL),
     "validateArgs.request.bad-message-id": (VALIDATE, ENV_A, "request",
@@ -315,3 +340,18 @@ def test_the_cases_cover_ok_error_exception_and_early_return(both_engines):
     assert "expiresAt" not in both_engines["node"]["putMessage.request.no-ttl-env"]["value"]["attributeValues"]
     reply = both_engines["node"]["writeReply.request.other-env"]["value"]
     assert {item["table"] for item in reply["transactItems"]} == {ENV_B["TABLE_NAME"]}
+
+
+def test_the_caller_is_derived_once_for_each_provider(both_engines):
+    """validateArgs' ctx.stash.caller, as both engines computed it."""
+    out = both_engines["node"]
+    assert out["validateArgs.request.oidc-send"]["stash"]["caller"] == {"id": "att-1", "name": "Ann",
+                                                                       "isModerator": False}
+    assert out["validateArgs.request.oidc-moderator"]["stash"]["caller"]["isModerator"] is True
+    assert out["validateArgs.request.oidc-not-moderator"]["status"] == "error"
+    assert out["validateArgs.request.cognito-moderator"]["stash"]["caller"] == {"id": "sub-mod", "name": "mod",
+                                                                               "isModerator": True}
+    assert out["validateArgs.request.iam-by-sender"]["stash"]["caller"] == {
+        "id": BACKEND["userArn"], "name": "s1", "isModerator": True}
+    assert out["validateArgs.request.send"]["stash"]["caller"] == {"id": "sub-alice", "name": "alice",
+                                                                  "isModerator": False}

@@ -8,6 +8,7 @@ from tests.appsync_local.conftest import ENV, START, TABLE, all_rows, user
 
 ALICE = user("alice")
 BOB = user("bob")
+MODERATOR = user("mod", ["moderators"])
 
 
 def send(runtime, room="lobby", message="hello", identity=ALICE, **extra):
@@ -34,7 +35,8 @@ def test_send_message_writes_one_message_row(runtime, dynamodb):
     assert result.errors == []
     data = result.data
     assert data["message"] == "hello world"  # trimmed
-    assert data["sender"] == "alice"
+    assert data["sender"] == "sub-alice"  # the stable id (sub); the username is the display name
+    assert data["senderName"] == "alice"
     assert data["roomId"] == "lobby"
     assert data["replyCount"] == 0
     assert data["messageId"] == "00000000000000000000000001"  # from the injected id factory
@@ -45,7 +47,7 @@ def test_send_message_writes_one_message_row(runtime, dynamodb):
     row = rows[0]
     assert row["pk"] == {"S": "ROOM#lobby"}
     assert row["sk"] == {"S": "MSG#00000000000000000000000001"}
-    assert row["gsi1pk"] == {"S": "SENDER#alice"}
+    assert row["gsi1pk"] == {"S": "SENDER#sub-alice"}
     assert row["expiresAt"] == {"N": str(int(START) + 3600)}
 
 
@@ -59,9 +61,9 @@ def test_no_ttl_when_retention_is_zero(manifest, dynamodb, clock, ids):
 
 def test_sender_cannot_be_forged_by_arguments(runtime, dynamodb):
     result = send(runtime, identity=ALICE, sender="mallory", createdAt="1999-01-01T00:00:00Z")
-    assert result.data["sender"] == "alice"
+    assert result.data["sender"] == "sub-alice"
     assert result.data["createdAt"].startswith("2023-11-14")
-    assert all_rows(dynamodb)[0]["sender"] == {"S": "alice"}
+    assert all_rows(dynamodb)[0]["sender"] == {"S": "sub-alice"}
 
 
 def test_send_message_without_identity_is_unauthorized(runtime, dynamodb):
@@ -164,7 +166,7 @@ def test_reply_writes_thread_row_and_marks_parent_atomically(runtime, dynamodb):
     result = reply(runtime, parent["messageId"], message="  answer ")
     assert result.errors == []
     assert result.data["message"] == "answer"
-    assert result.data["sender"] == "bob"
+    assert (result.data["sender"], result.data["senderName"]) == ("sub-bob", "bob")
     assert result.data["type"] == "THREAD"
     thread = dynamodb.get_item(
         TableName=TABLE,
@@ -238,7 +240,7 @@ def test_query_validation_errors_name_the_field(runtime):
     assert result.errors[0].message == "roomId must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
     result = runtime.resolve("Query", "getThread", arguments={"roomId": "lobby", "messageId": ""}, identity=ALICE)
     assert result.errors[0].message == "messageId must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
-    result = runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "a", "limit": 0}, identity=ALICE)
+    result = runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "a", "limit": 0}, identity=MODERATOR)
     assert result.errors[0].message == "limit must be between 1 and 100"
 
 
@@ -248,7 +250,8 @@ def test_each_query_page_is_one_dynamodb_query(runtime):
     runtime.dynamodb_calls.clear()
     get_messages(runtime, limit=7)
     runtime.resolve("Query", "getThread", arguments={"roomId": "lobby", "messageId": parent}, identity=ALICE)
-    runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "alice", "limit": 3}, identity=ALICE)
+    runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "sub-alice", "limit": 3},
+                     identity=MODERATOR)
     assert [(c.operation, c.index, c.request["Limit"]) for c in runtime.dynamodb_calls] == [
         ("Query", None, 7), ("Query", None, 50), ("Query", "bySender", 3),
     ]
@@ -274,14 +277,18 @@ def test_get_messages_by_sender_uses_the_index_newest_first(runtime):
     send(runtime, room="r1", identity=BOB)
     a2 = send(runtime, room="r2", identity=ALICE).data["messageId"]
     result = runtime.resolve(
-        "Query", "getMessagesBySender", arguments={"sender": "alice"}, identity=user("mod", ["moderators"])
+        "Query", "getMessagesBySender", arguments={"sender": "sub-alice"}, identity=MODERATOR
     )
     assert result.errors == []
     assert [i["messageId"] for i in result.data["items"]] == [a2, a1]
     query = runtime.dynamodb_calls[-1]
     assert query.operation == "Query" and query.index == "bySender"
-    bad = runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "alice", "limit": 101}, identity=ALICE)
+    bad = runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "sub-alice", "limit": 101},
+                           identity=MODERATOR)
     assert bad.errors[0].error_type == "ValidationError"
+    # The resolver checks moderation too (OIDC attendees have no Cognito group for the directive).
+    refused = runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "sub-alice"}, identity=ALICE)
+    assert [e.error_type for e in refused.errors] == ["Unauthorized"]
 
 
 def test_resolvers_use_only_the_iam_actions_the_manifest_grants(runtime, manifest):
@@ -290,7 +297,7 @@ def test_resolvers_use_only_the_iam_actions_the_manifest_grants(runtime, manifes
     reply(runtime, "00000000000000000000000077")  # cancelled transaction still issues the call
     get_messages(runtime, limit=1)
     runtime.resolve("Query", "getThread", arguments={"roomId": "lobby", "messageId": parent}, identity=ALICE)
-    runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "alice"}, identity=ALICE)
+    runtime.resolve("Query", "getMessagesBySender", arguments={"sender": "sub-alice"}, identity=MODERATOR)
     recorded = runtime.recorded_iam_actions()
     granted = set(manifest.data_source("chatTable").iam_actions)
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= recorded

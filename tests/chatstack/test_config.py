@@ -61,3 +61,35 @@ def test_config_keys_are_namespaced_camel_case():
 def test_any_in_range_participants_and_retention_parse(participants, days):
     config = parse_config({**VALID, "participants": str(participants), "retentionDays": str(days)})
     assert config.retention_seconds == days * 86_400
+
+
+def test_attendees_use_cognito_unless_told_otherwise():
+    config = parse_config(VALID)
+    assert config.attendee_auth == "cognito"
+    assert config.oidc_moderator == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"attendeeAuth": "oidc"}, "chatstack:oidcIssuer: required when chatstack:attendeeAuth is oidc"),
+        ({"attendeeAuth": "oidc", "oidcIssuer": "http://events.example.com"},
+         "chatstack:oidcIssuer: 'http://events.example.com' is not allowed"),
+        ({"attendeeAuth": "oidc", "oidcIssuer": "https://"}, "chatstack:oidcIssuer: 'https://' is not allowed"),
+        ({"attendeeAuth": "oidc", "oidcIssuer": "https://e.example.com?x=1"}, "chatstack:oidcIssuer"),
+        ({"attendeeAuth": "saml"}, "chatstack:attendeeAuth: 'saml' is not allowed"),
+        ({"oidcModeratorClaim": "a=b=c"}, "chatstack:oidcModeratorClaim"),
+        ({"oidcNameClaim": "has space"}, "chatstack:oidcNameClaim"),
+        ({"oidcIatTtlSeconds": "0"}, "chatstack:oidcIatTtlSeconds"),
+    ],
+)
+def test_oidc_settings_are_checked_naming_the_key(extra, expected):
+    with pytest.raises(StackConfigError) as error:
+        parse_config({**VALID, **extra})
+    assert expected in str(error.value)
+
+
+def test_oidc_moderator_claim_is_a_claim_and_an_optional_value():
+    base = {**VALID, "attendeeAuth": "oidc", "oidcIssuer": "https://events.example.com/oidc"}
+    assert parse_config({**base, "oidcModeratorClaim": "roles=moderator"}).oidc_moderator == ("roles", "moderator")
+    assert parse_config({**base, "oidcModeratorClaim": "is_moderator"}).oidc_moderator == ("is_moderator", "")

@@ -92,3 +92,22 @@ def test_log_role_writes_only_to_its_log_group(dev):
     logs = [s for p in policies for s in p["Statement"] if s["Action"][0].startswith("logs:")]
     assert all(r.startswith(f"arn:aws:logs:us-east-1:123456789012:log-group:{group.inputs['name']}")
                for r in logs[0]["Resource"])
+
+
+def test_oidc_attendees_add_an_openid_connect_provider_and_reach_the_resolvers():
+    run = run_stack("dev", attendeeAuth="oidc", oidcIssuer="https://events.example.com", oidcClientId="chat-web",
+                    oidcAuthTtlSeconds="7200", oidcIatTtlSeconds="600", oidcNameClaim="nickname",
+                    oidcModeratorClaim="roles=moderator")
+    api = run.one(API).inputs
+    assert api["authenticationType"] == "AMAZON_COGNITO_USER_POOLS"  # staff stay in Cognito
+    oidc = [p for p in api["additionalAuthenticationProviders"] if p["authenticationType"] == "OPENID_CONNECT"]
+    assert oidc == [{"authenticationType": "OPENID_CONNECT", "openidConnectConfig": {
+        "issuer": "https://events.example.com", "clientId": "chat-web", "authTtl": 7_200_000, "iatTtl": 600_000}}]
+    validate = next(f for f in run.of_type("aws:appsync/function:Function") if f.inputs["name"] == "validateArgs")
+    code = validate.inputs["code"]
+    assert 'claims["nickname"]' in code and 'const claim = "roles"' in code and 'const wanted = "moderator"' in code
+
+
+def test_cognito_attendee_stacks_have_no_oidc_provider(dev):
+    providers = dev.one(API).inputs["additionalAuthenticationProviders"]
+    assert [p["authenticationType"] for p in providers] == ["AWS_IAM"]

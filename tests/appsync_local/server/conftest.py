@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import jwt
 import pytest
 
 from chatstack.local.stack import LocalStack
@@ -24,6 +25,10 @@ class Served:
 
     def token(self, username: str) -> str:
         return self.users[username]["id"]
+
+    def sub(self, username: str) -> str:
+        """The user's stable id, which resolvers store as `sender`."""
+        return jwt.decode(self.token(username), options={"verify_signature": False})["sub"]
 
 
 @pytest.fixture(scope="package")

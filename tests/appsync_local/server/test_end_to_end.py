@@ -97,7 +97,7 @@ def test_subscriber_receives_exactly_its_rooms_messages_with_its_own_selection(s
     # only the fields the subscriber selected.
     assert got1 == {"onSendMessage": {"roomId": room, "messageId": sent1["messageId"], "message": "one"}}
     assert got2 == {"onSendMessage": {"roomId": room, "messageId": sent3["messageId"], "message": "three"}}
-    assert sent1["sender"] == "bob"
+    assert sent1["sender"] == served.sub("bob")
 
 
 def test_reply_publishes_on_reply(served):
@@ -117,7 +117,7 @@ def test_reply_publishes_on_reply(served):
 
     parent, reply, got = run_async(scenario())
     assert got == {"onReply": {"roomId": room, "messageId": parent["messageId"], "replyId": reply["replyId"],
-                               "sender": "bob"}}
+                               "sender": served.sub("bob")}}
 
 
 def test_get_messages_pages_newest_first(served):
@@ -196,7 +196,7 @@ def test_bad_input_is_a_validation_error_and_writes_nothing(served):
 def test_non_moderator_is_unauthorized_for_get_messages_by_sender(served):
     async def scenario(username):
         async with http_client(served, username) as client:
-            return await run(client, BY_SENDER, {"sender": "bob"})
+            return await run(client, BY_SENDER, {"sender": served.sub("bob")})
 
     with pytest.raises(TransportQueryError) as raised:
         run_async(scenario("alice"))
@@ -206,4 +206,4 @@ def test_non_moderator_is_unauthorized_for_get_messages_by_sender(served):
     assert error["message"] == "Not Authorized to access getMessagesBySender on type Query"
     # A moderator (cognito:groups from the ID token) may.
     items = run_async(scenario("mod"))["getMessagesBySender"]["items"]
-    assert items and {m["sender"] for m in items} == {"bob"}
+    assert items and {m["sender"] for m in items} == {served.sub("bob")}

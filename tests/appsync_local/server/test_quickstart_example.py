@@ -9,8 +9,9 @@ from tests.appsync_local.server.support import run_async
 def test_quickstart_session_signs_up_subscribes_sends_and_reads(served):
     result = run_async(session(served.outputs, "quickstart-user"))
     sent = result["sent"]["sendMessage"]
-    assert sent["sender"] == "quickstart-user" and sent["message"] == "hello"  # trimmed by the resolver
-    assert result["received"] == {"onSendMessage": {"sender": "quickstart-user", "message": "hello",
+    assert sent["senderName"] == "quickstart-user" and sent["message"] == "hello"  # trimmed by the resolver
+    assert sent["sender"] != "quickstart-user"  # the stable id: the token's sub
+    assert result["received"] == {"onSendMessage": {"senderName": "quickstart-user", "message": "hello",
                                                     "createdAt": sent["createdAt"]}}
-    assert {"sender": "quickstart-user", "message": "hello", "createdAt": sent["createdAt"]} in (
+    assert {"senderName": "quickstart-user", "message": "hello", "createdAt": sent["createdAt"]} in (
         result["history"]["getMessages"]["items"])
