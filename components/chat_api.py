@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from appsync_local.manifest import ResolverManifest
 from chatstack.event_names import role_name_prefix
+from components.appsync_schema import appsync_schema
 from components.transforms import Transforms, apply_transform, check_roles
 
 APPSYNC_JS_RUNTIME = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
@@ -120,7 +121,7 @@ class ChatApi(pulumi.ComponentResource):
             "name": a.physical_name,
             "authentication_type": a.default_auth,
             "additional_authentication_providers": additional,
-            "schema": a.schema,
+            "schema": appsync_schema(a.schema),
             "log_config": {
                 "cloudwatch_logs_role_arn": log_role.arn,
                 "field_log_level": a.log_level,

@@ -25,6 +25,19 @@ QUOTA_CODE_SOURCE = (
     "Service Quotas listing for service code appsync as exported in gruntwork-io/terraform-aws-utilities "
     "docs/quotas.md (read 2026-11)"
 )
+# The real-time rate codes, checked 2026-11-28. AWS's own pages (General Reference 'AWS AppSync
+# endpoints and quotas', searched in AWS documentation that day) list these quotas' names and
+# defaults but no codes; the codes appear in an export of the Service Quotas catalog for service
+# code appsync (public repository content, an audit of ListServiceQuotas output, read 2026-11-28):
+# L-C01DB6E6 "GraphQL APIs - Rate of connections per API", L-A1B022A0 "... Rate of inbound
+# messages per API", L-5DE70651 "... Rate of outbound messages per API". The same export lists
+# L-FC5E46D0 and L-AA33EB36 exactly as the listing above does. If AWS renumbers, a stack
+# overrides the code with chatstack:quotaOverrides.<key>.quotaCode.
+REALTIME_QUOTA_CODE_SOURCE = (
+    "Service Quotas catalog export for service code appsync (quota names 'GraphQL APIs - Rate of connections / "
+    "inbound messages / outbound messages per API'), read 2026-11-28; AWS General Reference lists names and "
+    "defaults only"
+)
 CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
 AS_OF = "2026-11"
 
@@ -65,19 +78,17 @@ QUOTAS: dict[str, Quota] = {
         _adjustable(
             "newConnectionsPerSecond", "Real-time new connections per second", "connections/s", 200,
             "spread joins over a longer chatstack:joinWindowSeconds, or request an increase",
-            # No Service Quotas code confirmed for the real-time rates: request via a support case,
-            # or set chatstack:quotaOverrides.newConnectionsPerSecond.quotaCode once known.
-            quota_code=None,
+            quota_code="L-C01DB6E6", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
         _adjustable(
             "inboundMessagesPerSecond", "Real-time inbound messages per second", "messages/s", 10_000,
             "lower chatstack:messagesPerSecond, or use chatstack:fanOutMode batched",
-            quota_code=None,
+            quota_code="L-A1B022A0", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
         _adjustable(
             "outboundMessagesPerSecond", "Real-time outbound messages per second", "messages/s", 1_000_000,
             "lower chatstack:messagesPerSecond or chatstack:participants, or use chatstack:fanOutMode batched",
-            quota_code=None,
+            quota_code="L-5DE70651", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
         _adjustable(
             "requestTokensPerSecond", "Rate of request tokens", "tokens/s", 5_000,

@@ -80,11 +80,24 @@ def test_requested_increase_uses_an_overridden_quota_code():
     assert (quota.inputs["quotaCode"], quota.inputs["value"]) == ("L-TESTCODE", 12_500_000)
 
 
+def test_per_message_250k_requests_the_real_time_outbound_quota_by_its_code():
+    run = run_stack("finals-250k", requestQuotaIncreases="true", fanOutMode="perMessage")
+    requested = {q.inputs["quotaCode"]: q.inputs["value"] for q in run.of_type(QUOTA)}
+    assert requested["L-5DE70651"] == 12_500_000
+
+
+def test_a_join_window_requests_the_connection_rate_quota_by_its_code():
+    run = run_stack("finals-250k", requestQuotaIncreases="true", joinWindowSeconds="600")
+    requested = {q.inputs["quotaCode"]: q.inputs["value"] for q in run.of_type(QUOTA)}
+    assert requested["L-C01DB6E6"] == 417
+
+
 def test_requested_increase_without_a_known_code_fails_before_any_resource(registered_monitors):
     seen = registered_monitors
     config = read_stack_config("finals-250k")
     config["chatstack:requestQuotaIncreases"] = "true"
     config["chatstack:fanOutMode"] = "perMessage"
+    config["chatstack:quotaOverrides"] = '{"outboundMessagesPerSecond": {"quotaCode": null}}'
     with pytest.raises(StackConfigError, match="chatstack:quotaOverrides.outboundMessagesPerSecond.quotaCode"):
         evaluate_program("finals-250k", config=config)
     assert seen and seen[0].registered == []

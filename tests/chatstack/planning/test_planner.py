@@ -170,16 +170,30 @@ def test_batched_flush_splits_at_200_kb():
 
 
 def test_join_window_requires_a_connection_rate():
-    # 250,000 in 10 minutes = 416.7 connections/s > 200: an increase (no Service Quotas code known)
+    # 250,000 in 10 minutes = 416.7 connections/s > 200: an increase, requestable by its code
     inputs = PlanInputs(participants=250_000, messages_per_second=1, event_duration_hours=3,
                         average_message_bytes=400, join_window_seconds=600)
     plan = plan_event(inputs)
     check = plan.check("newConnectionsPerSecond")
     assert check.status == "increase" and check.required == pytest.approx(416.67, abs=0.01)
-    assert check.quota_code is None
+    assert check.quota_code == "L-C01DB6E6"
     assert deployment_problems(plan, request_quota_increases=False) == []
-    [problem] = deployment_problems(plan, request_quota_increases=True)
+    assert deployment_problems(plan, request_quota_increases=True) == []
+    # a code removed by override (e.g. AWS renumbered it) cannot be requested
+    unknown = plan_event(inputs, quotas=apply_quota_overrides({"newConnectionsPerSecond": {"quotaCode": None}}))
+    [problem] = deployment_problems(unknown, request_quota_increases=True)
     assert "chatstack:quotaOverrides.newConnectionsPerSecond" in problem
+
+
+def test_real_time_quotas_carry_their_service_quotas_codes_and_a_dated_source():
+    from chatstack.planning.quotas import QUOTAS
+
+    codes = {key: QUOTAS[key].quota_code for key in
+             ("newConnectionsPerSecond", "inboundMessagesPerSecond", "outboundMessagesPerSecond")}
+    assert codes == {"newConnectionsPerSecond": "L-C01DB6E6", "inboundMessagesPerSecond": "L-A1B022A0",
+                     "outboundMessagesPerSecond": "L-5DE70651"}
+    for key in codes:
+        assert "2026-11-28" in QUOTAS[key].source
 
 
 # ---------------------------------------------------------------- properties
@@ -267,7 +281,7 @@ def test_verdict_changes_exactly_where_the_outbound_quota_is_crossed(inputs):
     assert at.verdict == "fits-defaults"
     assert over.verdict == "needs-quota-increases"
     assert [(c.quota_code, c.key, c.required, c.default) for c in over.quota_increases] == [
-        (None, "outboundMessagesPerSecond", required, below)]
+        ("L-5DE70651", "outboundMessagesPerSecond", required, below)]
     # and where the planning ceiling is crossed
     ceiling_at = {"outboundMessagesPerSecond": {"default": below, "ceiling": required}}
     assert plan_event(inputs, quotas=apply_quota_overrides(ceiling_at)).verdict == "needs-quota-increases"
