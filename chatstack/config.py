@@ -56,8 +56,9 @@ class EventChatConfig(BaseModel):
     deletion_protection: bool | None = Field(
         default=None, alias="deletionProtection", description="Deletion protection; default: on in production."
     )
-    default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = Field(
-        default="AMAZON_COGNITO_USER_POOLS", alias="defaultAuth", description="API default auth mode."
+    default_auth: Literal["AMAZON_COGNITO_USER_POOLS"] = Field(
+        default="AMAZON_COGNITO_USER_POOLS", alias="defaultAuth",
+        description="API default auth mode; only AMAZON_COGNITO_USER_POOLS (IAM is always added for backends).",
     )
     # Who signs attendees in (staff and moderators are always in the stack's Cognito pool).
     attendee_auth: Literal["cognito", "oidc"] = Field(
@@ -153,6 +154,20 @@ class EventChatConfig(BaseModel):
             return "", ""
         claim, _, value = self.oidc_moderator_claim.partition("=")
         return claim, value
+
+    @field_validator("default_auth", mode="before")
+    @classmethod
+    def _no_api_key(cls, value: Any) -> Any:
+        if value == "API_KEY":
+            # An API key is a shared secret in every client; no type carries @aws_api_key, so an
+            # API_KEY default would refuse every key caller and lock Cognito users out of
+            # undirected fields. Not offered rather than half-supported.
+            raise ValueError(
+                "API_KEY is not supported: an API key is a shared secret shipped in every client, and no "
+                "type or field of the schema carries @aws_api_key. Use AMAZON_COGNITO_USER_POOLS (sign-up "
+                "for development, chatstack:allowPasswordAuth for scripts)"
+            )
+        return value
 
     @field_validator("quota_overrides")
     @classmethod

@@ -67,7 +67,6 @@ class ChatApiArgs:
     retention_seconds: int = 0
     # Attendees from the event platform (OPENID_CONNECT, an additional provider); None: Cognito only.
     oidc: OidcAttendeeAuth | None = None
-    default_auth: Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY"] = "AMAZON_COGNITO_USER_POOLS"
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
     exclude_verbose_content: bool = True
     log_retention_days: int = 30
@@ -84,7 +83,7 @@ class ChatApi(pulumi.ComponentResource):
     graphql_url: pulumi.Output[str]
     realtime_url: pulumi.Output[str]
 
-    ROLES = {"api", "logRole", "logGroup", "dataSourceRole", "dataSource", "function", "resolver", "apiKey"}
+    ROLES = {"api", "logRole", "logGroup", "dataSourceRole", "dataSource", "function", "resolver"}
 
     def __init__(self, name: str, args: ChatApiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chatstack:index:ChatApi", name, {}, opts)
@@ -95,10 +94,6 @@ class ChatApi(pulumi.ComponentResource):
         log_role = self._service_role("log", "logRole")
         api = self._api(log_role)
         self._logging(api, log_role)
-        if args.default_auth == "API_KEY":
-            key_opts = pulumi.ResourceOptions(parent=self)
-            key_args = apply_transform(args.transform, "apiKey", {"api_id": api.id}, key_opts)
-            aws.appsync.ApiKey(f"{name}-key", **key_args, opts=key_opts)
 
         data_sources = self._data_sources(api)
         self._functions_and_resolvers(api, data_sources)
@@ -113,13 +108,15 @@ class ChatApi(pulumi.ComponentResource):
 
     def _api(self, log_role: aws.iam.Role) -> aws.appsync.GraphQLApi:
         a = self._args
-        cognito = {"user_pool_id": a.user_pool_id, "aws_region": a.region, "default_action": "ALLOW"}
+        # Cognito user pools by default; IAM for backend callers (the fan-out consumer); OIDC for
+        # attendees when configured. No API key: a shared secret in every client.
         additional = [{"authentication_type": "AWS_IAM"}]
         if a.oidc is not None:
             additional.append(a.oidc.provider())
         api_args: dict = {
             "name": a.physical_name,
-            "authentication_type": a.default_auth,
+            "authentication_type": "AMAZON_COGNITO_USER_POOLS",
+            "user_pool_config": {"user_pool_id": a.user_pool_id, "aws_region": a.region, "default_action": "ALLOW"},
             "additional_authentication_providers": additional,
             "schema": appsync_schema(a.schema),
             "log_config": {
@@ -134,11 +131,6 @@ class ChatApi(pulumi.ComponentResource):
             "visibility": "GLOBAL",
             "tags": a.tags,
         }
-        if a.default_auth == "AMAZON_COGNITO_USER_POOLS":
-            api_args["user_pool_config"] = cognito
-        else:
-            additional.insert(0, {"authentication_type": "AMAZON_COGNITO_USER_POOLS", "user_pool_config": {
-                "user_pool_id": a.user_pool_id, "aws_region": a.region}})
         api_opts = pulumi.ResourceOptions(parent=self)
         api_args = apply_transform(a.transform, "api", api_args, api_opts)
         return aws.appsync.GraphQLApi(f"{self._name}-api", **api_args, opts=api_opts)

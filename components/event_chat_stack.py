@@ -132,7 +132,6 @@ class EventChatStack(pulumi.ComponentResource):
                 manifest=args.files.manifest(),
                 retention_seconds=config.retention_seconds,
                 oidc=oidc_attendee_auth(config),
-                default_auth=config.default_auth,
                 log_level=config.log_level,
                 exclude_verbose_content=config.production,
                 log_retention_days=config.log_retention_days,

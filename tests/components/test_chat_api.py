@@ -1,5 +1,10 @@
 import json
 
+import pytest
+
+from chatstack.config import StackConfigError
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.project import read_stack_config, stack_names
 from tests.conftest import run_stack
 from tests.project import PROJECT
 
@@ -26,12 +31,23 @@ def test_limits_logging_xray_and_introspection(dev, production):
     assert dev.one(API).inputs["logConfig"]["fieldLogLevel"] == "ALL"
 
 
-def test_api_key_default_auth_keeps_cognito_as_additional():
-    run = run_stack("dev", defaultAuth="API_KEY")
+def test_api_key_default_auth_is_refused_before_any_resource_naming_the_key(registered_monitors):
+    """No type carries @aws_api_key: an API_KEY default would refuse key callers everywhere and
+    lock Cognito users out of undirected fields, so the option is not offered."""
+    config = read_stack_config("dev")
+    config["chatstack:defaultAuth"] = "API_KEY"
+    with pytest.raises(StackConfigError, match="chatstack:defaultAuth: 'API_KEY' is not allowed.*shared secret"):
+        evaluate_program("dev", config=config)
+    assert registered_monitors[0].registered == []
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_no_stack_registers_an_api_key_or_an_api_key_provider(stack):
+    run = run_stack(stack)
     api = run.one(API).inputs
-    assert api["authenticationType"] == "API_KEY"
-    assert api["additionalAuthenticationProviders"][0]["authenticationType"] == "AMAZON_COGNITO_USER_POOLS"
-    assert len(run.of_type("aws:appsync/apiKey:ApiKey")) == 1
+    modes = [api["authenticationType"]] + [p["authenticationType"] for p in api["additionalAuthenticationProviders"]]
+    assert "API_KEY" not in modes and run.of_type("aws:appsync/apiKey:ApiKey") == []
+    assert "@aws_api_key" not in api["schema"]
 
 
 def test_every_manifest_entry_is_deployed_with_appsync_js(dev):

@@ -54,26 +54,26 @@ def test_pitr_off_fails_with_exit_1_naming_rule_and_resource(capsys):
     assert "chatstack:pointInTimeRecovery: true" in out
 
 
-def test_production_with_api_key_default_auth_fails_json(capsys):
-    code = main(["policy", "--stack", "finals-250k", "--config", "chatstack:defaultAuth=API_KEY", "--json"])
+def test_production_with_password_auth_fails_json(capsys):
+    code = main(["policy", "--stack", "finals-250k", "--config", "chatstack:allowPasswordAuth=true", "--json"])
     assert code == 1
     document = json.loads(capsys.readouterr().out)
     assert document["passed"] is False
     [report] = document["stacks"]
     assert report["stack"] == "finals-250k" and report["passed"] is False
     names = {(v["policy"], v["resource"], v["level"]) for v in report["violations"]}
-    assert ("appsync-default-auth-cognito-production", "chat-graphql-api", "mandatory") in names
+    assert ("cognito-no-password-auth-production", "chat-users-client", "mandatory") in names
 
 
 def test_a_bad_stack_file_fails_all_while_good_ones_pass(tmp_path, capsys):
     root = _project(tmp_path, {
         "good": _dev_config(),
-        "bad": _dev_config(environment="production", defaultAuth="API_KEY", allowPasswordAuth=True),
+        "bad": _dev_config(environment="production", allowPasswordAuth=True, pointInTimeRecovery=False),
     })
     assert main(["policy", "--all", "--cwd", str(root)]) == 1
     out = capsys.readouterr().out
     assert "stack good: passed" in out and "stack bad: FAILED" in out
-    assert "appsync-default-auth-cognito-production: chat-graphql-api" in out
+    assert "dynamodb-point-in-time-recovery: chat-messages-table" in out
     assert "cognito-no-password-auth-production: chat-users-client" in out
     assert main(["policy", "--stack", "good", "--cwd", str(root)]) == 0
 
