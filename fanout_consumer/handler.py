@@ -1,38 +1,98 @@
 """Lambda entry point for the DynamoDB stream event source mapping.
 
-Delivery guarantees: rooms are published in stream order; a failed publish reports its
-first record as the batch item failure, so Lambda retries from there (records after it
-are replayed too); the API's per-room cursor drops what was already published
-(`DuplicateBatch`), so no subscriber sees a message twice.
+Delivery guarantees: each room's publishes go out in stream order, one after another;
+rooms are published concurrently by a bounded pool, and every call gets a deadline that
+ends before the Lambda's own timeout, so one slow room cannot time the whole batch out.
+A room whose publish fails (or that ran out of time) stops there; the earliest such
+record is reported as the batch item failure, so Lambda retries from it (records after
+it are replayed too) and the API's per-room cursor drops what was already published
+(`DuplicateBatch`): no subscriber sees a message twice.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES, Publish, plan_publishes
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch, PublishError
 
 log = logging.getLogger(__name__)
 
+# Rooms published at once: enough to hide HTTP latency, few enough for a 256 MB function
+# and AppSync's request rate.
+DEFAULT_CONCURRENCY = 16
+# No single publish may take longer than this, whatever time is left.
+DEFAULT_CALL_TIMEOUT_SECONDS = 5.0
+# Kept free before the Lambda timeout to report failures and return.
+DEFAULT_SAFETY_MARGIN_SECONDS = 2.0
+# A call started with less time than this would most likely be cut off: do not start it.
+MIN_CALL_SECONDS = 0.5
 
-def process(records: list[dict], publish: Callable[[Publish], object], max_batch_bytes: int) -> dict:
-    """Publish every planned batch; return the Lambda partial-batch response."""
-    counts = {"published": 0, "duplicates": 0}
-    for planned in plan_publishes(records, max_batch_bytes):
+# publish(planned, timeout_seconds): returns on success, raises DuplicateBatch or PublishError.
+PublishFunction = Callable[[Publish, float], object]
+
+
+@dataclass
+class _RoomOutcome:
+    published: int = 0
+    duplicates: int = 0
+    failed_at: Publish | None = None
+
+
+def _publish_room(publishes: list[Publish], publish: PublishFunction, deadline: float,
+                  call_timeout: float) -> _RoomOutcome:
+    outcome = _RoomOutcome()
+    for planned in publishes:
+        remaining = deadline - time.monotonic()
+        if remaining < MIN_CALL_SECONDS:
+            log.warning("no time left to publish room %s from %s", planned.room_id, planned.first_sequence)
+            outcome.failed_at = planned
+            return outcome
         try:
-            publish(planned)
-            counts["published"] += 1
+            publish(planned, min(call_timeout, remaining))
+            outcome.published += 1
         except DuplicateBatch:
-            counts["duplicates"] += 1
+            outcome.duplicates += 1
         except PublishError as error:
             log.warning("publish to room %s failed, retrying from %s: %s", planned.room_id,
                         planned.first_sequence, error)
-            # Stream checkpoints are positions: report the earliest failed record.
-            return {"batchItemFailures": [{"itemIdentifier": _record_sequence(records, planned)}], **counts}
-    return {"batchItemFailures": [], **counts}
+            outcome.failed_at = planned  # later chunks of this room must wait for this one
+            return outcome
+    return outcome
+
+
+def process(
+    records: list[dict],
+    publish: PublishFunction,
+    max_batch_bytes: int,
+    *,
+    time_budget_seconds: float = 30.0 - DEFAULT_SAFETY_MARGIN_SECONDS,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    call_timeout_seconds: float = DEFAULT_CALL_TIMEOUT_SECONDS,
+) -> dict:
+    """Publish every planned batch within the time budget; return the Lambda partial-batch response."""
+    deadline = time.monotonic() + time_budget_seconds
+    by_room: dict[str, list[Publish]] = {}
+    for planned in plan_publishes(records, max_batch_bytes):
+        by_room.setdefault(planned.room_id, []).append(planned)
+    if not by_room:
+        return {"batchItemFailures": [], "published": 0, "duplicates": 0}
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(by_room))),
+                            thread_name_prefix="publish") as pool:
+        outcomes = list(pool.map(lambda room: _publish_room(room, publish, deadline, call_timeout_seconds),
+                                 by_room.values()))
+    counts = {"published": sum(o.published for o in outcomes), "duplicates": sum(o.duplicates for o in outcomes)}
+    failed = [o.failed_at for o in outcomes if o.failed_at is not None]
+    if not failed:
+        return {"batchItemFailures": [], **counts}
+    # Stream checkpoints are positions: report the earliest failed record.
+    earliest = min(failed, key=lambda p: p.first_sequence)
+    return {"batchItemFailures": [{"itemIdentifier": _record_sequence(records, earliest)}], **counts}
 
 
 def _record_sequence(records: list[dict], planned: Publish) -> str:
@@ -47,6 +107,12 @@ def _record_sequence(records: list[dict], planned: Publish) -> str:
 def handler(event, context=None):
     publisher = AppSyncPublisher(os.environ["GRAPHQL_URL"], os.environ["AWS_REGION"])
     max_bytes = int(os.environ.get("MAX_BATCH_BYTES", DEFAULT_MAX_BATCH_BYTES))
-    result = process(event["Records"], publisher.publish, max_bytes)
+    # The Lambda's own remaining time, less a margin to return the failures it found.
+    remaining = context.get_remaining_time_in_millis() / 1000 if context is not None else 30.0
+    result = process(
+        event["Records"], publisher.publish, max_bytes,
+        time_budget_seconds=max(0.0, remaining - DEFAULT_SAFETY_MARGIN_SECONDS),
+        concurrency=int(os.environ.get("PUBLISH_CONCURRENCY", DEFAULT_CONCURRENCY)),
+    )
     log.info("fan-out: %s", result)
     return {"batchItemFailures": result["batchItemFailures"]}

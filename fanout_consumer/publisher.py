@@ -38,7 +38,8 @@ class AppSyncPublisher:
             credentials = botocore.session.get_session().get_credentials()
         self.credentials = credentials
 
-    def publish(self, publish: Publish) -> dict:
+    def publish(self, publish: Publish, timeout: float | None = None) -> dict:
+        """Publish one batch; `timeout` (seconds) bounds this call, default the publisher's."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
@@ -56,7 +57,7 @@ class AppSyncPublisher:
             self.graphql_url, data=body.encode(), headers=dict(request.headers.items()), method="POST"
         )
         try:
-            with urllib.request.urlopen(http_request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(http_request, timeout=timeout or self.timeout) as response:
                 document = json.loads(response.read())
         except urllib.error.HTTPError as error:
             raise PublishError(f"HTTP {error.code}: {error.read()[:500]!r}") from error

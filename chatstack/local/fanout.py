@@ -23,7 +23,7 @@ class LocalStreamConsumer:
         self,
         streams_client,
         stream_arn: str,
-        publish: Callable[[Publish], object],
+        publish: Callable[[Publish, float], object],
         flush_interval_ms: int = 1000,
         max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
     ):

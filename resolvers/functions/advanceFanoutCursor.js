@@ -1,16 +1,20 @@
 // Batched fan-out, step 2: keep only messages after the room's cursor and move the cursor
-// past them with an optimistic-lock update. Nothing new -> DuplicateBatch, so the
-// mutation fails and no subscriber sees a message twice.
+// to the highest of them with an optimistic-lock update, whatever order they came in (it
+// never moves backwards). Nothing new -> DuplicateBatch, so the mutation fails and no
+// subscriber sees a message twice. Subscribers get the new messages in sequence order.
 import { util } from '@aws-appsync/utils';
 
 const SEQUENCE_PATTERN = '[0-9]{40}';
 
 export function request(ctx) {
   const cursor = ctx.stash.cursor;
-  const fresh = ctx.args.messages.filter((m) => m.sequence > cursor);
   if (ctx.args.messages.some((m) => !util.matches(SEQUENCE_PATTERN, m.sequence))) {
     util.error('sequence must be a stream sequence number zero-padded to 40 digits', 'ValidationError');
   }
+  // Equal-length digit strings order like the numbers they spell.
+  const fresh = ctx.args.messages
+    .filter((m) => m.sequence > cursor)
+    .sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
   if (fresh.length === 0) {
     util.error(`room ${ctx.args.roomId} already has these messages`, 'DuplicateBatch');
   }

@@ -9,8 +9,6 @@ from fanout_consumer.batching import (
     payload_bytes,
     plan_publishes,
 )
-from fanout_consumer.handler import process
-from fanout_consumer.publisher import DuplicateBatch, PublishError
 
 SERIALIZE = TypeSerializer().serialize
 
@@ -66,28 +64,3 @@ def test_one_publish_per_room_when_it_fits():
     publishes = plan_publishes(records)
     assert sorted(p.room_id for p in publishes) == ["r0", "r1", "r2"]
     assert all(payload_bytes(p.room_id, list(p.messages)) < SUBSCRIPTION_PAYLOAD_LIMIT for p in publishes)
-
-
-def test_process_counts_duplicates_and_checkpoints_at_the_first_failure():
-    records = [record(i, f"r{i % 2}", "m") for i in range(6)]
-    calls = []
-
-    def publish(planned):
-        calls.append(planned.room_id)
-        if planned.room_id == "r0":
-            raise DuplicateBatch("r0")
-        raise PublishError("throttled")
-
-    result = process(records, publish, 200_000)
-    assert result["duplicates"] == 1 and result["published"] == 0
-    # r0 starts at record 0 (duplicate, fine); r1 starts at record 1 and failed
-    assert result["batchItemFailures"] == [{"itemIdentifier": "1001"}]
-    assert calls == ["r0", "r1"]
-
-
-def test_process_publishes_everything_on_success():
-    records = [record(i, "r1", "m") for i in range(5)]
-    published = []
-    result = process(records, published.append, 200_000)
-    assert result == {"batchItemFailures": [], "published": 1, "duplicates": 0}
-    assert [m.message_id for m in published[0].messages] == [f"{i:026d}" for i in range(5)]
