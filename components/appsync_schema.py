@@ -5,7 +5,7 @@ deploys fail with "Failed to parse schema document" (aws-appsync-community#38, o
 serverless-appsync-plugin strips them for that reason, #317/#340). Not certain that this
 has changed, the deployed schema carries each description as `#` comment lines instead,
 except on enum values, where AppSync also rejects some comments (aws-appsync-community#55,
-#410): those are dropped. The local runtime (graphql-core) reads the source as it is.
+#410): those are dropped. The local stack serves this same deployed text.
 """
 
 from __future__ import annotations
