@@ -50,9 +50,31 @@ def _plan(args: argparse.Namespace, root: Path) -> int:
 
 
 def _local(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.config import parse_config_overrides
     from chatstack.local import stack
 
-    return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs)
+    try:
+        overrides = parse_config_overrides(args.config)
+    except ValueError as error:
+        print(f"chatstack local: {error}", file=sys.stderr)
+        return 2
+    return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs,
+                       config_overrides=overrides)
+
+
+def _attendee_token(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.local.oidc import AttendeeTokenError, attendee_token
+    from chatstack.project import Project, read_stack_config
+
+    read_stack_config(args.stack, root)  # an unknown stack fails naming the stacks there are
+    try:
+        token = attendee_token(Project(root).state_dir / args.stack, args.sub, args.name,
+                               moderator=args.moderator, ttl_seconds=args.ttl)
+    except AttendeeTokenError as error:
+        print(f"chatstack attendee-token: {error}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
 
 
 def _add_cwd(parser: argparse.ArgumentParser, default: object) -> None:
@@ -97,7 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--port", type=int, default=20002, help="0 picks a free port")
     local.add_argument("--outputs", default=None,
                        help="where to write the stack outputs (default .chatstack/<stack>/outputs.json in the project)")
+    local.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value for this run (chatstack: namespace by default), "
+                            "e.g. attendeeAuth=oidc")
     local.set_defaults(handler=_local)
+
+    token = command("attendee-token",
+                    help="print an attendee token the local OIDC issuer of a served oidc stack accepts")
+    token.add_argument("--stack", required=True, help="event stack name (served by chatstack local)")
+    token.add_argument("--sub", required=True, help="the attendee's stable id (the token's sub)")
+    token.add_argument("--name", required=True, help="display name (the stack's chatstack:oidcNameClaim)")
+    token.add_argument("--moderator", action="store_true",
+                       help="grant moderation through the stack's chatstack:oidcModeratorClaim")
+    token.add_argument("--ttl", type=float, default=3600, metavar="SECONDS", help="lifetime (default 3600)")
+    token.set_defaults(handler=_attendee_token)
     return parser
 
 

@@ -249,6 +249,17 @@ def parse_config(values: dict[str, Any]) -> EventChatConfig:
         raise StackConfigError("invalid stack config:\n  " + "\n  ".join(lines)) from None
 
 
+def parse_config_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`--config key=value` pairs as qualified keys; keys without a namespace are `chatstack:` keys."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--config expects key=value, got {pair!r}")
+        overrides[key if ":" in key else f"{NAMESPACE}:{key}"] = value
+    return overrides
+
+
 def read_pulumi_config() -> EventChatConfig:
     """Validate every `chatstack:` key the Pulumi engine passes to the program."""
     from pulumi.runtime import config as runtime_config

@@ -1,15 +1,25 @@
-"""Cognito user-pool JWT verification, as AppSync does it for AMAZON_COGNITO_USER_POOLS.
+"""JWT verification as AppSync does it: AMAZON_COGNITO_USER_POOLS and OPENID_CONNECT.
 
 The token is the raw JWT in the `Authorization` header (no `Bearer ` prefix: AppSync
-rejects that too). Checked: RS256 signature against the pool's JWKS, `iss` = this pool,
-`token_use` id or access, `aud` (ID token) or `client_id` (access token) = one of the
-API's clients, and expiry. moto signs every pool's tokens with one static key, so the
-issuer and audience checks are what tell pools and clients apart.
+rejects that too). Both modes share one path (`JwtVerifier`): RS256 signature against a
+key source (a JWKS URL, reloaded when an unknown `kid` shows up), exact `iss`, expiry, and
+a cache of verified tokens; each mode adds its own claim rules:
+
+- Cognito: `token_use` id or access, `aud` (ID token) or `client_id` (access token) = one
+  of the API's clients. moto signs every pool's tokens with one static key, so the issuer
+  and audience checks are what tell pools and clients apart.
+- OIDC: the issuer's discovery document names the JWKS (and must name the same issuer),
+  `aud` matches the configured client id (a regular expression, as in AppSync) when one is
+  set, `iat` within iatTTL and `auth_time` within authTTL when those are set.
+
+`TokenVerifiers` serves an API with several providers: the token's (unverified) `iss`
+chooses the verifier, which then checks everything.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -25,6 +35,9 @@ MISSING_HEADER = "Valid authorization header not provided."
 UNPARSEABLE = "Unable to parse JWT token."
 EXPIRED = "Token has expired."
 NOT_AUTHORIZED = "You are not authorized to make this call."
+
+COGNITO_MODE = "AMAZON_COGNITO_USER_POOLS"
+OIDC_MODE = "OPENID_CONNECT"
 
 
 class AuthError(Exception):
@@ -47,6 +60,7 @@ class CognitoIdentity:
     claims: dict[str, Any]
     groups: tuple[str, ...]
     source_ip: str = "127.0.0.1"
+    auth_mode = COGNITO_MODE
 
     def as_context(self, source_ip: str | None = None) -> dict[str, Any]:
         return {
@@ -60,49 +74,87 @@ class CognitoIdentity:
         }
 
 
-def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
+@dataclass(frozen=True)
+class OidcIdentity:
+    """An OPENID_CONNECT caller: AppSync's ctx.identity is {claims, issuer, sub}."""
+
+    sub: str
+    issuer: str
+    claims: dict[str, Any]
+    groups: tuple[str, ...] = ()  # cognito_groups never match an OIDC caller
+    auth_mode = OIDC_MODE
+
+    def as_context(self, source_ip: str | None = None) -> dict[str, Any]:
+        return {"claims": dict(self.claims), "issuer": self.issuer, "sub": self.sub}
+
+
+Identity = CognitoIdentity | OidcIdentity
+
+
+def fetch_json(url: str, timeout: float = 5.0) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a URL the stack configured
         return json.loads(response.read().decode("utf-8"))
 
 
-class CognitoJwtVerifier:
-    def __init__(
-        self,
-        *,
-        issuer: str,
-        client_ids: tuple[str, ...] | list[str],
-        jwks_url: str,
-        leeway_seconds: int = 0,
-        clock: Callable[[], float] = time.time,
-        jwks_loader: Callable[[str], dict[str, Any]] = fetch_jwks,
-    ):
-        self.issuer = issuer
-        self.client_ids = tuple(client_ids)
-        self.jwks_url = jwks_url
-        self.leeway = leeway_seconds
-        self.clock = clock
-        self._load = jwks_loader
-        self._keys: dict[str, Any] = {}
-        # Tokens that passed every check, with their expiry: a token's signature, issuer and
-        # audience cannot change, so a repeat only needs the clock (PyJWT's checks cost ~1 ms,
-        # paid on every request and every subscription start otherwise).
-        self._verified: OrderedDict[str, tuple[CognitoIdentity, float]] = OrderedDict()
+class JwksKeys:
+    """Signing keys from a JWKS URL, loaded on first use and reloaded once per unknown `kid`
+    (as JWKS consumers handle key rotation)."""
+
+    def __init__(self, jwks_url: str | Callable[[], str], loader: Callable[[str], dict[str, Any]] = fetch_json):
+        self._url = jwks_url
+        self._load = loader
+        self._keys: dict[str | None, Any] = {}
         self._lock = threading.Lock()
 
-    def _key(self, kid: str | None) -> Any:
+    def url(self) -> str:
+        return self._url() if callable(self._url) else self._url
+
+    def key(self, kid: str | None) -> Any:
         with self._lock:
             if kid not in self._keys:
-                # Unknown kid: (re)load the key set once, as JWKS consumers do on rotation.
-                jwk_set = jwt.PyJWKSet.from_dict(self._load(self.jwks_url))
+                jwk_set = jwt.PyJWKSet.from_dict(self._load(self.url()))
                 self._keys = {k.key_id: k.key for k in jwk_set.keys}
             key = self._keys.get(kid)
         if key is None:
             raise AuthError(NOT_AUTHORIZED)
         return key
 
-    VERIFIED_CACHE_SIZE = 10_000
 
-    def verify(self, token: str | None) -> CognitoIdentity:
+def discovered_jwks_url(issuer: str, loader: Callable[[str], dict[str, Any]] = fetch_json) -> str:
+    """`jwks_uri` from the issuer's OIDC discovery document, which must name the same issuer."""
+    document = loader(issuer.rstrip("/") + "/.well-known/openid-configuration")
+    if document.get("issuer") != issuer or not isinstance(document.get("jwks_uri"), str):
+        raise AuthError(NOT_AUTHORIZED)
+    return document["jwks_uri"]
+
+
+class JwtVerifier:
+    """The shared path: header, signature, required claims, issuer, expiry, verified-token cache.
+    Subclasses add their mode's claim rules in `identity_of` and may bound a token's lifetime
+    further in `valid_until`."""
+
+    VERIFIED_CACHE_SIZE = 10_000
+    REQUIRED_CLAIMS: tuple[str, ...] = ("exp", "iss", "sub")
+
+    def __init__(self, *, issuer: str, keys: JwksKeys, leeway_seconds: int = 0,
+                 clock: Callable[[], float] = time.time):
+        self.issuer = issuer
+        self.keys = keys
+        self.leeway = leeway_seconds
+        self.clock = clock
+        # Tokens that passed every check, with the time they stop being valid: signature,
+        # issuer and audience cannot change, so a repeat only needs the clock (PyJWT's checks
+        # cost ~1 ms, paid on every request and every subscription start otherwise).
+        self._verified: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def identity_of(self, claims: dict[str, Any]) -> Identity:
+        raise NotImplementedError
+
+    def valid_until(self, claims: dict[str, Any]) -> float:
+        return float(claims["exp"])
+
+    def verify(self, token: str | None) -> Identity:
         if not token or not token.strip():
             raise AuthError(MISSING_HEADER)
         token = token.strip()
@@ -111,31 +163,32 @@ class CognitoJwtVerifier:
             if cached is not None:
                 self._verified.move_to_end(token)
         if cached is not None:
-            identity, expires = cached
-            if expires + self.leeway <= self.clock():
+            identity, until = cached
+            if until + self.leeway <= self.clock():
                 raise AuthError(EXPIRED)
             return identity
-        identity, expires = self._verify_uncached(token)
+        identity, until = self._verify_uncached(token)
         with self._lock:
-            self._verified[token] = (identity, expires)
+            self._verified[token] = (identity, until)
             if len(self._verified) > self.VERIFIED_CACHE_SIZE:
                 self._verified.popitem(last=False)
         return identity
 
-    def _verify_uncached(self, token: str) -> tuple[CognitoIdentity, float]:
+    def _verify_uncached(self, token: str) -> tuple[Identity, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
             raise AuthError(UNPARSEABLE) from error
         if header.get("alg") != "RS256":
             raise AuthError(UNPARSEABLE)
-        key = self._key(header.get("kid"))
+        key = self.keys.key(header.get("kid"))
         try:
             claims = jwt.decode(
                 token,
                 key=key,
                 algorithms=["RS256"],
-                options={"verify_aud": False, "verify_exp": False, "require": ["exp", "iss", "sub", "token_use"]},
+                options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
+                         "require": list(self.REQUIRED_CLAIMS)},
             )
         except jwt.PyJWTError as error:
             raise AuthError(NOT_AUTHORIZED) from error
@@ -143,6 +196,37 @@ class CognitoJwtVerifier:
             raise AuthError(EXPIRED)
         if claims.get("iss") != self.issuer:
             raise AuthError(NOT_AUTHORIZED)
+        identity = self.identity_of(claims)
+        until = self.valid_until(claims)
+        if until + self.leeway <= self.clock():
+            raise AuthError(EXPIRED)
+        return identity, until
+
+
+def _audience_matches(audience: Any, accepts: Callable[[str], bool]) -> bool:
+    values = audience if isinstance(audience, list) else [audience]
+    return any(isinstance(value, str) and accepts(value) for value in values)
+
+
+class CognitoJwtVerifier(JwtVerifier):
+    REQUIRED_CLAIMS = ("exp", "iss", "sub", "token_use")
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_ids: tuple[str, ...] | list[str],
+        jwks_url: str,
+        leeway_seconds: int = 0,
+        clock: Callable[[], float] = time.time,
+        jwks_loader: Callable[[str], dict[str, Any]] = fetch_json,
+    ):
+        super().__init__(issuer=issuer, keys=JwksKeys(jwks_url, jwks_loader), leeway_seconds=leeway_seconds,
+                         clock=clock)
+        self.client_ids = tuple(client_ids)
+        self.jwks_url = jwks_url
+
+    def identity_of(self, claims: dict[str, Any]) -> CognitoIdentity:
         token_use = claims.get("token_use")
         if token_use == "id":
             audience = claims.get("aud")
@@ -152,17 +236,77 @@ class CognitoJwtVerifier:
             username = claims.get("username")
         else:
             raise AuthError(NOT_AUTHORIZED)
-        if isinstance(audience, list):
-            if not any(a in self.client_ids for a in audience):
-                raise AuthError(NOT_AUTHORIZED)
-        elif audience not in self.client_ids:
+        if not _audience_matches(audience, lambda value: value in self.client_ids):
             raise AuthError(NOT_AUTHORIZED)
         groups = claims.get("cognito:groups") or []
-        identity = CognitoIdentity(
+        return CognitoIdentity(
             sub=str(claims["sub"]),
             issuer=self.issuer,
             username=str(username or claims["sub"]),
             claims=claims,
             groups=tuple(str(g) for g in groups),
         )
-        return identity, float(claims["exp"])
+
+
+class OidcJwtVerifier(JwtVerifier):
+    """AppSync's OPENID_CONNECT mode. `client_id` is a regular expression the whole `aud` must
+    match (AppSync: "you can specify a regular expression"); the TTLs are in seconds here
+    (AppSync's API takes milliseconds)."""
+
+    REQUIRED_CLAIMS = ("exp", "iss", "sub", "iat")
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str | None = None,
+        auth_ttl_seconds: float | None = None,
+        iat_ttl_seconds: float | None = None,
+        jwks_url: str | None = None,
+        leeway_seconds: int = 0,
+        clock: Callable[[], float] = time.time,
+        loader: Callable[[str], dict[str, Any]] = fetch_json,
+    ):
+        # Without an explicit JWKS URL, discover it from the issuer (once, on first use).
+        source = jwks_url if jwks_url is not None else (lambda: discovered_jwks_url(issuer, loader))
+        super().__init__(issuer=issuer, keys=JwksKeys(source, loader), leeway_seconds=leeway_seconds, clock=clock)
+        self.client_id = re.compile(client_id) if client_id else None
+        self.auth_ttl = auth_ttl_seconds
+        self.iat_ttl = iat_ttl_seconds
+
+    def identity_of(self, claims: dict[str, Any]) -> OidcIdentity:
+        if self.client_id is not None and not _audience_matches(
+                claims.get("aud"), lambda value: self.client_id.fullmatch(value) is not None):
+            raise AuthError(NOT_AUTHORIZED)
+        if self.auth_ttl is not None and not isinstance(claims.get("auth_time"), (int, float)):
+            raise AuthError(NOT_AUTHORIZED)  # an auth TTL cannot be checked without auth_time
+        if not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > self.clock() + self.leeway + 300:
+            raise AuthError(NOT_AUTHORIZED)  # issued in the future (beyond clock skew)
+        return OidcIdentity(sub=str(claims["sub"]), issuer=self.issuer, claims=claims)
+
+    def valid_until(self, claims: dict[str, Any]) -> float:
+        until = float(claims["exp"])
+        if self.iat_ttl is not None:
+            until = min(until, float(claims["iat"]) + self.iat_ttl)
+        if self.auth_ttl is not None:
+            until = min(until, float(claims["auth_time"]) + self.auth_ttl)
+        return until
+
+
+class TokenVerifiers:
+    """Several JWT providers on one API: the token's `iss` picks the verifier."""
+
+    def __init__(self, verifiers: list[JwtVerifier]):
+        self.by_issuer = {v.issuer: v for v in verifiers}
+
+    def verify(self, token: str | None) -> Identity:
+        if not token or not token.strip():
+            raise AuthError(MISSING_HEADER)
+        try:
+            issuer = jwt.decode(token.strip(), options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError as error:
+            raise AuthError(UNPARSEABLE) from error
+        verifier = self.by_issuer.get(issuer) if isinstance(issuer, str) else None
+        if verifier is None:
+            raise AuthError(NOT_AUTHORIZED)
+        return verifier.verify(token)

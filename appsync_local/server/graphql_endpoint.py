@@ -49,7 +49,8 @@ from appsync_local.server.scalars import AUTH_DIRECTIVES, PRELUDE, ScalarSeriali
 
 COGNITO = "AMAZON_COGNITO_USER_POOLS"
 IAM = "AWS_IAM"
-_MODE_DIRECTIVE = {COGNITO: "aws_cognito_user_pools", IAM: "aws_iam"}
+OIDC = "OPENID_CONNECT"
+_MODE_DIRECTIVE = {COGNITO: "aws_cognito_user_pools", IAM: "aws_iam", OIDC: "aws_oidc"}
 
 
 class FieldError(Exception):
@@ -455,6 +456,7 @@ class GraphQLEndpoint:
         identity: dict[str, Any] | None,
         groups: tuple[str, ...],
         headers: dict[str, str],
+        auth_mode: str = COGNITO,
     ) -> tuple[PreparedSubscription | None, list[dict[str, Any]]]:
         """Validate a `start` and run the field's subscription resolver, if it has one."""
         document, errors = self._parse(request.get("query"))
@@ -483,7 +485,7 @@ class GraphQLEndpoint:
             arguments = get_argument_values(definition, node, coerced)
         except GraphQLError as error:
             return None, [request_error(error.message, "ValidationError", location_list(error))]
-        unauthorized = self._unauthorized_in(subscription_type, node, fragments, groups)
+        unauthorized = self._unauthorized_in(subscription_type, node, fragments, groups, auth_mode)
         if unauthorized:
             return None, [{**request_error(str(unauthorized), "Unauthorized"), "path": [node.name.value]}]
         return_type = get_named_type(definition.type)
@@ -514,17 +516,18 @@ class GraphQLEndpoint:
         return prepared, []
 
     def _unauthorized_in(
-        self, parent: GraphQLObjectType, node: FieldNode, fragments: dict, groups: tuple[str, ...]
+        self, parent: GraphQLObjectType, node: FieldNode, fragments: dict, groups: tuple[str, ...],
+        auth_mode: str = COGNITO,
     ) -> FieldError | None:
         name = node.name.value
         if name.startswith("__"):
             return None
-        if not self.authorized(parent, name, groups):
+        if not self.authorized(parent, name, groups, auth_mode):
             return self.unauthorized(name, parent.name)
         child_type = get_named_type(parent.fields[name].type)
         if isinstance(child_type, GraphQLObjectType):
             for child in collect_fields(node.selection_set, fragments):
-                found = self._unauthorized_in(child_type, child, fragments, groups)
+                found = self._unauthorized_in(child_type, child, fragments, groups, auth_mode)
                 if found:
                     return found
         return None

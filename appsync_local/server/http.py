@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from appsync_local.server.auth import AuthError, CognitoIdentity
-from appsync_local.server.graphql_endpoint import COGNITO, IAM, GraphQLEndpoint
+from appsync_local.server.auth import AuthError, Identity
+from appsync_local.server.graphql_endpoint import IAM, GraphQLEndpoint
 from appsync_local.server.realtime import RealtimeServer
 
 log = logging.getLogger("appsync_local.http")
@@ -62,7 +62,7 @@ class LocalAppSync:
     def __init__(
         self,
         endpoint: GraphQLEndpoint,
-        verify: Callable[[str | None], CognitoIdentity],
+        verify: Callable[[str | None], Identity],
         *,
         keepalive_seconds: float = 60.0,
         iam_verify: Callable[[str, str, dict[str, str], bytes], Any] | None = None,
@@ -109,7 +109,7 @@ class LocalAppSync:
                 identity = self.verify(authorization)
             except AuthError as error:
                 return unauthorized(error.message)
-            caller, groups, mode = identity.as_context(request.remote), identity.groups, COGNITO
+            caller, groups, mode = identity.as_context(request.remote), identity.groups, identity.auth_mode
         try:
             body = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError, RecursionError):

@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from appsync_local.server.auth import AuthError, CognitoIdentity
+from appsync_local.server.auth import AuthError, Identity
 from appsync_local.server.graphql_endpoint import GraphQLEndpoint, PreparedSubscription, request_error
 
 log = logging.getLogger("appsync_local.realtime")
@@ -166,7 +166,7 @@ class Subscription:
 @dataclass(eq=False)
 class Connection:
     ws: web.WebSocketResponse
-    identity: CognitoIdentity | None
+    identity: Identity | None
     outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     closed: bool = False
@@ -185,7 +185,7 @@ class RealtimeServer:
     def __init__(
         self,
         endpoint: GraphQLEndpoint,
-        verify: Callable[[str | None], CognitoIdentity],
+        verify: Callable[[str | None], Identity],
         *,
         keepalive_seconds: float = 60.0,
     ):
@@ -292,7 +292,7 @@ class RealtimeServer:
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=None, max_msg_size=MAX_WS_MESSAGE_BYTES)
         await ws.prepare(request)
         header = connect_header(request)
-        identity: CognitoIdentity | None = None
+        identity: Identity | None = None
         try:
             identity = self.verify(_authorization(header))
         except AuthError as error:
@@ -436,7 +436,8 @@ class RealtimeServer:
         context_identity = identity.as_context(source_ip)
         try:
             prepared, errors = await self.endpoint.prepare_subscription(
-                query_request, identity=context_identity, groups=identity.groups, headers=headers
+                query_request, identity=context_identity, groups=identity.groups, headers=headers,
+                auth_mode=identity.auth_mode
             )
         except Exception as error:
             log.exception("subscription %s failed", subscription_id)

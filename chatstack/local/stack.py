@@ -10,7 +10,9 @@ Nothing here defines the stack a second time. `evaluate_program(stack)` runs
   the local resolver runtime (appsync_local.executor), from the resolver manifest with the
   stack values read back out of the registered, rendered code;
 - in batched fan-out stacks, the stream consumer (chatstack.local.fanout), publishing with
-  SigV4 as a local backend principal.
+  SigV4 as a local backend principal;
+- in `oidc` stacks (chatstack:attendeeAuth), the event platform's issuer
+  (chatstack.local.oidc) on the same port, standing in for chatstack:oidcIssuer.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from appsync_local.manifest import ENV_REFERENCE, ResolverManifest
+from appsync_local.server.auth import OidcJwtVerifier
 from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
-from chatstack.config import parse_stack_values
+from chatstack.config import EventChatConfig, parse_stack_values
 from chatstack.local.fanout import LocalStreamConsumer
+from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
 from chatstack.local.session import LOCAL_PASSWORD
 from chatstack.offline.evaluation import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
-from chatstack.project import Project, find_project
+from chatstack.project import Project, find_project, read_stack_config
 from fanout_consumer.publisher import AppSyncPublisher
 
 TABLE = "aws:dynamodb/table:Table"
@@ -360,12 +364,14 @@ def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
     )
 
 
-def _evaluate(stack: str, root: Path) -> ProgramRun:
-    """evaluate_program in a worker thread: Pulumi's runtime wants an event loop of its own."""
+def _evaluate(stack: str, root: Path, overrides: dict[str, str] | None = None) -> ProgramRun:
+    """evaluate_program in a worker thread: Pulumi's runtime wants an event loop of its own.
+    `overrides`: qualified config keys (chatstack:attendeeAuth) replacing the stack file's values."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        return evaluate_program(stack, root)
+        config = {**read_stack_config(stack, root), **overrides} if overrides else None
+        return evaluate_program(stack, root, config)
     finally:
         asyncio.set_event_loop(None)
         loop.close()
@@ -416,6 +422,10 @@ class LocalStack:
     keepalive_seconds: float = 60.0
     # Optional AWS_IAM verification for the endpoint (see LocalAppSync), e.g. SigV4Verifier.verify.
     iam_verify: Callable[..., Any] | None = None
+    # `chatstack local --config KEY=VALUE`: qualified keys replacing Pulumi.<stack>.yaml values.
+    config_overrides: dict[str, str] = field(default_factory=dict)
+    # What the stack generates (the OIDC issuer's key and settings); default .chatstack/<stack>/.
+    state_dir: Path | None = None
     run: ProgramRun | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -429,6 +439,7 @@ class LocalStack:
         self.runtime = None
         self.dynamodb = None
         self.cognito = None
+        self.oidc_issuer: LocalOidcIssuer | None = None
 
     def _client(self, service: str, endpoint: str, region: str) -> Any:
         import boto3
@@ -438,13 +449,13 @@ class LocalStack:
     async def start(self, sock: socket.socket | None = None) -> dict[str, Any]:
         from aiohttp import web
 
-        from appsync_local.server import CognitoJwtVerifier, GraphQLEndpoint, LocalAppSync
+        from appsync_local.server import CognitoJwtVerifier, GraphQLEndpoint, LocalAppSync, TokenVerifiers
 
         started = time.perf_counter()
         sock = sock or bind(self.host, self.port)
         host, port = sock.getsockname()[:2]
         if self.run is None:
-            self.run = await asyncio.to_thread(_evaluate, self.stack, self.root)
+            self.run = await asyncio.to_thread(_evaluate, self.stack, self.root, self.config_overrides)
         run = self.run
         self.timings["evaluate"] = time.perf_counter() - started
         manifest = Project(self.root).manifest()
@@ -477,16 +488,25 @@ class LocalStack:
             client_ids=[made.client_id],
             jwks_url=f"{cognito_endpoint}/{made.user_pool_id}/.well-known/jwks.json",
         )
+        config = parse_stack_values(run.config)
+        url_host = f"[{host}]" if ":" in host else host
+        verifiers = [verifier]
+        if config.attendee_auth == "oidc":
+            self.oidc_issuer = self._oidc_issuer(config, f"http://{url_host}:{port}")
+            verifiers.append(self._oidc_verifier(config))
         if self.iam_verify is None:
             self.fanout_principal = local_backend_principal(run)
             self.iam_verify = SigV4Verifier([self.fanout_principal], region).verify
         self.appsync = LocalAppSync(
-            endpoint, verifier.verify, keepalive_seconds=self.keepalive_seconds, iam_verify=self.iam_verify
+            endpoint, TokenVerifiers(verifiers).verify, keepalive_seconds=self.keepalive_seconds,
+            iam_verify=self.iam_verify,
         )
-        self._runner = web.AppRunner(self.appsync.app(), handle_signals=False, access_log=None, shutdown_timeout=2.0)
+        app = self.appsync.app()
+        if self.oidc_issuer is not None:
+            self.oidc_issuer.add_routes(app)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
-        url_host = f"[{host}]" if ":" in host else host
         self.outputs = {
             "graphqlUrl": f"http://{url_host}:{port}/graphql",
             "realtimeUrl": f"ws://{url_host}:{port}/graphql/realtime",
@@ -497,14 +517,48 @@ class LocalStack:
             "tableName": made.table_name,
             "cognitoEndpoint": cognito_endpoint,
         }
+        if self.oidc_issuer is not None:
+            self.outputs["oidcIssuer"] = self.oidc_issuer.issuer
         missing = [k for k in OUTPUT_KEYS if k not in run.outputs]
         if missing:
             raise LocalStackError(f"the program no longer exports {missing}")
-        config = parse_stack_values(run.config)
         if config.fan_out_mode == "batched" and self.fanout_principal is not None:
             self.fanout = self._start_fanout(config.flush_interval_ms, cognito_endpoint, region)
         self.timings["ready"] = time.perf_counter() - started
         return self.outputs
+
+    def _oidc_issuer(self, config: EventChatConfig, base_url: str) -> LocalOidcIssuer:
+        claim, value = config.oidc_moderator
+        claims = AttendeeClaims(client_id=config.oidc_client_id, name_claim=config.oidc_name_claim,
+                                moderator_claim=claim, moderator_value=value)
+        state_dir = self.state_dir or Project(self.root).state_dir / self.stack
+        issuer = LocalOidcIssuer(state_dir, base_url, claims)
+        issuer.write_settings()
+        return issuer
+
+    def _oidc_verifier(self, config: EventChatConfig) -> OidcJwtVerifier:
+        """AppSync's OPENID_CONNECT check with the stack's settings, against the local issuer.
+
+        Its discovery document and JWKS come from the issuer in process (the same documents
+        its routes serve): fetching them over HTTP from the endpoint's own event loop would
+        block the loop that has to answer."""
+        issuer = self.oidc_issuer
+        assert issuer is not None
+        documents = {issuer.issuer + "/.well-known/openid-configuration": issuer.discovery,
+                     issuer.issuer + "/.well-known/jwks.json": issuer.jwks}
+
+        def load(url: str) -> dict[str, Any]:
+            if url not in documents:
+                raise LocalStackError(f"the local OIDC issuer serves no {url}")
+            return documents[url]()
+
+        return OidcJwtVerifier(
+            issuer=issuer.issuer,
+            client_id=config.oidc_client_id,
+            auth_ttl_seconds=config.oidc_auth_ttl_seconds,
+            iat_ttl_seconds=config.oidc_iat_ttl_seconds,
+            loader=load,
+        )
 
     def _start_fanout(self, flush_interval_ms: int, moto_endpoint: str, region: str) -> LocalStreamConsumer:
         """Batched rooms: the Lambda's consumer, against moto's stream, publishing over SigV4."""
@@ -557,7 +611,8 @@ def example_sign_up(outputs: dict[str, Any]) -> str:
 
 
 def serve(
-    stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None
+    stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None,
+    config_overrides: dict[str, str] | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code."""
     path = Path(outputs_path) if outputs_path else Project(root).state_dir / stack / "outputs.json"
@@ -568,19 +623,22 @@ def serve(
         return 1
 
     async def main() -> int:
-        local = LocalStack(stack, host=host, port=port, root=root)
+        local = LocalStack(stack, host=host, port=port, root=root, config_overrides=dict(config_overrides or {}))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
             outputs = await local.start(sock)
-            write_outputs(path, {k: outputs[k] for k in (*OUTPUT_KEYS, "cognitoEndpoint")})
+            shown = [*OUTPUT_KEYS, "cognitoEndpoint", *(["oidcIssuer"] if "oidcIssuer" in outputs else [])]
+            write_outputs(path, {k: outputs[k] for k in shown})
             print(f"chatstack local: stack {stack!r} ready in {local.timings['ready']:.1f}s", flush=True)
-            for key in (*OUTPUT_KEYS, "cognitoEndpoint"):
+            for key in shown:
                 print(f"  {key:<17} {outputs[key]}")
             print(f"  outputs written to {path}")
             print(f"  create a user: {example_sign_up(outputs)}")
+            if "oidcIssuer" in outputs:
+                print(f"  attendee token: chatstack attendee-token --stack {stack} --sub attendee-1 --name Ann")
             print("  (Ctrl-C to stop)", flush=True)
             await stop.wait()
             print("chatstack local: shutting down", flush=True)

@@ -33,6 +33,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from chatstack.config import parse_config_overrides
 from chatstack.offline.evaluation import ProgramRun, RegisteredResource, evaluate_program
 from chatstack.policy.rules import POLICIES
 from chatstack.project import read_stack_config, stack_names
@@ -189,13 +190,7 @@ def check_stack(stack: str, overrides: dict[str, str] | None = None, root: Path 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
     """`key=value` pairs; keys without a namespace are `chatstack:` keys."""
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--config expects key=value, got {pair!r}")
-        overrides[key if ":" in key else f"chatstack:{key}"] = value
-    return overrides
+    return parse_config_overrides(list(pairs))
 
 
 def as_text(reports: list[StackReport]) -> str:
