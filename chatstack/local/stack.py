@@ -440,6 +440,7 @@ class LocalStack:
         self.dynamodb = None
         self.cognito = None
         self.oidc_issuer: LocalOidcIssuer | None = None
+        self.cognito_verifier = None
 
     def _client(self, service: str, endpoint: str, region: str) -> Any:
         import boto3
@@ -488,6 +489,7 @@ class LocalStack:
             client_ids=[made.client_id],
             jwks_url=f"{cognito_endpoint}/{made.user_pool_id}/.well-known/jwks.json",
         )
+        self.cognito_verifier = verifier
         config = parse_stack_values(run.config)
         url_host = f"[{host}]" if ":" in host else host
         verifiers = [verifier]

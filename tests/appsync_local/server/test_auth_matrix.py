@@ -159,7 +159,7 @@ def test_a_bad_token_is_rejected_on_http_ws_connect_and_ws_start(served, tokens,
 
 def test_the_same_real_tokens_are_refused_once_their_expiry_passes(served):
     """Moto's own tokens, unmodified, judged two hours later (the verifier's injectable clock)."""
-    verifier = served.local.appsync.verify.__self__
+    verifier = served.local.cognito_verifier
     alice = served.users["alice"]
     assert _claims(alice["id"])["exp"] < time.time() + 2 * 3600
 
