@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any, Literal
 from urllib.parse import urlparse
 
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 NAMESPACE = "chatstack"
+# Room ids as the resolvers accept them (resolvers/functions/validateArgs.js).
+ROOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class StackConfigError(ValueError):
@@ -110,6 +113,11 @@ class EventChatConfig(BaseModel):
     flush_interval_ms: int = Field(
         default=1000, alias="flushIntervalMs", ge=50, le=60_000, description="Batched fan-out flush interval."
     )
+    per_message_rooms: list[str] = Field(
+        default_factory=list, alias="perMessageRooms", max_length=100,
+        description="Batched stacks: the small rooms (ids) whose clients may subscribe to every message "
+                    "(onSendMessage); every other room is delivered in batches only (onMessageBatch).",
+    )
     join_window_seconds: float | None = Field(
         default=None, alias="joinWindowSeconds", gt=0, le=86_400,
         description="If set, every participant must be able to connect within this many seconds.",
@@ -154,6 +162,24 @@ class EventChatConfig(BaseModel):
             return "", ""
         claim, _, value = self.oidc_moderator_claim.partition("=")
         return claim, value
+
+    @field_validator("per_message_rooms")
+    @classmethod
+    def _room_ids(cls, value: list[str]) -> list[str]:
+        for room in value:
+            if not isinstance(room, str) or not ROOM_ID.fullmatch(room):
+                raise ValueError(f"{room!r} is not a room id (1-64 characters of A-Z, a-z, 0-9, _ or -)")
+        return value
+
+    @model_validator(mode="after")
+    def _per_message_rooms_need_batched_mode(self) -> EventChatConfig:
+        if self.per_message_rooms and self.fan_out_mode != "batched":
+            raise PydanticCustomError(
+                "per_message_rooms_without_batching",
+                f"{NAMESPACE}:perMessageRooms: only for {NAMESPACE}:fanOutMode batched (per-message stacks "
+                "deliver every room per message)",
+            )
+        return self
 
     @field_validator("default_auth", mode="before")
     @classmethod

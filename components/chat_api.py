@@ -43,9 +43,15 @@ class OidcAttendeeAuth:
         return {"authentication_type": "OPENID_CONNECT", "openid_connect_config": config}
 
 
-def resolver_environment(table_name: str, retention_seconds: int, oidc: OidcAttendeeAuth | None) -> dict[str, str]:
-    """ctx.env for the manifest's code (names: resolvers/manifest.yaml `environment`)."""
+def resolver_environment(table_name: str, retention_seconds: int, oidc: OidcAttendeeAuth | None,
+                         per_message_rooms: tuple[str, ...] | None = None) -> dict[str, str]:
+    """ctx.env for the manifest's code (names: resolvers/manifest.yaml `environment`).
+
+    per_message_rooms: the rooms whose onSendMessage subscriptions are open (batched stacks);
+    None: every room (per-message stacks).
+    """
     return {
+        "PER_MESSAGE_ROOMS": "*" if per_message_rooms is None else json.dumps(list(per_message_rooms)),
         "TABLE_NAME": table_name,
         "RETENTION_SECONDS": str(retention_seconds),
         "OIDC_NAME_CLAIM": oidc.name_claim if oidc else "name",
@@ -67,6 +73,8 @@ class ChatApiArgs:
     retention_seconds: int = 0
     # Attendees from the event platform (OPENID_CONNECT, an additional provider); None: Cognito only.
     oidc: OidcAttendeeAuth | None = None
+    # Batched stacks: the only rooms open to per-message onSendMessage subscriptions; None: all rooms.
+    per_message_rooms: tuple[str, ...] | None = None
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
     exclude_verbose_content: bool = True
     log_retention_days: int = 30
@@ -228,7 +236,7 @@ class ChatApi(pulumi.ComponentResource):
         a = self._args
         manifest = a.manifest
         env = pulumi.Output.from_input(a.table_name).apply(
-            lambda table_name: resolver_environment(table_name, a.retention_seconds, a.oidc)
+            lambda table_name: resolver_environment(table_name, a.retention_seconds, a.oidc, a.per_message_rooms)
         )
         # Functions and resolvers continue the chain the data sources started (see _data_sources).
         previous: pulumi.Resource = list(data_sources.values())[-1] if data_sources else api

@@ -132,6 +132,7 @@ class EventChatStack(pulumi.ComponentResource):
                 manifest=args.files.manifest(),
                 retention_seconds=config.retention_seconds,
                 oidc=oidc_attendee_auth(config),
+                per_message_rooms=tuple(config.per_message_rooms) if config.fan_out_mode == "batched" else None,
                 log_level=config.log_level,
                 exclude_verbose_content=config.production,
                 log_retention_days=config.log_retention_days,

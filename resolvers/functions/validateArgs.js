@@ -22,6 +22,7 @@ const FIELD_ARGS = {
   getMessagesBySender: { limit: true, moderator: true },
   sendMessage: { roomId: true, message: true, signedIn: true },
   replyToMessage: { roomId: true, messageId: true, message: true, signedIn: true },
+  onSendMessage: { roomId: true },
 };
 
 function invalid(message, field) {

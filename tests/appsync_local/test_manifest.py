@@ -30,6 +30,7 @@ def test_every_client_field_validates_its_arguments_first_on_the_none_data_sourc
         "sendMessage": ("validateArgs", "putMessage"),
         "replyToMessage": ("validateArgs", "writeReply"),
         "publishBatch": ("readFanoutCursor", "advanceFanoutCursor"),
+        "onSendMessage": ("validateArgs", "allowRoomSubscription"),
     }
     assert manifest.data_source(manifest.function("validateArgs").data_source).type == "NONE"
     # validateArgs fails closed on a field it has no rules for, so every field using it is listed there

@@ -36,6 +36,8 @@ PROBE = Path(__file__).with_name("library_probe.js")
 
 ENV_A = resolver_environment("chat-test", 3600, None)
 ENV_B = resolver_environment("chatstack-finals-chat", 0, None)  # no TTL branch
+ENV_BATCHED = resolver_environment("chat-test", 3600, None, per_message_rooms=("backstage",))
+ON_SEND = {"type_name": "Subscription", "field": "onSendMessage"}
 ALICE = user("alice")
 USER_POOL = "User Pool Authorization"
 IAM = "IAM Authorization"
@@ -207,7 +209,21 @@ CASES: dict[str, tuple[str, dict[str, str], str, dict[str, Any], str | None]] = 
     "readFanoutCursor.response.cursor": ("functions/readFanoutCursor.js", ENV_A, "response",
                                          _ctx({"roomId": "lobby"}, field="publishBatch",
                                               result={"lastSequence": SEQ + "1"}, error=None), IAM),
+    # allowRoomSubscription (onSendMessage): every room, or only the listed ones in batched stacks
+    "allowRoomSubscription.request.every-room": ("functions/allowRoomSubscription.js", ENV_A, "request",
+                                                 _ctx({"roomId": "stage"}, **ON_SEND), USER_POOL),
+    "allowRoomSubscription.request.batched-refused": ("functions/allowRoomSubscription.js", ENV_BATCHED, "request",
+                                                      _ctx({"roomId": "stage"}, **ON_SEND,
+                                                           env=ENV_BATCHED), USER_POOL),
+    "allowRoomSubscription.request.batched-listed": ("functions/allowRoomSubscription.js", ENV_BATCHED, "request",
+                                                     _ctx({"roomId": "backstage"}, **ON_SEND,
+                                                          env=ENV_BATCHED), USER_POOL),
+    "allowRoomSubscription.response": ("functions/allowRoomSubscription.js", ENV_A, "response",
+                                       _ctx({"roomId": "stage"}, **ON_SEND, result=None), USER_POOL),
     # advanceFanoutCursor
+    "advanceFanoutCursor.request.out-of-order": ("functions/advanceFanoutCursor.js", ENV_A, "request",
+                                                 _ctx({"roomId": "lobby", "messages": list(reversed(BATCH))},
+                                                      field="publishBatch", stash={"cursor": ""}), IAM),
     "advanceFanoutCursor.request.first": ("functions/advanceFanoutCursor.js", ENV_A, "request",
                                           _ctx({"roomId": "lobby", "messages": BATCH}, field="publishBatch",
                                                stash={"cursor": ""}), IAM),

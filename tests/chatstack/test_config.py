@@ -93,3 +93,13 @@ def test_oidc_moderator_claim_is_a_claim_and_an_optional_value():
     base = {**VALID, "attendeeAuth": "oidc", "oidcIssuer": "https://events.example.com/oidc"}
     assert parse_config({**base, "oidcModeratorClaim": "roles=moderator"}).oidc_moderator == ("roles", "moderator")
     assert parse_config({**base, "oidcModeratorClaim": "is_moderator"}).oidc_moderator == ("is_moderator", "")
+
+
+def test_per_message_rooms_are_room_ids_and_only_for_batched_stacks():
+    base = {"environment": "production", "owner": "o", "participants": 250_000}
+    assert parse_config({**base, "fanOutMode": "batched", "perMessageRooms": ["backstage"]}).per_message_rooms == [
+        "backstage"]
+    with pytest.raises(StackConfigError, match="chatstack:perMessageRooms: only for chatstack:fanOutMode batched"):
+        parse_config({**base, "perMessageRooms": ["backstage"]})
+    with pytest.raises(StackConfigError, match="chatstack:perMessageRooms.*not a room id"):
+        parse_config({**base, "fanOutMode": "batched", "perMessageRooms": ["back stage"]})

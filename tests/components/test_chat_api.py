@@ -127,3 +127,23 @@ def test_oidc_attendees_add_an_openid_connect_provider_and_reach_the_resolvers()
 def test_cognito_attendee_stacks_have_no_oidc_provider(dev):
     providers = dev.one(API).inputs["additionalAuthenticationProviders"]
     assert [p["authenticationType"] for p in providers] == ["AWS_IAM"]
+
+
+def test_batched_stacks_deploy_the_per_room_subscription_rule_with_their_listed_rooms():
+    def on_send(run):
+        [resolver] = [r for r in run.of_type("aws:appsync/resolver:Resolver")
+                      if (r.inputs["type"], r.inputs["field"]) == ("Subscription", "onSendMessage")]
+        return resolver.inputs
+
+    batched = on_send(run_stack("finals-250k"))
+    assert batched["kind"] == "PIPELINE"
+
+    def rule(run):
+        [function] = [f for f in run.of_type("aws:appsync/function:Function")
+                      if f.inputs["name"] == "allowRoomSubscription"]
+        return function.inputs["code"]
+
+    assert json.dumps(json.dumps(["backstage", "press"])) in rule(run_stack("finals-250k",
+                                                                            perMessageRooms='["backstage", "press"]'))
+    assert json.dumps(json.dumps([])) in rule(run_stack("finals-250k"))
+    assert '"*"' in rule(run_stack("dev"))  # per-message stacks: every room

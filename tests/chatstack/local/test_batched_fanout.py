@@ -18,7 +18,7 @@ from chatstack.project import read_stack_config
 from fanout_consumer.batching import Publish, StreamMessage
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
 from tests.appsync_local.server.support import LoopThread, restore_env, run_async, set_dummy_aws_env, sign_up_and_in
-from tests.appsync_local.server.test_end_to_end import SEND, http_client, ws_client
+from tests.appsync_local.server.test_end_to_end import ON_SEND, SEND, http_client, ws_client
 
 FLUSH_MS = 500
 ON_BATCH = gql("""
@@ -43,7 +43,8 @@ class Served:
 def served():
     previous = set_dummy_aws_env()
     config = read_stack_config("dev")
-    config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": str(FLUSH_MS)})
+    config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": str(FLUSH_MS),
+                   "chatstack:perMessageRooms": '["backstage"]'})
     # its own stack name: moto's backends are process-wide and the dev stack's table may exist
     run = evaluate_program("batchdev", config=config)
     loop = LoopThread()
@@ -108,6 +109,30 @@ def test_a_batched_room_gets_every_message_once_in_order_in_few_updates(served):
         # at most one update per flush while messages were being sent (+1 for the tail)
         assert len(batches) <= math.ceil(sending / (FLUSH_MS / 1000)) + 1 < messages
     assert got["alice"] == got["carol"]
+
+
+def test_per_message_subscriptions_are_refused_for_rooms_not_listed_and_open_for_listed_ones(served):
+    """A 250,000-person room on onSendMessage is one update per message per subscriber again:
+    batched stacks open it only for the small rooms of chatstack:perMessageRooms."""
+
+    async def refused():
+        async with ws_client(served, "alice") as alice_ws:
+            events = alice_ws.subscribe(GraphQLRequest(ON_SEND, variable_values={"roomId": "stage"}))
+            await asyncio.wait_for(events.__anext__(), 10)
+
+    with pytest.raises(TransportQueryError, match=r'delivers messages in batches: subscribe to onMessageBatch'):
+        run_async(refused())
+
+    async def listed():
+        async with ws_client(served, "alice") as alice_ws, http_client(served, "bob") as bob:
+            events = alice_ws.subscribe(GraphQLRequest(ON_SEND, variable_values={"roomId": "backstage"}))
+            first = asyncio.ensure_future(events.__anext__())
+            await served.loop.arun(served.local.appsync.realtime.wait_for_subscriptions(
+                1, "onSendMessage", arguments={"roomId": "backstage"}))
+            await bob.execute(GraphQLRequest(SEND, variable_values={"roomId": "backstage", "message": "hi"}))
+            return (await asyncio.wait_for(first, 10))["onSendMessage"]
+
+    assert run_async(listed())["message"] == "hi"
 
 
 def test_publish_batch_is_iam_only(served):
