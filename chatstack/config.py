@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 NAMESPACE = "chatstack"
 # Room ids as the resolvers accept them (resolvers/functions/validateArgs.js).
 ROOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class StackConfigError(ValueError):
@@ -113,6 +114,14 @@ class EventChatConfig(BaseModel):
     flush_interval_ms: int = Field(
         default=1000, alias="flushIntervalMs", ge=50, le=60_000, description="Batched fan-out flush interval."
     )
+    alarm_emails: list[str] = Field(
+        default_factory=list, alias="alarmEmails", max_length=20,
+        description="Email addresses subscribed to the stack's alarm topic (each confirms by a link).",
+    )
+    alarm_https_endpoints: list[str] = Field(
+        default_factory=list, alias="alarmHttpsEndpoints", max_length=20,
+        description="HTTPS URLs (paging, chat webhooks) subscribed to the stack's alarm topic.",
+    )
     per_message_rooms: list[str] = Field(
         default_factory=list, alias="perMessageRooms", max_length=100,
         description="Batched stacks: the small rooms (ids) whose clients may subscribe to every message "
@@ -162,6 +171,23 @@ class EventChatConfig(BaseModel):
             return "", ""
         claim, _, value = self.oidc_moderator_claim.partition("=")
         return claim, value
+
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not isinstance(address, str) or not EMAIL.fullmatch(address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @field_validator("alarm_https_endpoints")
+    @classmethod
+    def _https_endpoints(cls, value: list[str]) -> list[str]:
+        for url in value:
+            parsed = urlparse(url) if isinstance(url, str) else None
+            if parsed is None or parsed.scheme != "https" or not parsed.hostname:
+                raise ValueError(f"{url!r} is not an https URL (SNS delivers alarms to https endpoints only)")
+        return value
 
     @field_validator("per_message_rooms")
     @classmethod

@@ -44,6 +44,9 @@ NAME_FORMS: tuple[NameForm, ...] = (
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-fanout-iterator-age"),
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-fanout-errors"),
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-fanout-failed-records"),
+    NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-fanout-stopped"),
+    NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-api-5xx-errors"),
+    NameForm("aws:sns/topic:Topic", "{stem}-alarms"),
 )
 
 

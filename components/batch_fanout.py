@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 import fanout_consumer
 from chatstack.event_names import role_name_prefix
+from components.alarm_topic import notify, single_metric
 from components.transforms import Transforms, apply_transform, check_roles
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
@@ -31,6 +32,9 @@ class BatchFanoutArgs:
     stream_arn: pulumi.Input[str]
     api_arn: pulumi.Input[str]
     graphql_url: pulumi.Input[str]
+    table_name: pulumi.Input[str]
+    # Where alarms notify (the stack's AlarmTopic); None: alarms without actions.
+    alarm_topic_arn: pulumi.Input[str] | None = None
     flush_interval_ms: int = 1000
     max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
     # Chat older than this is not worth delivering late; it goes to the failure queue.
@@ -135,30 +139,50 @@ class BatchFanout(pulumi.ComponentResource):
 
     def _alarms(self, name, args: BatchFanoutArgs, function, queue) -> None:
         # Late delivery is the failure users notice: alarm when the consumer falls more than
-        # five flushes behind, on any error, and on anything reaching the failure queue.
+        # five flushes behind, on any error, on anything reaching the failure queue, and when
+        # it stopped: messages are written but the consumer is not invoked. The first three
+        # have no data while the consumer is idle, so they cannot see a consumer that stopped.
         behind_ms = max(5_000, 5 * args.flush_interval_ms)
         alarms = {
-            "iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum", behind_ms, {"FunctionName": function.name}),
-            "errors": ("AWS/Lambda", "Errors", "Sum", 0, {"FunctionName": function.name}),
-            "failed-records": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 0,
-                               {"QueueName": queue.name}),
+            "iterator-age": single_metric("AWS/Lambda", "IteratorAge", "Maximum", {"FunctionName": function.name},
+                                          threshold=behind_ms),
+            "errors": single_metric("AWS/Lambda", "Errors", "Sum", {"FunctionName": function.name}),
+            "failed-records": single_metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
+                                            {"QueueName": queue.name}),
+            "stopped": consumer_stopped(args.table_name, function.name),
         }
-        for suffix, (namespace, metric, statistic, threshold, dimensions) in alarms.items():
+        for suffix, alarm in alarms.items():
             opts = pulumi.ResourceOptions(parent=self)
             alarm_args = apply_transform(args.transform, "alarms", {
                 "name": f"{args.physical_name}-{suffix}",
-                "namespace": namespace,
-                "metric_name": metric,
-                "statistic": statistic,
-                "dimensions": dimensions,
-                "period": 60,
-                "evaluation_periods": 1,
-                "threshold": threshold,
-                "comparison_operator": "GreaterThanThreshold",
-                "treat_missing_data": "notBreaching",
+                **alarm,
+                **notify(args.alarm_topic_arn),
                 "tags": args.tags,
             }, opts)
             aws.cloudwatch.MetricAlarm(f"{name}-{suffix}", **alarm_args, opts=opts)
+
+
+def consumer_stopped(table_name: pulumi.Input[str], function_name: pulumi.Input[str]) -> dict:
+    """Three minutes in a row with new messages written (PutItem: only sendMessage puts) and no
+    consumer invocation. With no chat at all, neither metric has data: not an alarm."""
+    def metric(query_id, namespace, name, stat, dimensions):
+        return {"id": query_id, "return_data": False, "metric": {
+            "namespace": namespace, "metric_name": name, "stat": stat, "period": 60, "dimensions": dimensions}}
+
+    return {
+        "metric_queries": [
+            metric("written", "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount",
+                   {"TableName": table_name, "Operation": "PutItem"}),
+            metric("invoked", "AWS/Lambda", "Invocations", "Sum", {"FunctionName": function_name}),
+            {"id": "stopped", "return_data": True, "label": "messages written, consumer not invoked",
+             "expression": "IF(FILL(written, 0) > 0 AND FILL(invoked, 0) == 0, 1, 0)"},
+        ],
+        "evaluation_periods": 3,
+        "datapoints_to_alarm": 3,
+        "threshold": 1,
+        "comparison_operator": "GreaterThanOrEqualToThreshold",
+        "treat_missing_data": "notBreaching",
+    }
 
 
 def consumer_policy(table_arn: str, api_arn: str, log_group_arn: str, queue_arn: str) -> str:

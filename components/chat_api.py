@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from appsync_local.manifest import ResolverManifest
 from chatstack.event_names import role_name_prefix
+from components.alarm_topic import notify, single_metric
 from components.appsync_schema import appsync_schema
 from components.transforms import Transforms, apply_transform, check_roles
 
@@ -75,6 +76,8 @@ class ChatApiArgs:
     oidc: OidcAttendeeAuth | None = None
     # Batched stacks: the only rooms open to per-message onSendMessage subscriptions; None: all rooms.
     per_message_rooms: tuple[str, ...] | None = None
+    # Where the API's alarms notify (the stack's AlarmTopic); None: alarms without actions.
+    alarm_topic_arn: pulumi.Input[str] | None = None
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
     exclude_verbose_content: bool = True
     log_retention_days: int = 30
@@ -91,7 +94,7 @@ class ChatApi(pulumi.ComponentResource):
     graphql_url: pulumi.Output[str]
     realtime_url: pulumi.Output[str]
 
-    ROLES = {"api", "logRole", "logGroup", "dataSourceRole", "dataSource", "function", "resolver"}
+    ROLES = {"api", "logRole", "logGroup", "dataSourceRole", "dataSource", "function", "resolver", "alarms"}
 
     def __init__(self, name: str, args: ChatApiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chatstack:index:ChatApi", name, {}, opts)
@@ -103,6 +106,7 @@ class ChatApi(pulumi.ComponentResource):
         api = self._api(log_role)
         self._logging(api, log_role)
 
+        self._alarms(api)
         data_sources = self._data_sources(api)
         self._functions_and_resolvers(api, data_sources)
 
@@ -142,6 +146,20 @@ class ChatApi(pulumi.ComponentResource):
         api_opts = pulumi.ResourceOptions(parent=self)
         api_args = apply_transform(a.transform, "api", api_args, api_opts)
         return aws.appsync.GraphQLApi(f"{self._name}-api", **api_args, opts=api_opts)
+
+    def _alarms(self, api: aws.appsync.GraphQLApi) -> None:
+        # Server-side failures (resolver or data source errors AppSync reports as 5XX) for three
+        # of five minutes: the chat is failing for people, not one bad client (those are 4XX).
+        opts = pulumi.ResourceOptions(parent=self)
+        alarm_args = apply_transform(self._args.transform, "alarms", {
+            "name": f"{self._args.physical_name}-5xx-errors",
+            **single_metric("AWS/AppSync", "5XXError", "Sum", {"GraphQLAPIId": api.id}),
+            "evaluation_periods": 5,
+            "datapoints_to_alarm": 3,
+            **notify(self._args.alarm_topic_arn),
+            "tags": self._args.tags,
+        }, opts)
+        aws.cloudwatch.MetricAlarm(f"{self._name}-5xx-errors", **alarm_args, opts=opts)
 
     def _service_role(self, suffix: str, role: str) -> aws.iam.Role:
         """A role only AppSync can assume."""

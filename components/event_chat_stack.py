@@ -12,6 +12,7 @@ from chatstack.config import EventChatConfig, StackConfigError
 from chatstack.event_names import check_event_name, physical_name
 from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
 from chatstack.project import Project, find_project
+from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
 from components.chat_table import ChatTable, ChatTableArgs
@@ -82,13 +83,25 @@ class EventChatStack(pulumi.ComponentResource):
         check_event_name(args.project, args.event)
         self.plan = plan = checked_plan(args.config, args.plan)
         super().__init__("chatstack:index:EventChatStack", name, {}, opts)
-        check_roles(args.transform, {"userPool", "table", "api", "fanout"}, "EventChatStack")
+        check_roles(args.transform, {"userPool", "table", "api", "fanout", "alarms"}, "EventChatStack")
         config = args.config
         tags = event_tags(args.event, config)
 
         def named(suffix: str) -> str:
             return physical_name(args.project, args.event, suffix)
 
+        # Every alarm of the stack notifies this topic's subscribers.
+        alarms = AlarmTopic(
+            f"{name}-alarms",
+            AlarmTopicArgs(
+                physical_name=named("alarms"),
+                tags=tags,
+                emails=tuple(config.alarm_emails),
+                https_endpoints=tuple(config.alarm_https_endpoints),
+                transform=args.transform.get("alarms"),
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         users = ChatUserPool(
             f"{name}-users",
             ChatUserPoolArgs(
@@ -133,6 +146,7 @@ class EventChatStack(pulumi.ComponentResource):
                 retention_seconds=config.retention_seconds,
                 oidc=oidc_attendee_auth(config),
                 per_message_rooms=tuple(config.per_message_rooms) if config.fan_out_mode == "batched" else None,
+                alarm_topic_arn=alarms.topic_arn,
                 log_level=config.log_level,
                 exclude_verbose_content=config.production,
                 log_retention_days=config.log_retention_days,
@@ -155,6 +169,8 @@ class EventChatStack(pulumi.ComponentResource):
                     stream_arn=table.stream_arn,
                     api_arn=api.api_arn,
                     graphql_url=api.graphql_url,
+                    table_name=table.name,
+                    alarm_topic_arn=alarms.topic_arn,
                     flush_interval_ms=config.flush_interval_ms,
                     log_retention_days=config.log_retention_days,
                     transform=args.transform.get("fanout"),

@@ -56,10 +56,29 @@ def test_function_publishes_to_this_api_and_alarms_watch_it(batched):
     function = batched.one(FUNCTION).inputs
     assert function["environment"]["variables"]["GRAPHQL_URL"] == batched.outputs["graphqlUrl"]
     assert function["handler"] == "fanout_consumer.handler.handler"
-    alarms = {a.inputs["metricName"]: a.inputs for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert set(alarms) == {"IteratorAge", "Errors", "ApproximateNumberOfMessagesVisible"}
+    alarms = {a.inputs.get("metricName", a.inputs["name"]): a.inputs
+              for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert set(alarms) == {"IteratorAge", "Errors", "ApproximateNumberOfMessagesVisible", "5XXError",
+                           "chatstack-dev-fanout-stopped"}
     assert alarms["IteratorAge"]["threshold"] == 10_000  # five 2 s flushes behind
     assert alarms["IteratorAge"]["dimensions"] == {"FunctionName": "chatstack-dev-fanout"}
+
+
+def test_a_consumer_that_stopped_alarms_while_messages_are_written(batched):
+    """Idle-time alarms (errors, age) have no data once the consumer is never invoked; this one
+    compares messages written (PutItem) with consumer invocations."""
+    [stopped] = [a.inputs for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+                 if a.inputs["name"] == "chatstack-dev-fanout-stopped"]
+    queries = {q["id"]: q for q in stopped["metricQueries"]}
+    written, invoked = queries["written"]["metric"], queries["invoked"]["metric"]
+    assert (written["namespace"], written["metricName"], written["stat"]) == (
+        "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount")
+    assert written["dimensions"] == {"TableName": batched.outputs["tableName"], "Operation": "PutItem"}
+    assert (invoked["metricName"], invoked["dimensions"]) == ("Invocations", {"FunctionName": "chatstack-dev-fanout"})
+    assert queries["stopped"]["returnData"] is True
+    assert "FILL(written, 0) > 0 AND FILL(invoked, 0) == 0" in queries["stopped"]["expression"]
+    assert (stopped["evaluationPeriods"], stopped["datapointsToAlarm"], stopped["threshold"]) == (3, 3, 1)
+    assert stopped["alarmActions"] and stopped["alarmActions"] == stopped["okActions"]
 
 
 def test_batching_window_is_whole_seconds_within_lambda_limits():
@@ -77,7 +96,7 @@ def test_component_outputs():
     pulumi.runtime.set_mocks(_CloudMocks("unit", "eu-west-1"), project="chatstack", stack="unit")
     fanout = BatchFanout("f", BatchFanoutArgs(
         physical_name="chatstack-unit-fanout", tags={}, table_arn="arn:t", stream_arn="arn:t/stream/x",
-        api_arn="arn:a", graphql_url="https://x/graphql"))
+        api_arn="arn:a", graphql_url="https://x/graphql", table_name="t"))
 
     def check(values):
         name, url = values
