@@ -309,4 +309,5 @@ def test_resolvers_use_only_the_iam_actions_the_manifest_grants(runtime, manifes
 def test_has_resolver(runtime):
     assert runtime.has_resolver("Mutation", "sendMessage")
     assert runtime.has_resolver("Query", "getThread")
-    assert not runtime.has_resolver("Subscription", "onSendMessage")
+    assert runtime.has_resolver("Subscription", "onSendMessage")  # the per-room rule of batched stacks
+    assert not runtime.has_resolver("Subscription", "onMessageBatch")
