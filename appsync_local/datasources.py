@@ -15,10 +15,11 @@ import base64
 import binascii
 import json
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 
 class DataSourceError(Exception):
@@ -29,6 +30,24 @@ class DataSourceError(Exception):
         self.message = message
         self.error_type = error_type
         self.result = result
+
+
+class CallLog(deque):
+    """The most recent DynamoDB calls (bounded: a long-running endpoint must not keep every
+    call's parameters), plus every IAM action ever used, for policy checks."""
+
+    def __init__(self, size: int = 1000) -> None:
+        super().__init__(maxlen=size)
+        self.iam_actions: set[str] = set()
+
+    def append(self, call: DynamoDBCall) -> None:
+        self.iam_actions.update(call.iam_actions)
+        super().append(call)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, list) else super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -139,13 +158,27 @@ def encode_next_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.b64encode(json.dumps(last_evaluated_key, sort_keys=True).encode()).decode("ascii")
 
 
-def decode_next_token(token: str) -> dict[str, Any]:
+# What AppSync answers for a nextToken it did not issue (aws-amplify/amplify-cli#3411).
+INVALID_NEXT_TOKEN = DataSourceError(
+    "com.amazonaws.deepdish.common.pagination.InvalidPaginationTokenException: Invalid pagination token given.",
+    "DynamoDB:UserIllegalArgumentException",
+)
+
+
+def decode_next_token(token: Any) -> dict[str, Any]:
+    """The LastEvaluatedKey inside a nextToken; any token that is not one is refused as AppSync
+    refuses it, before it reaches DynamoDB (whose parameter errors would leak botocore's text)."""
     try:
-        key = json.loads(base64.b64decode(token.encode("ascii"), validate=True))
-    except (binascii.Error, ValueError, UnicodeError):
-        raise DataSourceError("Invalid nextToken", "DynamoDB:ValidationException") from None
-    if not isinstance(key, dict):
-        raise DataSourceError("Invalid nextToken", "DynamoDB:ValidationException")
+        key = json.loads(base64.b64decode(str(token).encode("ascii"), validate=True))
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):
+        raise DataSourceError(INVALID_NEXT_TOKEN.message, INVALID_NEXT_TOKEN.error_type) from None
+    valid = isinstance(key, dict) and key and all(
+        isinstance(name, str) and isinstance(value, dict) and len(value) == 1
+        and next(iter(value)) in ("S", "N", "B") and isinstance(next(iter(value.values())), str)
+        for name, value in key.items()
+    )
+    if not valid:  # key attributes are scalars: S, N or B, each a string
+        raise DataSourceError(INVALID_NEXT_TOKEN.message, INVALID_NEXT_TOKEN.error_type)
     return key
 
 
@@ -218,10 +251,10 @@ class DynamoDBDataSource:
 
     type = "AMAZON_DYNAMODB"
 
-    def __init__(self, client: Any, table_name: str, *, calls: list[DynamoDBCall] | None = None) -> None:
+    def __init__(self, client: Any, table_name: str, *, calls: CallLog | None = None) -> None:
         self.client = client
         self.table_name = table_name
-        self.calls: list[DynamoDBCall] = calls if calls is not None else []
+        self.calls: CallLog = calls if calls is not None else CallLog()
         self._lock = threading.Lock()
 
     # -- bookkeeping
@@ -245,7 +278,12 @@ class DynamoDBDataSource:
         handler = getattr(self, f"_op_{operation}", None)
         if handler is None:
             raise DataSourceError(f"Unsupported operation {operation!r}", "DynamoDB:UnsupportedOperation")
-        return handler(request)
+        try:
+            return handler(request)
+        except ParamValidationError:
+            # botocore refused the request before sending it; its text names botocore internals.
+            raise DataSourceError("One or more parameter values were invalid.",
+                                  "DynamoDB:ValidationException") from None
 
     def _op_GetItem(self, request: dict) -> Any:
         exprs = _Expressions()

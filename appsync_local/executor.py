@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from appsync_local.contract import FieldResult, ResolverError
-from appsync_local.datasources import DataSourceError, DynamoDBCall, DynamoDBDataSource, NoneDataSource
+from appsync_local.datasources import CallLog, DataSourceError, DynamoDBDataSource, NoneDataSource
 from appsync_local.engine import (
     DEFAULT_TIME_LIMIT_MS,
     Clock,
@@ -72,13 +72,15 @@ class LocalResolverRuntime:
         clock: Clock | None = None,
         id_factory: IdFactory | None = None,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+        call_log_size: int = 1000,
     ) -> None:
         self.manifest = manifest
         self.env = dict(env)
         self.clock = clock
         self.id_factory: IdFactory = id_factory if id_factory is not None else DefaultIds(clock or time.time)
         self.time_limit_ms = time_limit_ms
-        self.dynamodb_calls: list[DynamoDBCall] = []
+        # The latest DynamoDB calls (bounded) and every IAM action used (recorded_iam_actions).
+        self.dynamodb_calls = CallLog(call_log_size)
         self._code: dict[str, str] = {}
         files = [f.file for f in manifest.functions] + [r.file for r in manifest.resolvers]
         for relative in files:
@@ -111,7 +113,7 @@ class LocalResolverRuntime:
         return engine
 
     def recorded_iam_actions(self) -> set[str]:
-        return {action for call in self.dynamodb_calls for action in call.iam_actions}
+        return set(self.dynamodb_calls.iam_actions)
 
     def data_source(self, name: str) -> Any:
         return self._data_sources[name]

@@ -52,7 +52,13 @@ async def session(outputs: dict, username: str) -> dict:
         received = asyncio.ensure_future(events.__anext__())
         await asyncio.sleep(0.5)  # gql acknowledges the subscription asynchronously
         sent = await client.execute(SEND)
-        return {"sent": sent, "received": await asyncio.wait_for(received, 5), "history": await client.execute(HISTORY)}
+        try:
+            heard = await asyncio.wait_for(received, 5)
+        finally:
+            # Stop the subscription before the client closes: gql's close otherwise waits its
+            # close timeout (10 s) for a generator nobody resumes.
+            await events.aclose()
+        return {"sent": sent, "received": heard, "history": await client.execute(HISTORY)}
 
 
 def main() -> None:

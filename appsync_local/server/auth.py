@@ -19,6 +19,7 @@ chooses the verifier, which then checks everything.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+
+log = logging.getLogger("appsync_local.auth")
 
 # AppSync's messages for the 401 UnauthorizedException it answers with.
 MISSING_HEADER = "Valid authorization header not provided."
@@ -97,27 +100,61 @@ def fetch_json(url: str, timeout: float = 5.0) -> dict[str, Any]:
 
 
 class JwksKeys:
-    """Signing keys from a JWKS URL, loaded on first use and reloaded once per unknown `kid`
-    (as JWKS consumers handle key rotation)."""
+    """Signing keys from a JWKS URL. `load()` fetches them (the local stack calls it before
+    serving, off the event loop; otherwise the first use loads them, once). After that, `key`
+    never fetches on the caller's path: an unknown `kid` starts at most one background reload
+    per `min_refresh_seconds` (key rotation) and is refused meanwhile, so tokens with made-up
+    kids cost a dict lookup, not a blocking fetch on the event loop."""
 
-    def __init__(self, jwks_url: str | Callable[[], str], loader: Callable[[str], dict[str, Any]] = fetch_json):
+    def __init__(self, jwks_url: str | Callable[[], str], loader: Callable[[str], dict[str, Any]] = fetch_json,
+                 *, min_refresh_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self._url = jwks_url
         self._load = loader
         self._keys: dict[str | None, Any] = {}
         self._lock = threading.Lock()
+        self._min_refresh = min_refresh_seconds
+        self._clock = clock
+        self._last_attempt: float | None = None
+        self._refreshing: threading.Thread | None = None
+        self.loads = 0
 
     def url(self) -> str:
         return self._url() if callable(self._url) else self._url
 
+    def load(self) -> None:
+        """Fetch the key set now (blocking)."""
+        jwk_set = jwt.PyJWKSet.from_dict(self._load(self.url()))
+        self._keys = {k.key_id: k.key for k in jwk_set.keys}
+        self.loads += 1
+
     def key(self, kid: str | None) -> Any:
-        with self._lock:
-            if kid not in self._keys:
-                jwk_set = jwt.PyJWKSet.from_dict(self._load(self.url()))
-                self._keys = {k.key_id: k.key for k in jwk_set.keys}
-            key = self._keys.get(kid)
+        if self.loads == 0:
+            with self._lock:  # never loaded before serving: the first caller loads, once
+                if self.loads == 0 and self._last_attempt is None:
+                    self._last_attempt = self._clock()
+                    self._reload()
+        key = self._keys.get(kid)
         if key is None:
+            self._reload_in_background()
             raise AuthError(NOT_AUTHORIZED)
         return key
+
+    def _reload_in_background(self) -> None:
+        with self._lock:
+            if self._refreshing is not None and self._refreshing.is_alive():
+                return
+            now = self._clock()
+            if self._last_attempt is not None and now - self._last_attempt < self._min_refresh:
+                return
+            self._last_attempt = now
+            self._refreshing = threading.Thread(target=self._reload, name="jwks-reload", daemon=True)
+            self._refreshing.start()
+
+    def _reload(self) -> None:
+        try:
+            self.load()
+        except Exception:  # keep the keys we have; an unknown kid after the interval retries
+            log.warning("loading the JWKS failed", exc_info=True)
 
 
 def discovered_jwks_url(issuer: str, loader: Callable[[str], dict[str, Any]] = fetch_json) -> str:
@@ -147,6 +184,10 @@ class JwtVerifier:
         # cost ~1 ms, paid on every request and every subscription start otherwise).
         self._verified: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def load_keys(self) -> None:
+        """Fetch the signing keys now (blocking: before serving, off the event loop)."""
+        self.keys.load()
 
     def identity_of(self, claims: dict[str, Any]) -> Identity:
         raise NotImplementedError
@@ -298,6 +339,10 @@ class TokenVerifiers:
 
     def __init__(self, verifiers: list[JwtVerifier]):
         self.by_issuer = {v.issuer: v for v in verifiers}
+
+    def load_keys(self) -> None:
+        for verifier in self.by_issuer.values():
+            verifier.load_keys()
 
     def verify(self, token: str | None) -> Identity:
         if not token or not token.strip():

@@ -41,7 +41,9 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.executor import Executor
 from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.pyutils import Path, Undefined
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from appsync_local.contract import FieldResult, ResolverRuntime
@@ -74,6 +76,30 @@ class RequestContext:
     auth_mode: str = COGNITO
     appended: list[dict[str, Any]] = field(default_factory=list)
     invalidations: list[dict[str, Any]] = field(default_factory=list)
+    resolver_calls: int = 0
+    in_flight: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(REQUEST_RESOLVER_CONCURRENCY))
+
+
+class _IterativeSerialExecutor(Executor):
+    """graphql-core chains a mutation's root fields into nested awaitables (RecursionError at
+    ~1,000 aliased mutations); this runs them one after another in a loop instead."""
+
+    def execute_fields_serially(self, parent_type, source_value, path, grouped_field_set, position_context):
+        async def run_in_order() -> dict[str, Any]:
+            results: dict[str, Any] = {}
+            for response_name, field_details_list in grouped_field_set.items():
+                if self.abort_signal is not None and self.abort_signal.aborted:
+                    raise self.abort_error()
+                result = self.execute_field(parent_type, source_value, field_details_list,
+                                            Path(path, response_name, parent_type.name), position_context)
+                if result is Undefined:
+                    continue
+                if self.is_awaitable(result):
+                    result = await result
+                results[response_name] = result
+            return results
+
+        return run_in_order()
 
 
 @dataclass
@@ -123,6 +149,16 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
 
 PARSE_CACHE_SIZE = 512  # distinct query texts kept parsed and validated (oldest dropped first)
 PARSE_CACHE_MAX_QUERY = 64 * 1024  # longer query texts are not cached
+# Uncached query texts longer than this are parsed and validated on a thread of their own, so a
+# client sending huge documents queues behind itself, not in front of everyone's small queries.
+LARGE_QUERY = 8 * 1024
+# AppSync's resolverCountLimit: 0 (unset) means 10,000 resolver invocations per request.
+DEFAULT_RESOLVER_COUNT_LIMIT = 10_000
+RESOLVER_LIMIT_ERROR_TYPE = "ResolverExecutionLimitReached"
+RESOLVER_LIMIT_MESSAGE = "Resolver invocation limit reached"
+# Resolver calls of one request in flight at once: a request with hundreds of fields takes
+# turns on the shared resolver threads instead of queueing all of them ahead of other requests.
+REQUEST_RESOLVER_CONCURRENCY = 2
 
 
 def request_error(message: str, error_type: str | None = None, locations: list | None = None) -> dict[str, Any]:
@@ -199,6 +235,7 @@ class GraphQLEndpoint:
         default_auth: str = COGNITO,
         introspection: bool = True,
         query_depth_limit: int = 0,
+        resolver_count_limit: int = 0,
         runtime_workers: int = 4,
     ):
         self.schema: GraphQLSchema = build_schema(PRELUDE + schema_sdl)
@@ -206,11 +243,18 @@ class GraphQLEndpoint:
         self.runtime = runtime
         self.default_auth = default_auth
         self.rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
+        # With introspection off, "Did you mean ...?" in errors would leak the schema piecemeal.
+        self.hide_suggestions = not introspection
         self.query_depth_limit = query_depth_limit
+        self.resolver_count_limit = resolver_count_limit or DEFAULT_RESOLVER_COUNT_LIMIT
         self._parsed: dict[str, tuple[DocumentNode | None, list[dict]]] = {}
         # Resolver calls run on worker threads, each with its own JS engine (the runtime keeps
         # one per thread); several let requests overlap while one waits on DynamoDB.
         self._pool = ThreadPoolExecutor(max_workers=runtime_workers, thread_name_prefix="resolver-runtime")
+        # Parsing and validating a new query text costs milliseconds to seconds (a 1 MB document):
+        # never on the event loop. Large texts get their own thread (see LARGE_QUERY).
+        self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
+        self._large_parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse-large")
         self.subscribers_of: dict[str, list[str]] = {}
         subscription_type = self.schema.subscription_type
         for name, definition in (subscription_type.fields if subscription_type else {}).items():
@@ -220,7 +264,8 @@ class GraphQLEndpoint:
                         self.subscribers_of.setdefault(mutation, []).append(name)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (self._pool, self._parse_pool, self._large_parse_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
 
     # ---- authorization -------------------------------------------------------------
 
@@ -259,6 +304,17 @@ class GraphQLEndpoint:
 
     # ---- execution -------------------------------------------------------------------
 
+    async def parse_async(self, query: Any) -> tuple[DocumentNode | None, list[dict]]:
+        """`_parse`, with the work of an uncached query text done off the event loop."""
+        if isinstance(query, str):
+            cached = self._parsed.get(query)
+            if cached is not None:
+                document, errors = cached
+                return document, [dict(e) for e in errors]
+            pool = self._large_parse_pool if len(query) > LARGE_QUERY else self._parse_pool
+            return await asyncio.get_running_loop().run_in_executor(pool, self._parse, query)
+        return self._parse(query)
+
     def _parse(self, query: Any) -> tuple[DocumentNode | None, list[dict]]:
         """Parse and validate; the outcome depends only on the query text (the schema and rules
         are fixed), so it is cached: clients repeat the same few operations, and validation
@@ -282,7 +338,7 @@ class GraphQLEndpoint:
             document = parse(query)
         except GraphQLError as error:
             return None, [request_error(f"Invalid syntax: {error.message}", "InvalidSyntax", location_list(error))]
-        errors = validate(self.schema, document, self.rules)
+        errors = validate(self.schema, document, self.rules, hide_suggestions=self.hide_suggestions)
         if errors:
             return None, [
                 request_error(f"Validation error: {e.message}", "ValidationError", location_list(e)) for e in errors
@@ -320,6 +376,9 @@ class GraphQLEndpoint:
         if not self.authorized(parent, info.field_name, context.groups, context.auth_mode):
             raise self.unauthorized(info.field_name, parent.name)
         if self.runtime.has_resolver(parent.name, info.field_name):
+            context.resolver_calls += 1
+            if context.resolver_calls > self.resolver_count_limit:
+                raise FieldError(RESOLVER_LIMIT_MESSAGE, RESOLVER_LIMIT_ERROR_TYPE)
             return self._run_resolver(source, info, arguments)
         if isinstance(source, dict):
             return source.get(info.field_name)
@@ -340,7 +399,8 @@ class GraphQLEndpoint:
             variables=context.variables,
             request_headers=context.headers,
         )
-        result: FieldResult = await asyncio.get_running_loop().run_in_executor(self._pool, call)
+        async with context.in_flight:
+            result: FieldResult = await asyncio.get_running_loop().run_in_executor(self._pool, call)
         for request in (result.extensions or {}).get("invalidateSubscriptions") or []:
             context.invalidations.append(request)
         errors = list(result.errors or [])
@@ -380,7 +440,7 @@ class GraphQLEndpoint:
         if not isinstance(body, dict):
             malformed = request_error("Unable to parse GraphQL query.", "MalformedHttpRequestException")
             return GraphQLResponse(400, {"errors": [malformed]})
-        document, errors = self._parse(body.get("query"))
+        document, errors = await self.parse_async(body.get("query"))
         if document is None:
             return GraphQLResponse(400, {"data": None, "errors": errors})
         operation_name = body.get("operationName") or None
@@ -405,6 +465,8 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
             field_resolver=self._field_resolver,
+            executor_class=_IterativeSerialExecutor,
+            hide_suggestions=self.hide_suggestions,
         )
         if isawaitable(result):
             result = await result
@@ -459,7 +521,7 @@ class GraphQLEndpoint:
         auth_mode: str = COGNITO,
     ) -> tuple[PreparedSubscription | None, list[dict[str, Any]]]:
         """Validate a `start` and run the field's subscription resolver, if it has one."""
-        document, errors = self._parse(request.get("query"))
+        document, errors = await self.parse_async(request.get("query"))
         if document is None:
             return None, errors
         operation = self.operation_of(document, request.get("operationName") or None)
@@ -477,7 +539,8 @@ class GraphQLEndpoint:
         raw_variables = request.get("variables") or {}
         if not isinstance(raw_variables, dict):
             return None, [request_error("variables must be a JSON object.", "ValidationError")]
-        coerced = get_variable_values(self.schema, operation.variable_definitions or [], raw_variables)
+        coerced = get_variable_values(self.schema, operation.variable_definitions or [], raw_variables,
+                                      hide_suggestions=self.hide_suggestions)
         if isinstance(coerced, list):
             return None, [request_error(f"Validation error: {e.message}", "ValidationError", location_list(e))
                           for e in coerced]

@@ -11,6 +11,15 @@ closes the connection or touches other connections. Frame limits: a text frame o
 MAX_FRAME_BYTES (AppSync's 240 KB payload limit) gets an `error` and is ignored; one over
 MAX_WS_MESSAGE_BYTES is not even read: the connection is closed with 1009 (message too big).
 A `start` before `connection_init` gets an `error` with its id.
+
+Hostile-client limits: the `graphql-ws` subprotocol is required (anything else is refused
+before the upgrade); a connection that sends no `connection_init` within
+`connection_init_timeout` seconds is closed; at most `max_connections` connections are open
+at once (more get a `connection_error`); a `start` that reuses a live subscription's id gets
+AppSync's `DuplicatedOperationError` and the first subscription stays; a subscription ends
+with AppSync's "Token has expired." error when the token that started it expires; and a
+reader too slow for its messages (more than MAX_OUTBOX_BYTES queued) is disconnected with an
+error instead of growing the server's memory.
 """
 
 from __future__ import annotations
@@ -21,13 +30,14 @@ import binascii
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from appsync_local.server.auth import AuthError, Identity
+from appsync_local.server.auth import EXPIRED, AuthError, Identity
 from appsync_local.server.graphql_endpoint import GraphQLEndpoint, PreparedSubscription, request_error
 
 log = logging.getLogger("appsync_local.realtime")
@@ -38,6 +48,10 @@ CONNECTION_TIMEOUT_MS = 300_000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
 MAX_FRAME_BYTES = 240 * 1024  # larger text frames get an error frame; the connection stays
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # larger frames are not read: close 1009 (as the HTTP body limit)
+MAX_OUTBOX_BYTES = 1024 * 1024  # queued for a connection but not yet written: more means a slow reader
+CONNECTION_INIT_TIMEOUT_SECONDS = 10.0
+MAX_CONNECTIONS = 1000
+SLOW_CONSUMER_CLOSE_CODE = 1008  # policy violation
 
 
 def _error_message(errors: list[dict[str, Any]], subscription_id: str | None = None) -> dict[str, Any]:
@@ -161,6 +175,16 @@ class Subscription:
     id: str
     prepared: PreparedSubscription
     identity: dict[str, Any] | None
+    expires_at: float | None = None  # epoch seconds: the starting token's `exp`
+
+
+def token_expiry(identity: Any) -> float | None:
+    claims = getattr(identity, "claims", None)
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    try:
+        return float(exp) if exp is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(eq=False)
@@ -171,14 +195,24 @@ class Connection:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     closed: bool = False
     initialised: bool = False
+    queued_bytes: int = 0
+    max_queued_bytes: int = MAX_OUTBOX_BYTES
+    on_overflow: Callable[[Connection], None] | None = None
 
     def send(self, message: dict[str, Any]) -> None:
-        if not self.closed:
-            self.outbox.put_nowait(json.dumps(message, separators=(",", ":")))
+        self.send_text(json.dumps(message, separators=(",", ":")))
 
     def send_text(self, text: str) -> None:
-        if not self.closed:
-            self.outbox.put_nowait(text)
+        if self.closed:
+            return
+        self.queued_bytes += len(text)
+        if self.queued_bytes > self.max_queued_bytes:
+            # A reader this far behind gets disconnected, not an ever-growing queue.
+            self.closed = True
+            if self.on_overflow is not None:
+                self.on_overflow(self)
+            return
+        self.outbox.put_nowait(text)
 
 
 class RealtimeServer:
@@ -188,10 +222,19 @@ class RealtimeServer:
         verify: Callable[[str | None], Identity],
         *,
         keepalive_seconds: float = 60.0,
+        max_connections: int = MAX_CONNECTIONS,
+        connection_init_timeout: float = CONNECTION_INIT_TIMEOUT_SECONDS,
+        max_outbox_bytes: int = MAX_OUTBOX_BYTES,
+        clock: Callable[[], float] = time.time,
     ):
         self.endpoint = endpoint
         self.verify = verify
         self.keepalive_seconds = keepalive_seconds
+        self.max_connections = max_connections
+        self.connection_init_timeout = connection_init_timeout
+        self.max_outbox_bytes = max_outbox_bytes
+        self.clock = clock
+        self.slow_consumers_disconnected = 0
         # Bumped whenever a subscription is added or removed; publish plans are cached per version.
         self._registry_version = 0
         self._publish_plans: dict[str, tuple[int, tuple[list, list]]] = {}
@@ -256,7 +299,11 @@ class RealtimeServer:
         # per distinct selection; each frame is then that text with the subscriber's id spliced
         # in: the same bytes as json.dumps of {"id", "type": "data", "payload": {"data"}}.
         encoded: dict[int, str] = {}
+        now = self.clock()
         for subscription in matching:
+            if subscription.expires_at is not None and subscription.expires_at <= now:
+                self._expire(subscription)
+                continue
             prepared = subscription.prepared
             key = id(prepared.field_node)
             body = encoded.get(key)
@@ -265,8 +312,26 @@ class RealtimeServer:
                 body = encoded[key] = json.dumps({"data": data}, separators=(",", ":"))
             subscription.connection.send_text(
                 '{"id":' + json.dumps(subscription.id) + ',"type":"data","payload":' + body + "}")
-        self.delivered += len(matching)
-        return len(matching)
+        delivered = sum(1 for s in matching if s.expires_at is None or s.expires_at > now)
+        self.delivered += delivered
+        return delivered
+
+    def _expire(self, subscription: Subscription) -> None:
+        """The token that started it has expired: AppSync ends the subscription with an error."""
+        connection = subscription.connection
+        if connection.subscriptions.get(subscription.id) is subscription:
+            del connection.subscriptions[subscription.id]
+            self._registry_changed()
+            connection.send(_error_message([{"errorType": "UnauthorizedException", "message": EXPIRED}],
+                                           subscription.id))
+
+    def expire_subscriptions(self) -> int:
+        """End every subscription whose token has expired; returns how many."""
+        now = self.clock()
+        expired = [s for s in self.subscriptions() if s.expires_at is not None and s.expires_at <= now]
+        for subscription in expired:
+            self._expire(subscription)
+        return len(expired)
 
     def invalidate(self, subscription_field: str, payload: Any) -> int:
         """extensions.invalidateSubscriptions: end subscriptions whose invalidation filter matches."""
@@ -288,24 +353,32 @@ class RealtimeServer:
 
     # -- protocol --
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+        if SUBPROTOCOL not in offered:
+            # Without the subprotocol a client would speak something else: refuse the upgrade.
+            return web.json_response({"errors": [{
+                "errorType": "UnsupportedProtocol",
+                "message": f"The WebSocket subprotocol must be {SUBPROTOCOL!r}."}]}, status=400)
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=None, max_msg_size=MAX_WS_MESSAGE_BYTES)
         await ws.prepare(request)
+        if len(self.connections) >= self.max_connections:
+            await self._refuse(ws, "LimitExceededError",
+                               f"The endpoint allows at most {self.max_connections} connections.", 429)
+            return ws
         header = connect_header(request)
         identity: Identity | None = None
         try:
             identity = self.verify(_authorization(header))
         except AuthError as error:
-            await ws.send_str(json.dumps({
-                "type": "connection_error",
-                "payload": {"errors": [{"errorType": "UnauthorizedException", "message": error.message,
-                                        "errorCode": 401}]},
-            }))
-            await ws.close()
+            await self._refuse(ws, "UnauthorizedException", error.message, 401)
             return ws
-        connection = Connection(ws, identity)
+        connection = Connection(ws, identity, max_queued_bytes=self.max_outbox_bytes,
+                                on_overflow=self._disconnect_slow_consumer)
         self.connections.add(connection)
         writer = asyncio.create_task(self._writer(connection))
+        init_deadline = asyncio.get_running_loop().call_later(
+            self.connection_init_timeout, self._init_timed_out, connection)
         keepalive: asyncio.Task | None = None
         source_ip = request.remote or "127.0.0.1"
         try:
@@ -319,6 +392,7 @@ class RealtimeServer:
                             "InternalFailure", "An internal failure occurred.")]))
                         started = None
                     if started == "ack" and keepalive is None:
+                        init_deadline.cancel()
                         keepalive = asyncio.create_task(self._keepalive(connection))
                 elif message.type == WSMsgType.BINARY:
                     connection.send(_error_message([_protocol_error(
@@ -326,6 +400,7 @@ class RealtimeServer:
                 elif message.type == WSMsgType.ERROR:
                     break
         finally:
+            init_deadline.cancel()
             connection.closed = True
             connection.subscriptions.clear()
             self.connections.discard(connection)
@@ -338,19 +413,68 @@ class RealtimeServer:
             await self._notify()
         return ws
 
+    @staticmethod
+    async def _refuse(ws: web.WebSocketResponse, error_type: str, message: str, code: int) -> None:
+        await ws.send_str(json.dumps({
+            "type": "connection_error",
+            "payload": {"errors": [{"errorType": error_type, "message": message, "errorCode": code}]},
+        }))
+        await ws.close()
+
     async def _writer(self, connection: Connection) -> None:
         while True:
             text = await connection.outbox.get()
             if text is None or connection.ws.closed:
                 return
+            connection.queued_bytes -= len(text)
             try:
                 await connection.ws.send_str(text)
             except (ConnectionResetError, RuntimeError):
                 return
 
+    def _disconnect_slow_consumer(self, connection: Connection) -> None:
+        """More than max_outbox_bytes queued: drop the queue and close the connection (the
+        close frame and an error go out if the socket still takes them, else it is aborted)."""
+        self.slow_consumers_disconnected += 1
+        while not connection.outbox.empty():
+            connection.outbox.get_nowait()
+        connection.queued_bytes = 0
+        connection.outbox.put_nowait(None)
+        if connection.subscriptions:
+            connection.subscriptions.clear()
+            self._registry_changed()
+        log.warning("closing a connection that reads too slowly (over %d bytes queued)", self.max_outbox_bytes)
+        asyncio.get_running_loop().create_task(self._close_slow(connection))
+
+    @staticmethod
+    async def _close_slow(connection: Connection) -> None:
+        ws = connection.ws
+        frame = json.dumps(_error_message([_protocol_error(
+            "SlowConsumerError",
+            f"The connection was closed: more than {connection.max_queued_bytes} bytes were waiting for it.")]))
+        try:
+            await asyncio.wait_for(ws.send_str(frame), 1.0)
+            await asyncio.wait_for(ws.close(code=SLOW_CONSUMER_CLOSE_CODE, message=b"slow consumer"), 1.0)
+        except (TimeoutError, ConnectionResetError, RuntimeError):
+            pass
+        finally:
+            transport = ws._req.transport if ws._req is not None else None  # noqa: SLF001 - no public abort
+            if transport is not None and not transport.is_closing():
+                transport.abort()
+
+    def _init_timed_out(self, connection: Connection) -> None:
+        if connection.initialised or connection.closed:
+            return
+        connection.send({"type": "connection_error", "payload": {"errors": [{
+            "errorType": "ConnectionInitTimeout",
+            "message": f"No connection_init within {self.connection_init_timeout:g} s."}]}})
+        connection.closed = True
+        asyncio.get_running_loop().create_task(connection.ws.close())
+
     async def _keepalive(self, connection: Connection) -> None:
         while not connection.closed:
             connection.send({"type": "ka"})
+            self.expire_subscriptions()
             await asyncio.sleep(self.keepalive_seconds)
 
     async def _on_frame(self, connection: Connection, text: str, request: web.Request, source_ip: str) -> str | None:
@@ -426,9 +550,11 @@ class RealtimeServer:
         except AuthError as error:
             fail([{"errorType": "UnauthorizedException", "message": error.message}])
             return
-        if len(connection.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION and (
-            subscription_id not in connection.subscriptions
-        ):
+        if subscription_id in connection.subscriptions:
+            # AppSync refuses a reused id; the subscription already registered under it stays.
+            fail([_protocol_error("DuplicatedOperationError", f"Duplicated operation with id {subscription_id}")])
+            return
+        if len(connection.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
             fail([_protocol_error("LimitExceededError",
                                   f"A connection may hold at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions.")])
             return
@@ -446,8 +572,13 @@ class RealtimeServer:
         if prepared is None:
             fail(errors)
             return
+        if connection.closed:
+            return
+        if subscription_id in connection.subscriptions:  # the same id started twice, concurrently
+            fail([_protocol_error("DuplicatedOperationError", f"Duplicated operation with id {subscription_id}")])
+            return
         connection.subscriptions[subscription_id] = Subscription(connection, subscription_id, prepared,
-                                                                 context_identity)
+                                                                 context_identity, token_expiry(identity))
         self._registry_changed()
         # Registered before the ack: an event published after start_ack reaches this subscriber.
         connection.send({"id": subscription_id, "type": "start_ack"})

@@ -483,6 +483,7 @@ class LocalStack:
             default_auth=api_inputs.get("authenticationType", "AMAZON_COGNITO_USER_POOLS"),
             introspection=api_inputs.get("introspectionConfig", "ENABLED") != "DISABLED",
             query_depth_limit=_int(api_inputs.get("queryDepthLimit") or 0),
+            resolver_count_limit=_int(api_inputs.get("resolverCountLimit") or 0),
         )
         verifier = CognitoJwtVerifier(
             issuer=f"https://cognito-idp.{region}.amazonaws.com/{made.user_pool_id}",
@@ -496,11 +497,13 @@ class LocalStack:
         if config.attendee_auth == "oidc":
             self.oidc_issuer = self._oidc_issuer(config, f"http://{url_host}:{port}")
             verifiers.append(self._oidc_verifier(config))
+        tokens = TokenVerifiers(verifiers)
+        await asyncio.to_thread(tokens.load_keys)  # before serving: requests never wait on a key fetch
         if self.iam_verify is None:
             self.fanout_principal = local_backend_principal(run)
             self.iam_verify = SigV4Verifier([self.fanout_principal], region).verify
         self.appsync = LocalAppSync(
-            endpoint, TokenVerifiers(verifiers).verify, keepalive_seconds=self.keepalive_seconds,
+            endpoint, tokens.verify, keepalive_seconds=self.keepalive_seconds,
             iam_verify=self.iam_verify,
         )
         app = self.appsync.app()

@@ -146,12 +146,6 @@ def test_get_messages_bad_room(runtime):
     assert result.errors[0].error_info == {"field": "roomId"}
 
 
-def test_get_messages_bad_next_token_is_a_dynamodb_error(runtime):
-    result = get_messages(runtime, nextToken="not-a-token")
-    assert result.data is None
-    assert result.errors[0].error_type == "DynamoDB:ValidationException"
-
-
 def test_reply_to_missing_message_is_not_found_and_writes_nothing(runtime, dynamodb):
     result = reply(runtime, "00000000000000000000000099")
     assert result.data is None
@@ -311,3 +305,35 @@ def test_has_resolver(runtime):
     assert runtime.has_resolver("Query", "getThread")
     assert runtime.has_resolver("Subscription", "onSendMessage")  # the per-room rule of batched stacks
     assert not runtime.has_resolver("Subscription", "onMessageBatch")
+
+
+@pytest.mark.parametrize("token", [
+    "not-a-token",
+    "!!not base64!!",
+    "bm90IGpzb24=",  # "not json"
+    "WzEsMl0=",  # [1,2]
+    "eyJwayI6IDF9",  # {"pk": 1}: not a typed key, botocore would refuse it with its own text
+    "eyJwayI6IHsiWCI6ICJ5In19",  # {"pk": {"X": "y"}}
+    "e30=",  # {}
+])
+def test_a_malformed_next_token_is_appsyncs_invalid_pagination_token_error(runtime, token):
+    send(runtime)
+    result = get_messages(runtime, nextToken=token)
+    assert result.data is None
+    [error] = result.errors
+    assert error.error_type == "DynamoDB:UserIllegalArgumentException"
+    assert error.message.endswith("Invalid pagination token given.")
+    assert "Parameter validation" not in error.message and "botocore" not in error.message
+
+
+def test_the_dynamodb_call_log_is_bounded_but_remembers_every_iam_action(manifest, dynamodb, clock, ids):
+    from appsync_local.executor import LocalResolverRuntime
+
+    runtime = LocalResolverRuntime(manifest, ENV, dynamodb, clock=clock, id_factory=ids, call_log_size=5)
+    parent = send(runtime).data["messageId"]
+    reply(runtime, parent)
+    for _ in range(20):
+        get_messages(runtime, limit=1)
+    assert len(runtime.dynamodb_calls) == 5
+    assert {c.operation for c in runtime.dynamodb_calls} == {"Query"}
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= runtime.recorded_iam_actions()

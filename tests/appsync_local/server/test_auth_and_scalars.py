@@ -173,3 +173,39 @@ def test_auth_directives_decide_who_may_call_a_field(type_name, field_name, mode
         assert endpoint.authorized(parent, field_name, groups, mode) is allowed
     finally:
         endpoint.close()
+
+
+def test_tokens_with_unknown_kids_never_fetch_keys_on_the_request_path():
+    """A flood of made-up kids costs one background reload per interval, not a fetch each."""
+    fetches = []
+
+    def loader(_url):
+        fetches.append(time.monotonic())
+        return _jwks()
+
+    verifier = CognitoJwtVerifier(issuer=ISSUER, client_ids=["client-1"], jwks_url="jwks", jwks_loader=loader)
+    verifier.load_keys()
+    for n in range(200):
+        with pytest.raises(AuthError) as raised:
+            verifier.verify(token(kid=f"made-up-{n}"))
+        assert raised.value.message == NOT_AUTHORIZED
+    refresh = verifier.keys._refreshing
+    if refresh is not None:
+        refresh.join(5)
+    assert len(fetches) <= 2  # the start-up load and at most one rotation reload
+    assert verifier.verify(token()).username == "alice"  # the known key still works, without a fetch
+    assert len(fetches) <= 2
+
+
+def test_a_rotated_key_is_picked_up_by_the_background_reload():
+    keys = {"current": _jwks()}
+    verifier = CognitoJwtVerifier(issuer=ISSUER, client_ids=["client-1"], jwks_url="jwks",
+                                  jwks_loader=lambda _url: keys["current"])
+    verifier.load_keys()
+    rotated = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(OTHER_KEY.public_key()))
+    keys["current"] = {"keys": [{**rotated, "kid": "k2", "alg": "RS256", "use": "sig"}]}
+    new_token = token(key=OTHER_KEY, kid="k2")
+    with pytest.raises(AuthError):  # unknown until the reload it started has finished
+        verifier.verify(new_token)
+    verifier.keys._refreshing.join(5)
+    assert verifier.verify(new_token).username == "alice"

@@ -4,6 +4,7 @@ the same consumer code the Lambda runs, publishBatch over SigV4 (IAM), the real 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 
@@ -98,6 +99,11 @@ def test_a_batched_room_gets_every_message_once_in_order_in_few_updates(served):
             await asyncio.sleep(3 * FLUSH_MS / 1000)
             assert not extra.done(), extra.result()
             extra.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await extra
+            # stop both subscriptions: gql's close would otherwise wait 10 s for each
+            await alice.aclose()
+            await carol.aclose()
             return sent, sending, got
 
     sent, sending, got = run_async(scenario())
