@@ -59,7 +59,7 @@ def _local(args: argparse.Namespace, root: Path) -> int:
         print(f"chatstack local: {error}", file=sys.stderr)
         return 2
     return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs,
-                       config_overrides=overrides)
+                       config_overrides=overrides, state_dir=args.state_dir, fresh=args.fresh)
 
 
 def _attendee_token(args: argparse.Namespace, root: Path) -> int:
@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value for this run (chatstack: namespace by default), "
                             "e.g. attendeeAuth=oidc")
+    local.add_argument("--state-dir", default=None,
+                       help="where the table's items and the pool's users are kept across restarts "
+                            "(default .chatstack/<stack>/state)")
+    local.add_argument("--fresh", action="store_true", help="discard the kept state and start empty")
     local.set_defaults(handler=_local)
 
     token = command("attendee-token",

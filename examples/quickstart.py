@@ -35,8 +35,11 @@ HISTORY = gql('{ getMessages(roomId: "lobby", limit: 10) { items { senderName me
 def sign_up_and_in(outputs: dict, username: str) -> str:
     cognito = boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"],
                            aws_access_key_id="local", aws_secret_access_key="local")
-    cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD)
-    cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)
+    try:
+        cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD)
+        cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)
+    except cognito.exceptions.UsernameExistsException:
+        pass  # `make local` keeps users across restarts: sign in again
     result = cognito.initiate_auth(ClientId=outputs["userPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
                                    AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})
     return result["AuthenticationResult"]["IdToken"]

@@ -60,47 +60,66 @@ RESOLVER = "aws:appsync/resolver:Resolver"
 # Exactly the deployed stack's outputs, plus where local Cognito listens.
 OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName")
 
+MOTO_STATE_FILE = "moto.pickle"
+
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any], Any]
 
 
 class MotoProcess:
-    """moto's server in a process of its own: DynamoDB and Cognito work then runs on another
-    core than the endpoint and the resolver runtime, and each local stack has its own state."""
+    """moto's server in a process of its own (chatstack.local.moto_server): DynamoDB and
+    Cognito work then runs on another core than the endpoint and the resolver runtime, each
+    local stack has its own state, kept in `state_file` when one is given, and the process
+    ends with this one, however this one ends (it watches a pipe only this process holds)."""
 
-    def __init__(self, process: subprocess.Popen, port: int):
+    def __init__(self, process: subprocess.Popen, port: int, parent_end: int):
         self.process = process
         self.port = port
+        self._parent_end = parent_end
 
     @classmethod
-    def start(cls, timeout: float = 30.0) -> MotoProcess:
+    def start(cls, state_file: Path | None = None, timeout: float = 30.0) -> MotoProcess:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        child_end, parent_end = os.pipe()  # not inheritable: only this child gets child_end
+        command = [sys.executable, "-m", "chatstack.local.moto_server", "--port", str(port),
+                   "--parent-fd", str(child_end)]
+        if state_file is not None:
+            command += ["--state", str(state_file)]
+        try:
+            process = subprocess.Popen(command, pass_fds=(child_end,), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE)
+        finally:
+            os.close(child_end)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise LocalStackError(f"moto server exited with code {process.returncode}")
+                os.close(parent_end)
+                detail = process.stderr.read().decode(errors="replace").strip().splitlines() if process.stderr else []
+                raise LocalStackError(f"moto server exited with code {process.returncode}"
+                                      + (f": {detail[-1]}" if detail else ""))
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=1):
-                    return cls(process, port)
+                    return cls(process, port, parent_end)
             except OSError:
                 time.sleep(0.1)
         process.kill()
+        os.close(parent_end)
         raise LocalStackError(f"moto server did not answer on port {port} within {timeout:.0f} s")
 
     def stop(self) -> None:
+        """SIGTERM: the server saves its state (if it keeps one) and exits."""
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self._parent_end)
 
 
 class LocalStackError(RuntimeError):
@@ -330,20 +349,45 @@ class Materialised:
     region: str
 
 
+def _same_table(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    def keys(spec: dict[str, Any]) -> Any:
+        indexes = {i["IndexName"]: i["KeySchema"] for i in spec.get("GlobalSecondaryIndexes") or []}
+        indexes.update({i["IndexName"]: i["KeySchema"] for i in spec.get("LocalSecondaryIndexes") or []})
+        return spec["KeySchema"], indexes
+
+    return keys(existing) == keys(wanted)
+
+
 def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
-    """Create the registered table, user pool, client and groups in (moto's) AWS APIs."""
+    """Create the registered table, user pool, client and groups in (moto's) AWS APIs, or
+    reuse them as a kept state (--state-dir) restored them: same names, same ids."""
     table = run.one(TABLE)
     create_table, ttl = table_definition(table)
-    dynamodb.create_table(**create_table)
-    if ttl:
-        dynamodb.update_time_to_live(TableName=create_table["TableName"], TimeToLiveSpecification=ttl)
+    table_name = create_table["TableName"]
+    if table_name in dynamodb.list_tables()["TableNames"]:
+        existing = dynamodb.describe_table(TableName=table_name)["Table"]
+        if not _same_table(existing, create_table):
+            raise LocalStackError(f"the kept state's table {table_name} has other keys or indexes than the "
+                                  "stack defines now: start with --fresh (its items are lost) or another --state-dir")
+    else:
+        dynamodb.create_table(**create_table)
+        if ttl:
+            dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
 
     pool = run.one(USER_POOL)
-    pool_id = cognito.create_user_pool(**user_pool_definition(pool))["UserPool"]["Id"]
+    pool_args = user_pool_definition(pool)
+    kept_pools = [p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"]
+                  if p["Name"] == pool_args["PoolName"]]
+    pool_id = kept_pools[0] if kept_pools else cognito.create_user_pool(**pool_args)["UserPool"]["Id"]
     clients = [c for c in run.of_type(USER_POOL_CLIENT) if c.inputs.get("userPoolId") == pool.id]
     if len(clients) != 1:
         raise LocalStackError(f"expected one client of user pool {pool.name}, found {len(clients)}")
-    client = cognito.create_user_pool_client(**user_pool_client_definition(clients[0], pool_id))
+    client_args = user_pool_client_definition(clients[0], pool_id)
+    kept_clients = [c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+                    ["UserPoolClients"] if c["ClientName"] == client_args["ClientName"]]
+    client_id = kept_clients[0] if kept_clients else (
+        cognito.create_user_pool_client(**client_args)["UserPoolClient"]["ClientId"])
+    kept_groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
     groups = []
     for group in run.of_type(USER_GROUP):
         if group.inputs.get("userPoolId") != pool.id:
@@ -353,12 +397,13 @@ def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
             args["Description"] = group.inputs["description"]
         if "precedence" in group.inputs:
             args["Precedence"] = _int(group.inputs["precedence"])
-        cognito.create_group(**args)
+        if args["GroupName"] not in kept_groups:
+            cognito.create_group(**args)
         groups.append(group.inputs["name"])
     return Materialised(
-        table_name=create_table["TableName"],
+        table_name=table_name,
         user_pool_id=pool_id,
-        client_id=client["UserPoolClient"]["ClientId"],
+        client_id=client_id,
         groups=groups,
         region=str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1")),
     )
@@ -426,6 +471,10 @@ class LocalStack:
     config_overrides: dict[str, str] = field(default_factory=dict)
     # What the stack generates (the OIDC issuer's key and settings); default .chatstack/<stack>/.
     state_dir: Path | None = None
+    # Where moto's state (the table's items, the pool's users) is kept across restarts
+    # (`chatstack local --state-dir`); None keeps it in memory only. `fresh` discards it first.
+    data_dir: Path | None = None
+    fresh: bool = False
     run: ProgramRun | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -441,6 +490,14 @@ class LocalStack:
         self.cognito = None
         self.oidc_issuer: LocalOidcIssuer | None = None
         self.cognito_verifier = None
+
+    def _moto_state_file(self) -> Path | None:
+        if self.data_dir is None:
+            return None
+        state_file = Path(self.data_dir) / MOTO_STATE_FILE
+        if self.fresh:
+            state_file.unlink(missing_ok=True)
+        return state_file
 
     def _client(self, service: str, endpoint: str, region: str) -> Any:
         import boto3
@@ -465,7 +522,7 @@ class LocalStack:
         api = run.one(GRAPHQL_API)
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = await asyncio.to_thread(MotoProcess.start)
+        self._moto = await asyncio.to_thread(MotoProcess.start, self._moto_state_file())
         moto_host, moto_port = "127.0.0.1", self._moto.port
         cognito_endpoint = f"http://{moto_host}:{moto_port}"
         region = str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1"))
@@ -617,10 +674,12 @@ def example_sign_up(outputs: dict[str, Any]) -> str:
 
 def serve(
     stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None,
-    config_overrides: dict[str, str] | None = None,
+    config_overrides: dict[str, str] | None = None, state_dir: str | None = None, fresh: bool = False,
 ) -> int:
-    """Run until SIGINT/SIGTERM. Returns the process exit code."""
+    """Run until SIGINT/SIGTERM. Returns the process exit code. moto's state is kept in
+    `state_dir` (default .chatstack/<stack>/state); `fresh` starts from an empty one."""
     path = Path(outputs_path) if outputs_path else Project(root).state_dir / stack / "outputs.json"
+    data_dir = Path(state_dir) if state_dir else Project(root).state_dir / stack / "state"
     try:
         sock = bind(host, port)
     except LocalStackError as error:
@@ -628,7 +687,8 @@ def serve(
         return 1
 
     async def main() -> int:
-        local = LocalStack(stack, host=host, port=port, root=root, config_overrides=dict(config_overrides or {}))
+        local = LocalStack(stack, host=host, port=port, root=root, config_overrides=dict(config_overrides or {}),
+                           data_dir=data_dir, fresh=fresh)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -641,6 +701,7 @@ def serve(
             for key in shown:
                 print(f"  {key:<17} {outputs[key]}")
             print(f"  outputs written to {path}")
+            print(f"  state kept in {data_dir} (saved within 1 s of a change; --fresh starts empty)")
             print(f"  create a user: {example_sign_up(outputs)}")
             if "oidcIssuer" in outputs:
                 print(f"  attendee token: chatstack attendee-token --stack {stack} --sub attendee-1 --name Ann")
