@@ -77,6 +77,12 @@ def _attendee_token(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def _loadtest(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.loadtest import command
+
+    return command.run(args, root, args.locust_args)
+
+
 def _add_cwd(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("-C", "--cwd", metavar="DIR", default=default,
                         help="run as if started in DIR (the Pulumi project is the nearest Pulumi.yaml at or above it)")
@@ -137,11 +143,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grant moderation through the stack's chatstack:oidcModeratorClaim")
     token.add_argument("--ttl", type=float, default=3600, metavar="SECONDS", help="lifetime (default 3600)")
     token.set_defaults(handler=_attendee_token)
+
+    from chatstack.loadtest.command import add_arguments
+
+    loadtest = command("loadtest", help="rehearse an event on Locust: simulated attendees subscribe, senders send; "
+                                         "delivery, loss and latency against the plan (other options go to Locust)")
+    add_arguments(loadtest)
+    loadtest.set_defaults(handler=_loadtest)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "loadtest":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.locust_args = unknown  # `chatstack loadtest` hands options it does not know to Locust
     try:
         root = find_project(args.cwd).root
     except ProjectNotFoundError as error:

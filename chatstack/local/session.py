@@ -33,13 +33,21 @@ class BackgroundLoop:
         self.loop.close()
 
 
-def sign_up_and_in(outputs: dict[str, Any], username: str, groups: tuple[str, ...] = (),
-                   password: str = LOCAL_PASSWORD) -> dict[str, str]:
-    """sign_up + admin_confirm_sign_up (+ groups) + USER_PASSWORD_AUTH against the local
-    Cognito in `outputs`; returns the ID and access tokens."""
+def cognito_client(outputs: dict[str, Any], max_connections: int = 10) -> Any:
+    """A Cognito client for the user pool in `outputs` (the local one when it names a
+    `cognitoEndpoint`, AWS's otherwise). One per process is enough: reuse it."""
     import boto3
+    from botocore.config import Config
 
-    cognito = boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"])
+    return boto3.client("cognito-idp", endpoint_url=outputs.get("cognitoEndpoint"), region_name=outputs["region"],
+                        config=Config(max_pool_connections=max_connections))
+
+
+def sign_up_and_in(outputs: dict[str, Any], username: str, groups: tuple[str, ...] = (),
+                   password: str = LOCAL_PASSWORD, cognito: Any = None) -> dict[str, str]:
+    """sign_up + admin_confirm_sign_up (+ groups) + USER_PASSWORD_AUTH against the
+    Cognito in `outputs`; returns the ID and access tokens."""
+    cognito = cognito or cognito_client(outputs)
     cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=password,
                     UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}])
     cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)

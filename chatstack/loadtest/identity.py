@@ -1,0 +1,42 @@
+"""Simulated attendees' tokens, obtained the way the stack's real attendees get theirs."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chatstack.loadtest.scenario import Scenario, ScenarioError
+
+
+class CognitoAttendees:
+    """Cognito stacks: each simulated attendee signs up, is confirmed and signs in
+    (USER_PASSWORD_AUTH) through the stack's own user pool client — chatstack.local.session's
+    path. Against AWS the confirmation is an admin call: the worker needs credentials allowed
+    `cognito-idp:AdminConfirmSignUp` on the pool, and Cognito's UserCreation rate quota
+    (50/s per account by default) paces the ramp."""
+
+    def __init__(self, scenario: Scenario):
+        from chatstack.local.session import cognito_client
+
+        self.outputs: dict[str, Any] = {
+            "region": scenario.region, "userPoolId": scenario.user_pool_id,
+            "userPoolClientId": scenario.user_pool_client_id,
+        }
+        if scenario.cognito_endpoint:
+            self.outputs["cognitoEndpoint"] = scenario.cognito_endpoint
+            # The local Cognito accepts any signature for admin calls; botocore still wants some.
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        # Many users sign in at once on a worker: one pooled connection each, within reason.
+        self.cognito = cognito_client(self.outputs, max_connections=100)
+
+    def token(self, username: str) -> str:
+        from chatstack.local.session import sign_up_and_in
+
+        return sign_up_and_in(self.outputs, username, cognito=self.cognito)["id"]
+
+
+def attendee_tokens(scenario: Scenario) -> Any:
+    if scenario.attendee_auth == "cognito":
+        return CognitoAttendees(scenario)
+    raise ScenarioError(f"stack {scenario.stack}: no token source for attendeeAuth {scenario.attendee_auth!r}")

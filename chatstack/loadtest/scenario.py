@@ -1,0 +1,185 @@
+"""The rehearsal scenario: what the master decides once (from the stack's config and its
+outputs file) and every worker receives with its first spawn job, so a worker needs nothing
+but `--worker --master-host H`."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from chatstack.config import EventChatConfig
+from chatstack.planning.report import stack_config
+from chatstack.project import Project
+
+REQUIRED_OUTPUTS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId")
+MESSAGE_TAG = "rehearsal"
+SEND_MESSAGE = ("mutation SendMessage($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, "
+                "message: $message) { roomId messageId sender message createdAt } }")
+ON_SEND_MESSAGE = ("subscription OnSendMessage($roomId: ID!) { onSendMessage(roomId: $roomId) "
+                   "{ roomId messageId sender message createdAt } }")
+ON_MESSAGE_BATCH = ("subscription OnMessageBatch($roomId: ID!) { onMessageBatch(roomId: $roomId) "
+                    "{ roomId batchId messages { messageId sender message createdAt } } }")
+
+
+class ScenarioError(ValueError):
+    """The rehearsal cannot run as asked; the message names the option or config key."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    stack: str
+    run_id: str
+    graphql_url: str
+    realtime_url: str
+    region: str
+    user_pool_id: str
+    user_pool_client_id: str
+    cognito_endpoint: str | None  # set for a local stack; None means AWS's Cognito endpoint
+    tls_ca_file: str | None
+    attendee_auth: str  # cognito | oidc
+    fan_out_mode: str  # perMessage | batched
+    flush_interval_ms: int
+    users: int
+    spawn_rate: float
+    senders: int
+    messages_per_second: float
+    duration_s: float
+    rooms: int
+    drain_s: float
+
+    @property
+    def subscription_field(self) -> str:
+        return "onMessageBatch" if self.fan_out_mode == "batched" else "onSendMessage"
+
+    @property
+    def subscription_query(self) -> str:
+        return ON_MESSAGE_BATCH if self.fan_out_mode == "batched" else ON_SEND_MESSAGE
+
+    @property
+    def seconds_between_sends(self) -> float:
+        """Each sender's own interval: together they send messages_per_second."""
+        return self.senders / self.messages_per_second
+
+    def room(self, index: int) -> str:
+        return f"{MESSAGE_TAG}-{self.run_id}-{index % self.rooms}"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Scenario:
+        return cls(**json.loads(text))
+
+
+def encode_message(run_id: str, sender: str, seq: int, sent_at: float) -> str:
+    return f"{MESSAGE_TAG} {run_id} {sender} {seq} {sent_at:.6f}"
+
+
+def decode_message(text: str, run_id: str) -> tuple[str, int, float] | None:
+    """(sender, seq, sent_at) of one of this run's messages; None for anything else."""
+    parts = text.split(" ")
+    if len(parts) != 5 or parts[0] != MESSAGE_TAG or parts[1] != run_id:
+        return None
+    try:
+        return parts[2], int(parts[3]), float(parts[4])
+    except ValueError:
+        return None
+
+
+def default_outputs_path(root: Path, stack: str) -> Path:
+    """Where `chatstack local` writes a stack's outputs."""
+    return Project(root).state_dir / stack / "outputs.json"
+
+
+def read_outputs(path: Path, stack: str) -> dict[str, Any]:
+    how = (f"`chatstack local --stack {stack}` writes it for the local stack; for a deployed stack "
+           f"save `pulumi stack output --json --stack {stack}` to a file and pass --outputs FILE")
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"--outputs: {path} does not exist ({how})") from None
+    except ValueError as error:
+        raise ScenarioError(f"--outputs: {path} is not JSON: {error}") from None
+    missing = [key for key in REQUIRED_OUTPUTS if not outputs.get(key)]
+    if missing:
+        raise ScenarioError(f"--outputs: {path} lacks {', '.join(missing)} ({how})")
+    return outputs
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ScenarioError(message)
+
+
+def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: int, spawn_rate: float,
+                   senders: int, messages_per_second: float, duration_s: float, rooms: int,
+                   drain_s: float | None = None, settings: list[str] | None = None) -> tuple[Scenario, EventChatConfig]:
+    """The scenario, and the stack's config (with `key=value` settings, as `chatstack plan
+    --config` takes them: they must match what the served stack was started with)."""
+    _check(users >= 1, "--users must be at least 1")
+    _check(spawn_rate > 0, "--spawn-rate must be positive")
+    _check(1 <= senders <= users, f"--senders must be between 1 and --users ({users}); senders are attendees too")
+    _check(messages_per_second > 0, "--messages-per-second must be positive")
+    _check(duration_s > 0, "--duration must be positive")
+    _check(1 <= rooms <= users, f"--rooms must be between 1 and --users ({users})")
+    config = stack_config(stack, settings, root)
+    attendee_auth = str(getattr(config, "attendee_auth", "cognito"))
+    _check(attendee_auth == "cognito",
+           f"stack {stack}: chatstack:attendeeAuth is {attendee_auth!r}; the rehearsal can only sign attendees in "
+           "through Cognito so far (minting attendee tokens for OIDC stacks is not available yet)")
+    if attendee_auth == "cognito":
+        _check(config.allow_password_auth,
+               f"stack {stack}: simulated attendees sign in with USER_PASSWORD_AUTH, which the stack's app client "
+               "does not allow; set chatstack:allowPasswordAuth: true for the rehearsal (or rehearse with "
+               "chatstack:attendeeAuth: oidc)")
+    outputs = read_outputs(outputs_path or default_outputs_path(root, stack), stack)
+    if drain_s is None:
+        # Long enough for a batched room's last flush to be published and delivered.
+        drain_s = 5.0 + (2 * config.flush_interval_ms / 1000 if config.fan_out_mode == "batched" else 0.0)
+    scenario = Scenario(
+        stack=stack, run_id=secrets.token_hex(4),
+        graphql_url=outputs["graphqlUrl"], realtime_url=outputs["realtimeUrl"], region=outputs["region"],
+        user_pool_id=outputs["userPoolId"], user_pool_client_id=outputs["userPoolClientId"],
+        cognito_endpoint=outputs.get("cognitoEndpoint"), tls_ca_file=outputs.get("tlsCaFile"),
+        attendee_auth=attendee_auth, fan_out_mode=config.fan_out_mode, flush_interval_ms=config.flush_interval_ms,
+        users=users, spawn_rate=spawn_rate, senders=senders, messages_per_second=messages_per_second,
+        duration_s=duration_s, rooms=rooms, drain_s=drain_s,
+    )
+    return scenario, config
+
+
+def plan_comparison(config: EventChatConfig, scenario: Scenario, measured_updates_per_s: float | None,
+                    users: int) -> dict[str, Any]:
+    """What `chatstack plan` expects for this rehearsal's scale next to what was measured.
+
+    The planner models one room; a rehearsal with R rooms is R such events, each with
+    users/R participants and messages_per_second/R messages/s.
+    """
+    from chatstack.planning.planner import apply_price_overrides, apply_quota_overrides, inputs_from_config, plan_event
+
+    quotas, prices = apply_quota_overrides(config.quota_overrides), apply_price_overrides(config.price_overrides)
+    stack_plan = plan_event(inputs_from_config(config), quotas=quotas, prices=prices, compare_modes=False)
+    per_room = replace(inputs_from_config(config), participants=max(1, math.ceil(users / scenario.rooms)),
+                       messages_per_second=scenario.messages_per_second / scenario.rooms)
+    room_plan = plan_event(per_room, quotas=quotas, prices=prices, compare_modes=False)
+    expected = room_plan.outbound_updates_per_second * scenario.rooms
+    return {
+        "participants": users,
+        "messagesPerSecond": scenario.messages_per_second,
+        "rooms": scenario.rooms,
+        "expectedOutboundUpdatesPerSecond": round(expected, 2),
+        "measuredOutboundUpdatesPerSecond": (None if measured_updates_per_s is None
+                                             else round(measured_updates_per_s, 2)),
+        "measuredToExpected": (round(measured_updates_per_s / expected, 3)
+                               if measured_updates_per_s is not None and expected else None),
+        "stackPlan": {
+            "participants": config.participants,
+            "messagesPerSecond": config.messages_per_second,
+            "outboundUpdatesPerSecond": stack_plan.outbound_updates_per_second,
+            "connectionRampSeconds": stack_plan.connection_ramp_seconds,
+        },
+    }

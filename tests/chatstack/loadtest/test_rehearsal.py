@@ -1,0 +1,161 @@
+"""`chatstack loadtest` end to end against a served local stack: Locust processes, real Cognito
+sign-ups, real WebSocket subscriptions, real sendMessage mutations. Small (tens of users, a
+few seconds of sending): the point is that nothing is lost or duplicated, alone and spread
+over a master and two workers on loopback, per message and batched."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatstack.local.stack import LocalStack, write_outputs
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.project import read_stack_config
+from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
+from tests.project import REPO_ROOT
+
+SCENARIO = ["--users", "30", "--spawn-rate", "30", "--senders", "3", "--messages-per-second", "6",
+            "--duration", "4", "--headless", "--only-summary"]
+SENT = 6 * 4  # messages/s x seconds
+
+
+def _serve(stack: str, tmp: Path, run=None) -> Iterator[Path]:
+    loop = LoopThread()
+    local = LocalStack(stack, run=run)
+    try:
+        outputs = loop.run(local.start())
+        path = tmp / "outputs.json"
+        write_outputs(path, outputs)
+        yield path
+    finally:
+        loop.run(local.stop())
+        loop.close()
+
+
+@pytest.fixture(scope="module")
+def aws_env() -> Iterator[None]:
+    previous = set_dummy_aws_env()
+    yield
+    restore_env(previous)
+
+
+@pytest.fixture(scope="module")
+def dev_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
+    yield from _serve("dev", tmp_path_factory.mktemp("dev"))
+
+
+@pytest.fixture(scope="module")
+def batched_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
+    config = read_stack_config("dev")
+    config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": "500"})
+    # its own stack name, so its table and pool do not meet the dev stack's
+    yield from _serve("rehearsalbatch", tmp_path_factory.mktemp("batched"), run=evaluate_program("dev", config=config))
+
+
+def _loadtest(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "chatstack.cli", "loadtest", *args], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish(process: subprocess.Popen, timeout: float = 90) -> str:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        pytest.fail(f"loadtest did not finish:\n{output[-4000:]}")
+    return output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _assert_complete(summary: dict, output: str, users: int = 30, sent: int = SENT) -> None:
+    assert summary["passed"], output[-4000:]
+    assert summary["messages"]["sent"] == sent
+    assert summary["users"]["subscribed"] == summary["users"]["audience"] == users
+    assert summary["expected"] == sent * users  # one room: everyone, senders included, gets everything
+    assert summary["delivered"] == summary["expected"]
+    assert summary["lost"] == summary["duplicated"] == summary["outOfOrder"] == summary["wrongRoom"] == 0
+    latency = summary["latencyMs"]
+    assert latency["samples"] == summary["delivered"]
+    assert 0 <= latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
+    assert summary["errors"] == {}
+
+
+def test_a_rehearsal_on_one_machine_delivers_every_message_once(dev_outputs, tmp_path):
+    summary_path, csv_prefix, html = tmp_path / "out.json", tmp_path / "stats", tmp_path / "report.html"
+    process = _loadtest("--stack", "dev", "--outputs", str(dev_outputs), *SCENARIO, "--json", str(summary_path),
+                        "--csv", str(csv_prefix), "--html", str(html))
+    output = _finish(process)
+    assert process.returncode == 0, output[-4000:]
+    summary = json.loads(summary_path.read_text())
+    _assert_complete(summary, output)
+    assert summary["workers"] == 1 and summary["subscription"] == "onSendMessage"
+    plan = summary["plan"]
+    assert plan["expectedOutboundUpdatesPerSecond"] == 30 * 6  # perMessage: everyone gets every message
+    assert plan["measuredOutboundUpdatesPerSecond"] == summary["updatesReceived"] / 4
+    # Locust's own reports carry the per-delivery latency events.
+    with open(f"{csv_prefix}_stats.csv", newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert int(rows["onSendMessage delivery"]["Request Count"]) == summary["delivered"]
+    assert int(rows["sendMessage"]["Request Count"]) == SENT
+    assert "onSendMessage delivery" in html.read_text()
+
+
+def test_a_master_and_two_workers_give_the_same_totals(dev_outputs, tmp_path):
+    port = str(_free_port())
+    summary_path = tmp_path / "out.json"
+    master = _loadtest("--stack", "dev", "--outputs", str(dev_outputs), *SCENARIO, "--json", str(summary_path),
+                       "--master", "--expect-workers", "2", "--master-bind-host", "127.0.0.1",
+                       "--master-bind-port", port)
+    workers = [_loadtest("--worker", "--master-host", "127.0.0.1", "--master-port", port) for _ in range(2)]
+    output = _finish(master)
+    worker_outputs = [_finish(worker, timeout=30) for worker in workers]
+    assert master.returncode == 0, output[-4000:]
+    assert [worker.returncode for worker in workers] == [0, 0], worker_outputs
+    summary = json.loads(summary_path.read_text())
+    _assert_complete(summary, output)
+    assert summary["workers"] == summary["workersConnected"] == 2
+
+
+def test_a_batched_stack_is_rehearsed_on_onMessageBatch(batched_outputs, tmp_path):
+    summary_path = tmp_path / "out.json"
+    process = _loadtest("--stack", "dev", "--config", "fanOutMode=batched", "--config", "flushIntervalMs=500",
+                        "--outputs", str(batched_outputs), *SCENARIO, "--json", str(summary_path))
+    output = _finish(process)
+    assert process.returncode == 0, output[-4000:]
+    summary = json.loads(summary_path.read_text())
+    _assert_complete(summary, output)
+    assert summary["subscription"] == "onMessageBatch"
+    # Several messages per update: each subscriber got fewer frames than messages.
+    assert summary["updatesReceived"] < summary["delivered"]
+
+
+def test_a_missing_outputs_file_fails_before_locust_starts(tmp_path):
+    process = _loadtest("--stack", "dev", "--outputs", str(tmp_path / "none.json"), "--headless")
+    output = _finish(process, timeout=30)
+    assert process.returncode == 2
+    assert "--outputs" in output and "chatstack local --stack dev" in output and "Locust" not in output
+
+
+def test_workers_need_no_stack_and_other_options_go_to_locust(tmp_path):
+    from chatstack.cli import build_parser
+    from chatstack.loadtest.command import locust_argv
+
+    args, unknown = build_parser().parse_known_args(
+        ["loadtest", "--worker", "--master-host", "10.0.0.5", "--master-port", "6000", "--processes", "4"])
+    argv = locust_argv(args, REPO_ROOT, unknown)
+    assert argv[2:] == ["--worker", "--master-host", "10.0.0.5", "--master-port", "6000", "--processes", "4"]
+    assert os.path.basename(argv[1]) == "locustfile.py"
