@@ -32,6 +32,7 @@ import requests
 from gevent.event import Event
 from locust import User, constant, events, task
 from locust.runners import MasterRunner, WorkerRunner
+from locust.stats import CSV_STATS_INTERVAL_SEC
 
 from chatstack.loadtest.identity import attendee_tokens
 from chatstack.loadtest.realtime_client import ConnectionLost, RealtimeConnection, RealtimeError
@@ -51,6 +52,7 @@ log = logging.getLogger("chatstack.loadtest")
 PROGRESS_INTERVAL_S = 0.5
 GO_DELAY_S = 1.0  # the gate message reaches every worker before the first send
 COLLECT_TIMEOUT_S = 30.0
+STATS_SETTLE_TIMEOUT_S = 10.0  # Locust workers report every 3 s
 SCENARIO_OPTION = "chatstack_scenario"
 
 
@@ -344,7 +346,18 @@ class Conductor:
         self.summary = write_summary(list(self.tallies.values()), self.scenario, self.config, target,
                                      self._workers(), Path(self.summary_path) if self.summary_path else None)
         self.environment.process_exit_code = 0 if self.summary["passed"] else 1
+        self._settle_locust_stats(self.summary["delivered"])
         self._finish()
+
+    def _settle_locust_stats(self, delivered: int) -> None:
+        """Locust's own statistics reach the master every few seconds (workers' reports) and its
+        CSV files every second: wait until they hold every delivery, so the CSV and HTML reports
+        written at the stop agree with the summary."""
+        entry = self.environment.stats.get(f"{self.scenario.subscription_field} delivery", "WSS")
+        deadline = time.monotonic() + STATS_SETTLE_TIMEOUT_S
+        while entry.num_requests < delivered and time.monotonic() < deadline:
+            gevent.sleep(0.1)
+        gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
 
     def _drain(self) -> None:
         """Until every sender is done and every owed delivery is reported, or --drain passes.

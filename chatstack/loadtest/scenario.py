@@ -127,7 +127,7 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
     _check(duration_s > 0, "--duration must be positive")
     _check(1 <= rooms <= users, f"--rooms must be between 1 and --users ({users})")
     config = stack_config(stack, settings, root)
-    attendee_auth = str(getattr(config, "attendee_auth", "cognito"))
+    attendee_auth = config.attendee_auth
     _check(attendee_auth == "cognito",
            f"stack {stack}: chatstack:attendeeAuth is {attendee_auth!r}; the rehearsal can only sign attendees in "
            "through Cognito so far (minting attendee tokens for OIDC stacks is not available yet)")

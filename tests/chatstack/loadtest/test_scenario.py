@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from chatstack.loadtest.scenario import (
-    ScenarioError,
     Scenario,
+    ScenarioError,
     build_scenario,
     decode_message,
     encode_message,
@@ -57,6 +57,12 @@ def test_a_missing_or_incomplete_outputs_file_names_the_option_and_how_to_get_it
 def test_a_cognito_stack_without_password_sign_in_names_the_config_key(outputs):
     with pytest.raises(ScenarioError, match="chatstack:allowPasswordAuth"):
         build_scenario("dev", REPO_ROOT, outputs, settings=["allowPasswordAuth=false"], **SIZE)
+
+
+def test_an_oidc_stack_is_refused_with_a_clear_error_until_tokens_can_be_minted(outputs):
+    with pytest.raises(ScenarioError, match="chatstack:attendeeAuth is 'oidc'"):
+        build_scenario("dev", REPO_ROOT, outputs,
+                       settings=["attendeeAuth=oidc", "oidcIssuer=https://events.example.com"], **SIZE)
 
 
 @pytest.mark.parametrize("change, option", [
