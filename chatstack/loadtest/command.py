@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     scenario.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                           help="stack config override (chatstack: namespace by default), as for `chatstack plan`; "
                                "must match the served stack")
+    scenario.add_argument("--oidc-state-dir", metavar="DIR",
+                          help="oidc stacks: where the local issuer keeps its key (default .chatstack/<stack>)")
     scenario.add_argument("--json", metavar="FILE", dest="summary_json", help="write the rehearsal summary here")
     scenario.add_argument("--headless", action="store_true", help="no web UI: start at once, quit when done")
     distribution = parser.add_argument_group("distribution (Locust's options)")
@@ -68,12 +70,14 @@ def locust_argv(args: argparse.Namespace, root: Path, passthrough: list[str]) ->
     scenario, _ = build_scenario(args.stack, root, outputs, users=args.users, spawn_rate=args.spawn_rate,
                                  senders=args.senders, messages_per_second=args.messages_per_second,
                                  duration_s=args.duration, rooms=args.rooms, drain_s=args.drain,
-                                 settings=args.config)
+                                 settings=args.config,
+                                 oidc_state_dir=Path(args.oidc_state_dir).resolve() if args.oidc_state_dir else None)
     argv += ["--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--host", scenario.graphql_url,
              "--stack", args.stack, "--project-dir", str(root), "--senders", str(args.senders),
              "--messages-per-second", str(args.messages_per_second), "--duration", str(args.duration),
              "--rooms", str(args.rooms)]
     for flag, value in (("--outputs", outputs), ("--drain", args.drain), ("--ramp-timeout", args.ramp_timeout),
+                        ("--oidc-state-dir", scenario.oidc_state_dir),
                         ("--summary-json", Path(args.summary_json).resolve() if args.summary_json else None)):
         if value is not None:
             argv += [flag, str(value)]

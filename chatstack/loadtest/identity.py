@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from chatstack.loadtest.scenario import Scenario, ScenarioError
@@ -36,7 +37,24 @@ class CognitoAttendees:
         return sign_up_and_in(self.outputs, username, cognito=self.cognito)["id"]
 
 
+class OidcAttendees:
+    """OIDC stacks: tokens the local event-platform issuer signs (chatstack.local.oidc), one
+    subject per simulated attendee. Needs the issuer's state directory: workers on other
+    machines need a copy of it at the same path."""
+
+    def __init__(self, scenario: Scenario):
+        self.state_dir = Path(scenario.oidc_state_dir)
+        self.ttl_seconds = 3600 + scenario.users / scenario.spawn_rate + scenario.duration_s
+
+    def token(self, username: str) -> str:
+        from chatstack.local.oidc import attendee_token
+
+        return attendee_token(self.state_dir, username, f"Attendee {username}", ttl_seconds=self.ttl_seconds)
+
+
 def attendee_tokens(scenario: Scenario) -> Any:
     if scenario.attendee_auth == "cognito":
         return CognitoAttendees(scenario)
+    if scenario.attendee_auth == "oidc":
+        return OidcAttendees(scenario)
     raise ScenarioError(f"stack {scenario.stack}: no token source for attendeeAuth {scenario.attendee_auth!r}")

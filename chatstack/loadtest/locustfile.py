@@ -54,6 +54,7 @@ GO_DELAY_S = 1.0  # the gate message reaches every worker before the first send
 COLLECT_TIMEOUT_S = 30.0
 STATS_SETTLE_TIMEOUT_S = 10.0  # Locust workers report every 3 s
 SCENARIO_OPTION = "chatstack_scenario"
+AUTH_REQUEST = {"cognito": "sign-up + sign-in", "oidc": "attendee token"}
 
 
 # ---- options -----------------------------------------------------------------------------
@@ -74,6 +75,8 @@ def _options(parser: Any) -> None:
                        help="open the send phase after this many seconds even if not every user subscribed "
                             "(default: twice the planned ramp + 30 s)")
     group.add_argument("--summary-json", default=None, help="write the rehearsal summary here")
+    group.add_argument("--oidc-state-dir", default=None,
+                       help="oidc stacks: the local issuer's state (default .chatstack/<stack>)")
     group.add_argument("--stack-config", action="append", default=[], metavar="KEY=VALUE",
                        help="override a stack config value, as the served stack was started with")
 
@@ -158,7 +161,7 @@ class Attendee(User):
         self.side.tally.connecting(started)
         try:
             self.token = self.side.tokens.token(self.side.next_username())
-            _fire(self.environment, "sign-up + sign-in", started, kind="COGNITO")
+            _fire(self.environment, AUTH_REQUEST[scenario.attendee_auth], started, kind="AUTH")
             stage, started = "connect", time.time()
             connection = RealtimeConnection(scenario.realtime_url, scenario.graphql_url, self.token,
                                             ca_file=scenario.tls_ca_file)
@@ -402,6 +405,7 @@ def _init(environment: Any, runner: Any = None, **_: Any) -> None:
         users=options.num_users or 1, spawn_rate=options.spawn_rate or 1, senders=options.senders,
         messages_per_second=options.messages_per_second, duration_s=options.duration, rooms=options.rooms,
         drain_s=options.drain, settings=options.stack_config,
+        oidc_state_dir=Path(options.oidc_state_dir) if options.oidc_state_dir else None,
     )
     Sender.fixed_count = scenario.senders
     setattr(options, SCENARIO_OPTION, scenario.to_json())  # forwarded to workers with each spawn job

@@ -41,6 +41,7 @@ class Scenario:
     cognito_endpoint: str | None  # set for a local stack; None means AWS's Cognito endpoint
     tls_ca_file: str | None
     attendee_auth: str  # cognito | oidc
+    oidc_state_dir: str | None  # oidc: the local issuer's key and settings (chatstack.local.oidc)
     fan_out_mode: str  # perMessage | batched
     flush_interval_ms: int
     users: int
@@ -117,7 +118,8 @@ def _check(condition: bool, message: str) -> None:
 
 def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: int, spawn_rate: float,
                    senders: int, messages_per_second: float, duration_s: float, rooms: int,
-                   drain_s: float | None = None, settings: list[str] | None = None) -> tuple[Scenario, EventChatConfig]:
+                   drain_s: float | None = None, settings: list[str] | None = None,
+                   oidc_state_dir: Path | None = None) -> tuple[Scenario, EventChatConfig]:
     """The scenario, and the stack's config (with `key=value` settings, as `chatstack plan
     --config` takes them: they must match what the served stack was started with)."""
     _check(users >= 1, "--users must be at least 1")
@@ -128,15 +130,14 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
     _check(1 <= rooms <= users, f"--rooms must be between 1 and --users ({users})")
     config = stack_config(stack, settings, root)
     attendee_auth = config.attendee_auth
-    _check(attendee_auth == "cognito",
-           f"stack {stack}: chatstack:attendeeAuth is {attendee_auth!r}; the rehearsal can only sign attendees in "
-           "through Cognito so far (minting attendee tokens for OIDC stacks is not available yet)")
     if attendee_auth == "cognito":
         _check(config.allow_password_auth,
                f"stack {stack}: simulated attendees sign in with USER_PASSWORD_AUTH, which the stack's app client "
                "does not allow; set chatstack:allowPasswordAuth: true for the rehearsal (or rehearse with "
                "chatstack:attendeeAuth: oidc)")
     outputs = read_outputs(outputs_path or default_outputs_path(root, stack), stack)
+    if attendee_auth == "oidc":
+        oidc_state_dir = _local_issuer_state(stack, outputs, oidc_state_dir or Project(root).state_dir / stack)
     if drain_s is None:
         # Long enough for a batched room's last flush to be published and delivered.
         drain_s = 5.0 + (2 * config.flush_interval_ms / 1000 if config.fan_out_mode == "batched" else 0.0)
@@ -145,11 +146,33 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
         graphql_url=outputs["graphqlUrl"], realtime_url=outputs["realtimeUrl"], region=outputs["region"],
         user_pool_id=outputs["userPoolId"], user_pool_client_id=outputs["userPoolClientId"],
         cognito_endpoint=outputs.get("cognitoEndpoint"), tls_ca_file=outputs.get("tlsCaFile"),
-        attendee_auth=attendee_auth, fan_out_mode=config.fan_out_mode, flush_interval_ms=config.flush_interval_ms,
+        attendee_auth=attendee_auth,
+        oidc_state_dir=str(oidc_state_dir) if attendee_auth == "oidc" else None,
+        fan_out_mode=config.fan_out_mode, flush_interval_ms=config.flush_interval_ms,
         users=users, spawn_rate=spawn_rate, senders=senders, messages_per_second=messages_per_second,
         duration_s=duration_s, rooms=rooms, drain_s=drain_s,
     )
     return scenario, config
+
+
+def _local_issuer_state(stack: str, outputs: dict[str, Any], state_dir: Path) -> Path:
+    """OIDC stacks: attendee tokens are minted with the local issuer's key, as `chatstack
+    attendee-token` does. A deployed stack's attendees get theirs from the event platform,
+    which the rehearsal cannot sign for."""
+    from chatstack.local.oidc import SETTINGS_FILE
+
+    issuer = outputs.get("oidcIssuer")
+    _check(bool(issuer), f"stack {stack}: chatstack:attendeeAuth is oidc and the outputs name no local oidcIssuer: "
+                         "the rehearsal mints attendee tokens only for the issuer `chatstack local` serves (a deployed "
+                         "stack's tokens come from the event platform at chatstack:oidcIssuer)")
+    try:
+        settings = json.loads((state_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        raise ScenarioError(f"--oidc-state-dir: no local OIDC issuer state in {state_dir} (where `chatstack local "
+                            f"--stack {stack} --config attendeeAuth=oidc` keeps its key)") from None
+    _check(settings.get("issuer") == issuer,
+           f"--oidc-state-dir: {state_dir} holds the issuer {settings.get('issuer')}, the outputs name {issuer}")
+    return state_dir
 
 
 def plan_comparison(config: EventChatConfig, scenario: Scenario, measured_updates_per_s: float | None,

@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 
 from chatstack.local.stack import LocalStack, write_outputs
-from chatstack.offline.evaluation import evaluate_program
-from chatstack.project import read_stack_config
 from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
 from tests.project import REPO_ROOT
 
@@ -27,9 +25,9 @@ SCENARIO = ["--users", "30", "--spawn-rate", "30", "--senders", "3", "--messages
 SENT = 6 * 4  # messages/s x seconds
 
 
-def _serve(stack: str, tmp: Path, run=None) -> Iterator[Path]:
+def _serve(tmp: Path, **options) -> Iterator[Path]:
     loop = LoopThread()
-    local = LocalStack(stack, run=run)
+    local = LocalStack("dev", **options)
     try:
         outputs = loop.run(local.start())
         path = tmp / "outputs.json"
@@ -49,15 +47,18 @@ def aws_env() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def dev_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
-    yield from _serve("dev", tmp_path_factory.mktemp("dev"))
+    yield from _serve(tmp_path_factory.mktemp("dev"))
+
+
+BATCHED_OIDC = {"fanOutMode": "batched", "flushIntervalMs": "500", "attendeeAuth": "oidc"}
 
 
 @pytest.fixture(scope="module")
-def batched_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
-    config = read_stack_config("dev")
-    config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": "500"})
-    # its own stack name, so its table and pool do not meet the dev stack's
-    yield from _serve("rehearsalbatch", tmp_path_factory.mktemp("batched"), run=evaluate_program("dev", config=config))
+def batched_oidc_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
+    """The shape of finals-250k: batched fan-out, attendees signed in by the event platform."""
+    directory = tmp_path_factory.mktemp("batched")
+    yield from _serve(directory, state_dir=directory,
+                      config_overrides={f"chatstack:{key}": value for key, value in BATCHED_OIDC.items()})
 
 
 def _loadtest(*args: str) -> subprocess.Popen:
@@ -130,10 +131,12 @@ def test_a_master_and_two_workers_give_the_same_totals(dev_outputs, tmp_path):
     assert summary["workers"] == summary["workersConnected"] == 2
 
 
-def test_a_batched_stack_is_rehearsed_on_onMessageBatch(batched_outputs, tmp_path):
+def test_a_batched_oidc_stack_is_rehearsed_on_onMessageBatch_with_minted_tokens(batched_oidc_outputs, tmp_path):
     summary_path = tmp_path / "out.json"
-    process = _loadtest("--stack", "dev", "--config", "fanOutMode=batched", "--config", "flushIntervalMs=500",
-                        "--outputs", str(batched_outputs), *SCENARIO, "--json", str(summary_path))
+    settings = [arg for key, value in BATCHED_OIDC.items() for arg in ("--config", f"{key}={value}")]
+    process = _loadtest("--stack", "dev", *settings, "--outputs", str(batched_oidc_outputs),
+                        "--oidc-state-dir", str(batched_oidc_outputs.parent), *SCENARIO, "--json", str(summary_path),
+                        "--csv", str(tmp_path / "stats"))
     output = _finish(process)
     assert process.returncode == 0, output[-4000:]
     summary = json.loads(summary_path.read_text())
@@ -141,6 +144,9 @@ def test_a_batched_stack_is_rehearsed_on_onMessageBatch(batched_outputs, tmp_pat
     assert summary["subscription"] == "onMessageBatch"
     # Several messages per update: each subscriber got fewer frames than messages.
     assert summary["updatesReceived"] < summary["delivered"]
+    with open(tmp_path / "stats_stats.csv", newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert int(rows["attendee token"]["Request Count"]) == 30 and "sign-up + sign-in" not in rows
 
 
 def test_a_missing_outputs_file_fails_before_locust_starts(tmp_path):

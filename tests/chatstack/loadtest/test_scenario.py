@@ -59,10 +59,20 @@ def test_a_cognito_stack_without_password_sign_in_names_the_config_key(outputs):
         build_scenario("dev", REPO_ROOT, outputs, settings=["allowPasswordAuth=false"], **SIZE)
 
 
-def test_an_oidc_stack_is_refused_with_a_clear_error_until_tokens_can_be_minted(outputs):
-    with pytest.raises(ScenarioError, match="chatstack:attendeeAuth is 'oidc'"):
-        build_scenario("dev", REPO_ROOT, outputs,
-                       settings=["attendeeAuth=oidc", "oidcIssuer=https://events.example.com"], **SIZE)
+def test_an_oidc_stack_needs_the_local_issuer_its_tokens_are_minted_with(outputs, tmp_path):
+    oidc = ["attendeeAuth=oidc"]
+    with pytest.raises(ScenarioError, match="no local oidcIssuer.*event platform"):
+        build_scenario("dev", REPO_ROOT, outputs, settings=oidc, **SIZE)  # e.g. a deployed stack
+    served = tmp_path / "served.json"
+    served.write_text(json.dumps({**OUTPUTS, "oidcIssuer": "http://127.0.0.1:1/oidc"}))
+    with pytest.raises(ScenarioError, match="--oidc-state-dir: no local OIDC issuer state"):
+        build_scenario("dev", REPO_ROOT, served, settings=oidc, oidc_state_dir=tmp_path, **SIZE)
+    (tmp_path / "oidc.json").write_text(json.dumps({"issuer": "http://127.0.0.1:9/oidc"}))
+    with pytest.raises(ScenarioError, match="holds the issuer http://127.0.0.1:9/oidc"):
+        build_scenario("dev", REPO_ROOT, served, settings=oidc, oidc_state_dir=tmp_path, **SIZE)
+    (tmp_path / "oidc.json").write_text(json.dumps({"issuer": "http://127.0.0.1:1/oidc"}))
+    scenario, _ = build_scenario("dev", REPO_ROOT, served, settings=oidc, oidc_state_dir=tmp_path, **SIZE)
+    assert (scenario.attendee_auth, scenario.oidc_state_dir) == ("oidc", str(tmp_path))
 
 
 @pytest.mark.parametrize("change, option", [
