@@ -29,6 +29,7 @@ from appsync_local.engine import (
     IdFactory,
     JSEngine,
     ModuleLoadError,
+    encode_json,
 )
 from appsync_local.manifest import Resolver, ResolverManifest
 
@@ -155,7 +156,7 @@ class LocalResolverRuntime:
             "env": self.env,
         }
         outcome = FieldResult()
-        run = _Run(self, outcome, auth_type_of(identity))
+        run = _Run(self, outcome, auth_type_of(identity), ctx)
         try:
             if resolver.kind == "UNIT":
                 outcome.data = run.unit(resolver, ctx)
@@ -167,19 +168,33 @@ class LocalResolverRuntime:
         return outcome
 
 
+_CHANGING = ("stash", "prev", "result", "error")  # the ctx keys a resolution changes between handler calls
+
+
 class _Run:
     """One field resolution: collects appended errors and extensions across handler calls."""
 
-    def __init__(self, runtime: LocalResolverRuntime, outcome: FieldResult, auth_type: str) -> None:
+    def __init__(self, runtime: LocalResolverRuntime, outcome: FieldResult, auth_type: str,
+                 ctx: dict[str, Any]) -> None:
         self.runtime = runtime
         self.engine = runtime.engine
         self.outcome = outcome
         self.auth_type = auth_type
+        # Arguments, identity, source, info, request and env are the same for every handler
+        # call of this resolution (what a handler changes in them stays in JS): encoded once,
+        # with "{" kept open for the parts that change between calls.
+        self._fixed_json = encode_json({k: v for k, v in ctx.items() if k not in _CHANGING})[:-1]
+
+    def _ctx_json(self, ctx: dict[str, Any]) -> str:
+        changing = encode_json({k: ctx[k] for k in _CHANGING if k in ctx})
+        if changing == "{}":
+            return self._fixed_json + "}"
+        return self._fixed_json + ("," if self._fixed_json != "{" else "") + changing[1:]
 
     def call(self, file: str, handler: str, ctx: dict[str, Any]) -> dict[str, Any]:
         try:
             handle = self.engine.load(self.runtime._code[file], file)
-            out = self.engine.call(handle, handler, ctx, auth_type=self.auth_type)
+            out = self.engine.call(handle, handler, ctx, auth_type=self.auth_type, ctx_json=self._ctx_json(ctx))
         except EngineTimeout as exc:
             raise _Abort(ResolverError(str(exc), "ExecutionTimeout")) from None
         except ModuleLoadError as exc:

@@ -7,8 +7,8 @@ Prints figures next to their targets; asserts nothing.
 revision REV's tree, measured the same way, side by side). Loopback only.
 
 1. Latency: a victim sends `getMessages` one request after another: p50/p99 idle, then while
-   a hostile client sends, back to back, (a) the largest query the endpoint accepts (just under
-   its 1 MiB body limit, different text each time, so nothing is cached) and (b) 1,000 aliased
+   a hostile client sends, back to back, (a) the largest query the endpoint accepts (20,000
+   tokens, different text each time, so nothing is cached) and (b) 1,000 aliased
    `getMessages`. Target: victim p99 within 3x its idle p99.
 2. Memory: 10 connections that never read, each with 100 subscriptions on one room, then 150
    messages of 2 KB sent to that room; the server process's RSS before and after. Target:
@@ -31,10 +31,10 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.served_stack import ServedStack, percentile, revision_tree  # noqa: E402
+from appsync_local.server.graphql_endpoint import MAX_QUERY_TOKENS  # noqa: E402
+from benchmarks.served_stack import ServedStack, fresh_state_args, percentile, revision_tree  # noqa: E402
 from chatstack.local.session import sign_up_and_in  # noqa: E402
 
-MAX_BODY = 1024 * 1024
 VICTIM = '{ getMessages(roomId: "victim", limit: 10) { items { messageId message } nextToken } }'
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message sender } }"
 SEND = ("mutation S($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, message: $message) "
@@ -45,16 +45,11 @@ _unique = itertools.count()
 
 
 def largest_query() -> str:
-    """A valid query just under the body limit, different every time (no cache hit)."""
+    """The largest document the endpoint accepts (MAX_QUERY_TOKENS lexical tokens, ~100 KB,
+    well under the 1 MiB body limit), different every time (no cache hit)."""
     head, tail = f"query Big{next(_unique)} {{ ", " }"
-    field = "a{}: __typename "
-    fields, size, n = [], len(head) + len(tail) + 64, 0
-    while size + len(field) + 8 < MAX_BODY:
-        text = field.format(n)
-        fields.append(text)
-        size += len(text)
-        n += 1
-    return head + "".join(fields) + tail
+    fields = (MAX_QUERY_TOKENS - 6) // 3  # "aN", ":", "__typename"
+    return head + "".join(f"a{n}: __typename " for n in range(fields)) + tail
 
 
 def aliased_reads() -> str:
@@ -182,7 +177,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="victim requests per phase")
     parser.add_argument("--baseline", default=None, help="also measure this git revision's tree")
     args = parser.parse_args()
-    stacks = [ServedStack(label="current")]
+    stacks = [ServedStack(label="current", args=fresh_state_args())]
     if args.baseline:
         stacks.insert(0, ServedStack(revision_tree(args.baseline), label=f"baseline {args.baseline}"))
     for stack in stacks:

@@ -33,10 +33,11 @@ def revision_tree(revision: str) -> Path:
 
 
 class ServedStack:
-    """`chatstack local --stack STACK --port 0` from `tree`, until stop()."""
+    """`chatstack local --stack STACK --port 0 [args]` from `tree`, until stop()."""
 
-    def __init__(self, tree: Path = ROOT, stack: str = "dev", label: str = "current"):
+    def __init__(self, tree: Path = ROOT, stack: str = "dev", label: str = "current", args: tuple[str, ...] = ()):
         self.tree = tree
+        self.args = args
         self.stack = stack
         self.label = label
         self.process: subprocess.Popen | None = None
@@ -47,7 +48,7 @@ class ServedStack:
         env = {**os.environ, **LOCAL_CREDENTIALS, "PYTHONPATH": str(self.tree)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chatstack.cli", "local", "--stack", self.stack, "--port", "0",
-             "--outputs", str(outputs)],
+             "--outputs", str(outputs), *self.args],
             cwd=self.tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + timeout
@@ -76,6 +77,11 @@ class ServedStack:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def fresh_state_args() -> tuple[str, ...]:
+    """For a checkout whose `chatstack local` keeps state: an empty state in a temporary directory."""
+    return ("--state-dir", tempfile.mkdtemp(prefix="chatstack-bench-state-"), "--fresh")
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -110,6 +112,8 @@ class GraphQLResponse:
     published: list[tuple[str, str, Any]] = field(default_factory=list)
     # extensions.invalidateSubscriptions calls: {"subscriptionField", "payload"}.
     invalidations: list[dict[str, Any]] = field(default_factory=list)
+    # `body` as compact JSON, when execution already encoded it (large responses).
+    encoded: str | None = None
 
 
 @dataclass
@@ -152,6 +156,11 @@ PARSE_CACHE_MAX_QUERY = 64 * 1024  # longer query texts are not cached
 # Uncached query texts longer than this are parsed and validated on a thread of their own, so a
 # client sending huge documents queues behind itself, not in front of everyone's small queries.
 LARGE_QUERY = 8 * 1024
+# Lexical tokens (and comments) a document may have: parsing, validating and executing cost
+# grows with them, so this bounds one request's work. A local limit (AppSync documents only
+# its 1 MB request size): client documents are far smaller; the largest accepted is ~100 KB.
+MAX_QUERY_TOKENS = 20_000
+MAX_QUERY_COMMENTS = 1_000
 # AppSync's resolverCountLimit: 0 (unset) means 10,000 resolver invocations per request.
 DEFAULT_RESOLVER_COUNT_LIMIT = 10_000
 RESOLVER_LIMIT_ERROR_TYPE = "ResolverExecutionLimitReached"
@@ -255,6 +264,7 @@ class GraphQLEndpoint:
         # never on the event loop. Large texts get their own thread (see LARGE_QUERY).
         self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
         self._large_parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse-large")
+        self._side_loop: asyncio.AbstractEventLoop | None = None
         self.subscribers_of: dict[str, list[str]] = {}
         subscription_type = self.schema.subscription_type
         for name, definition in (subscription_type.fields if subscription_type else {}).items():
@@ -266,6 +276,8 @@ class GraphQLEndpoint:
     def close(self) -> None:
         for pool in (self._pool, self._parse_pool, self._large_parse_pool):
             pool.shutdown(wait=False, cancel_futures=True)
+        if self._side_loop is not None:
+            self._side_loop.call_soon_threadsafe(self._side_loop.stop)
 
     # ---- authorization -------------------------------------------------------------
 
@@ -335,7 +347,7 @@ class GraphQLEndpoint:
             message = "Unable to parse GraphQL query: no query provided."
             return None, [request_error(message, "MalformedHttpRequestException")]
         try:
-            document = parse(query)
+            document = parse(query, max_lexical_tokens=MAX_QUERY_TOKENS, max_comments=MAX_QUERY_COMMENTS)
         except GraphQLError as error:
             return None, [request_error(f"Invalid syntax: {error.message}", "InvalidSyntax", location_list(error))]
         errors = validate(self.schema, document, self.rules, hide_suggestions=self.hide_suggestions)
@@ -457,6 +469,26 @@ class GraphQLEndpoint:
         if not isinstance(variables, dict):
             bad = request_error("variables must be a JSON object.", "ValidationError")
             return GraphQLResponse(400, {"data": None, "errors": [bad]})
+        run = self._execute_operation(document, operation, operation_name, variables,
+                                      identity, groups, headers, auth_mode)
+        if isinstance(body.get("query"), str) and len(body["query"]) > LARGE_QUERY:
+            # A large document's execution (and its response's encoding) is long pure-Python
+            # work: it runs on a loop of its own, so this loop keeps answering everyone else.
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run, self._large_loop()))
+        return await run
+
+    def _large_loop(self) -> asyncio.AbstractEventLoop:
+        if self._side_loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="graphql-large-documents", daemon=True).start()
+            self._side_loop = loop
+        return self._side_loop
+
+    async def _execute_operation(
+        self, document: DocumentNode, operation: OperationDefinitionNode, operation_name: str | None,
+        variables: dict[str, Any], identity: dict[str, Any] | None, groups: tuple[str, ...],
+        headers: dict[str, str] | None, auth_mode: str,
+    ) -> GraphQLResponse:
         context = RequestContext(identity, tuple(groups), dict(headers or {}), variables, document, auth_mode)
         result = execute(
             self.schema,
@@ -487,6 +519,8 @@ class GraphQLEndpoint:
         response = GraphQLResponse(200, response_body, invalidations=context.invalidations)
         if operation.operation == OperationType.MUTATION and result.data:
             response.published = self.published_payloads(operation, document, result.data)
+        if len(response_body.get("errors") or ()) + len(response_body.get("data") or ()) > 100:
+            response.encoded = json.dumps(response_body, separators=(",", ":"))  # here, not on the caller's loop
         return response
 
     def published_payloads(

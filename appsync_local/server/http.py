@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -17,6 +18,7 @@ log = logging.getLogger("appsync_local.http")
 
 # Largest POST /graphql body served; a bigger one is answered 413 (errors[], PayloadTooLarge).
 MAX_REQUEST_BYTES = 1024 * 1024
+LARGE_BODY = 64 * 1024  # bodies above this are decoded on a worker thread
 
 # CORS as AppSync answers it: any origin, and a preflight allows the headers the browser asks
 # for (AppSync hands custom request headers to resolvers, so it cannot restrict them); the
@@ -111,7 +113,9 @@ class LocalAppSync:
                 return unauthorized(error.message)
             caller, groups, mode = identity.as_context(request.remote), identity.groups, identity.auth_mode
         try:
-            body = json.loads(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            # A large body's decoding is long enough to hold up everyone else: off the loop.
+            body = json.loads(text) if len(text) <= LARGE_BODY else await asyncio.to_thread(json.loads, text)
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _json(400, {"errors": [{"errorType": "MalformedHttpRequestException",
                                            "message": "Unable to parse the request body as JSON."}]})
@@ -133,4 +137,7 @@ class LocalAppSync:
                 self.realtime.invalidate(str(invalidation["subscriptionField"]), invalidation.get("payload") or {})
         for subscription_field, _mutation, payload in response.published:
             self.realtime.publish(subscription_field, payload)
+        if response.encoded is not None:
+            return web.Response(status=response.status, text=response.encoded, content_type="application/json",
+                                headers=CORS_HEADERS)
         return _json(response.status, response.body)

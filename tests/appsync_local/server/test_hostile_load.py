@@ -86,6 +86,27 @@ def test_the_stacks_resolver_count_limit_stops_a_thousand_aliased_mutations(serv
         ("ResolverExecutionLimitReached", "Resolver invocation limit reached", [f"m{limit}"])]
 
 
+def test_a_document_over_the_token_limit_is_refused_before_any_work(served):
+    """The largest document accepted has MAX_QUERY_TOKENS tokens (~100 KB): one more and the
+    parser stops there, before validation or execution."""
+    from appsync_local.server.graphql_endpoint import MAX_QUERY_TOKENS
+
+    def document(fields: int) -> str:
+        return "query Q { " + " ".join(f"a{n}: __typename" for n in range(fields)) + " }"
+
+    largest = (MAX_QUERY_TOKENS - 4) // 3  # "query", "Q", "{", "}" + 3 per field
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            return (await post(session, served, document(largest)),
+                    await post(session, served, document(largest + 1)))
+
+    (ok_status, ok), (status, refused) = run_async(scenario())
+    assert ok_status == 200 and len(ok["data"]) == largest
+    assert status == 400 and refused["errors"][0]["errorType"] == "InvalidSyntax"
+    assert f"more than {MAX_QUERY_TOKENS} tokens" in refused["errors"][0]["message"]
+
+
 # ---- introspection off: no "Did you mean" ------------------------------------------------
 
 @pytest.mark.parametrize("query", [

@@ -1,0 +1,99 @@
+"""Mutations per second on the local stack, this checkout next to a baseline revision, in one
+run. Prints figures and the ratio to its target; asserts nothing.
+
+    .venv/bin/python benchmarks/throughput.py [--baseline REV] [--writers 8] [--seconds 15]
+
+Each revision's `chatstack local --stack dev` runs in a child process (the baseline from a
+`git archive` of REV; default: the commit before the local stack's hostile-load work). Eight
+writers, each with its own user and HTTP connection, send `sendMessage` back to back for
+the given time; one reader sends `getMessages` one after another meanwhile, and its p99
+latency must not get worse. Target: at least 2x the baseline's mutations/s. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.served_stack import ServedStack, fresh_state_args, percentile, revision_tree  # noqa: E402
+from chatstack.local.session import sign_up_and_in  # noqa: E402
+
+BASELINE = "e3bfd6d"  # main before issue 16's changes to the local stack
+SEND = ("mutation S($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, message: $message) "
+        "{ roomId messageId message } }")
+READ = '{ getMessages(roomId: "bench-0", limit: 20) { items { messageId message } nextToken } }'
+TARGET = 2.0
+
+
+async def load(outputs: dict, writers: list[str], reader: str, seconds: float) -> tuple[int, float, list[float]]:
+    url = outputs["graphqlUrl"]
+    stop = time.monotonic() + seconds
+    sent = [0] * len(writers)
+    latencies: list[float] = []
+
+    async def write(index: int, token: str) -> None:
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < stop:
+                variables = {"roomId": f"bench-{index}", "message": f"m{sent[index]}"}
+                async with session.post(url, json={"query": SEND, "variables": variables},
+                                        headers={"Authorization": token}) as response:
+                    body = await response.json()
+                    assert "errors" not in body, body
+                sent[index] += 1
+
+    async def read() -> None:
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                async with session.post(url, json={"query": READ}, headers={"Authorization": reader}) as response:
+                    await response.read()
+                latencies.append(time.perf_counter() - started)
+
+    started = time.monotonic()
+    await asyncio.gather(read(), *(write(i, token) for i, token in enumerate(writers)))
+    return sum(sent), time.monotonic() - started, latencies
+
+
+def measure(stack: ServedStack, writers: int, seconds: float) -> dict:
+    outputs = stack.start()
+    try:
+        suffix = stack.label.split()[0]
+        tokens = [sign_up_and_in(outputs, f"writer{i}-{suffix}")["id"] for i in range(writers)]
+        reader = sign_up_and_in(outputs, f"reader-{suffix}")["id"]
+        asyncio.run(load(outputs, tokens, reader, 2.0))  # warm up: engines, caches, connections
+        count, elapsed, latencies = asyncio.run(load(outputs, tokens, reader, seconds))
+    finally:
+        stack.stop()
+    return {"per_second": count / elapsed, "count": count, "reader_p50": percentile(latencies, 0.5),
+            "reader_p99": percentile(latencies, 0.99)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=BASELINE, help="git revision to compare with")
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    args = parser.parse_args()
+    baseline = measure(ServedStack(revision_tree(args.baseline), label=f"baseline {args.baseline}"),
+                       args.writers, args.seconds)
+    current = measure(ServedStack(label="current checkout", args=fresh_state_args()), args.writers, args.seconds)
+    print(f"{args.writers}-way sendMessage, {args.seconds:g} s each, plus one getMessages reader")
+    print(f"  {'':<28}{'mutations/s':>12}{'reader p50 ms':>15}{'reader p99 ms':>15}")
+    for label, result in ((f"baseline {args.baseline}", baseline), ("current checkout", current)):
+        print(f"  {label:<28}{result['per_second']:>12.0f}{result['reader_p50'] * 1000:>15.1f}"
+              f"{result['reader_p99'] * 1000:>15.1f}")
+    ratio = current["per_second"] / baseline["per_second"]
+    verdict = "ok" if ratio >= TARGET else "MISSED"
+    print(f"  ratio {ratio:.2f}x (target >= {TARGET:g}x: {verdict}); reader p99 "
+          f"{'not worse' if current['reader_p99'] <= baseline['reader_p99'] else 'WORSE'}")
+
+
+if __name__ == "__main__":
+    main()
