@@ -131,10 +131,11 @@ async def memory_phase(stack: ServedStack, reader: str, writer: str) -> tuple[fl
         await asyncio.sleep(2.0)
         after = stack.rss_mb()
         closed = 0
-        for ws in sockets:  # now read what is there: did the server end the connection?
+        for ws in sockets:  # now read what is there (for 5 s at most): did the server end the connection?
+            deadline = time.monotonic() + 5
             with contextlib.suppress(Exception):
-                while True:
-                    message = await asyncio.wait_for(ws.receive(), 5)
+                while time.monotonic() < deadline:
+                    message = await asyncio.wait_for(ws.receive(), max(0.01, deadline - time.monotonic()))
                     if message.type != aiohttp.WSMsgType.TEXT:
                         closed += message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
                         break
@@ -182,6 +183,7 @@ def main() -> None:
         stacks.insert(0, ServedStack(revision_tree(args.baseline), label=f"baseline {args.baseline}"))
     for stack in stacks:
         report(stack.label, measure(stack, args.requests))
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
