@@ -455,6 +455,12 @@ def _consumer_alarms(resources: list[PolicyResource]) -> Iterable[tuple[str, str
                        "fan-out goes unnoticed during the event. Fix: BatchFanout's alarms.", function.urn)
 
 
+def _alarm_notifies(args: ResourceValidationArgs) -> Iterable[str]:
+    if not [action for action in as_list(get(args.props, "alarmActions")) if action]:
+        yield (f"{_label('CloudWatch alarm', args.name)} notifies nobody (no alarmActions): it can fire during the "
+               "event unseen. Fix: alarm_actions = [the stack's alarm topic ARN] (components.alarm_topic).")
+
+
 # ---------------------------------------------------------------------------- Cognito
 
 
@@ -607,6 +613,9 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
                 "keeps one poller per shard (per-room order).", _consumer_delivery),
     _stack_rule("fanout-consumer-alarms", MANDATORY,
                 "The stream consumer has alarms on iterator age and errors.", _consumer_alarms),
+    _resource_rule("alarms-notify", MANDATORY,
+                   "Every CloudWatch alarm has alarm actions (the stack's alarm topic), so someone hears it.",
+                   [METRIC_ALARM], _alarm_notifies),
     _stack_rule("one-table-api-user-pool", MANDATORY,
                 "An event stack has exactly one DynamoDB table, one AppSync API and one Cognito user pool.",
                 _one_of_each),
