@@ -9,7 +9,7 @@ revision REV's tree, measured the same way, side by side). Loopback only.
 1. Latency: a victim sends `getMessages` one request after another: p50/p99 idle, then while
    a hostile client sends, back to back, (a) the largest query the endpoint accepts (20,000
    tokens, different text each time, so nothing is cached) and (b) 1,000 aliased
-   `getMessages`. Target: victim p99 within 3x its idle p99.
+   `getMessages`, (c) tokens with unknown key ids. Target: victim p99 within 3x its idle p99.
 2. Memory: 10 connections that never read, each with 100 subscriptions on one room, then 150
    messages of 2 KB sent to that room; the server process's RSS before and after. Target:
    growth under 50 MB.
@@ -57,6 +57,32 @@ def aliased_reads() -> str:
     return f"{{ {fields} }}"
 
 
+_FORGING_KEY = None
+
+
+def unknown_kid_token(issuer: str) -> str:
+    """A well-formed RS256 token from the stack's own issuer whose `kid` no key set has."""
+    global _FORGING_KEY
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if _FORGING_KEY is None:
+        _FORGING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {"sub": "x", "iss": issuer, "token_use": "id", "exp": int(time.time()) + 600}
+    return jwt.encode(claims, _FORGING_KEY, algorithm="RS256", headers={"kid": f"kid-{next(_unique)}"})
+
+
+async def unknown_kids(session: aiohttp.ClientSession, url: str, issuer: str, stop: asyncio.Event) -> int:
+    tokens = [unknown_kid_token(issuer) for _ in range(200)]
+    sent = 0
+    while not stop.is_set():
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.post(url, json={"query": VICTIM}, headers={"Authorization": tokens[sent % 200]}) as r:
+                await r.read()
+        sent += 1
+    return sent
+
+
 async def victim_latencies(session: aiohttp.ClientSession, url: str, token: str, count: int) -> list[float]:
     latencies = []
     for _ in range(count):
@@ -94,6 +120,14 @@ async def latency_phase(outputs: dict, victim: str, attacker: str, requests: int
                 results[label] = await victim_latencies(session, url, victim, requests)
                 stop.set()
                 await attack
+        stop = asyncio.Event()
+        async with aiohttp.ClientSession() as attacker_session:
+            issuer = f"https://cognito-idp.{outputs['region']}.amazonaws.com/{outputs['userPoolId']}"
+            attack = asyncio.create_task(unknown_kids(attacker_session, url, issuer, stop))
+            await asyncio.sleep(0.5)
+            results["tokens with unknown kids"] = await victim_latencies(session, url, victim, requests)
+            stop.set()
+            await attack
     return results
 
 

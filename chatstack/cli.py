@@ -59,7 +59,8 @@ def _local(args: argparse.Namespace, root: Path) -> int:
         print(f"chatstack local: {error}", file=sys.stderr)
         return 2
     return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs,
-                       config_overrides=overrides, state_dir=args.state_dir, fresh=args.fresh)
+                       config_overrides=overrides, state_dir=args.state_dir, fresh=args.fresh,
+                       max_connections=args.max_connections)
 
 
 def _attendee_token(args: argparse.Namespace, root: Path) -> int:
@@ -132,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the table's items and the pool's users are kept across restarts "
                             "(default .chatstack/<stack>/state)")
     local.add_argument("--fresh", action="store_true", help="discard the kept state and start empty")
+    local.add_argument("--max-connections", type=int, default=1000,
+                       help="real-time connections open at once; more get connection_error LimitExceededError")
     local.set_defaults(handler=_local)
 
     token = command("attendee-token",

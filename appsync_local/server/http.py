@@ -12,7 +12,7 @@ from aiohttp import web
 
 from appsync_local.server.auth import AuthError, Identity
 from appsync_local.server.graphql_endpoint import IAM, GraphQLEndpoint
-from appsync_local.server.realtime import RealtimeServer
+from appsync_local.server.realtime import MAX_CONNECTIONS, RealtimeServer
 
 log = logging.getLogger("appsync_local.http")
 
@@ -67,6 +67,7 @@ class LocalAppSync:
         verify: Callable[[str | None], Identity],
         *,
         keepalive_seconds: float = 60.0,
+        max_connections: int = MAX_CONNECTIONS,
         iam_verify: Callable[[str, str, dict[str, str], bytes], Any] | None = None,
     ):
         self.endpoint = endpoint
@@ -74,7 +75,8 @@ class LocalAppSync:
         # Optional AWS_IAM: verify(method, url, headers, body) -> principal with as_context(ip),
         # raising AuthError when it refuses (appsync_local.sigv4.SigV4Verifier.verify).
         self.iam_verify = iam_verify
-        self.realtime = RealtimeServer(endpoint, verify, keepalive_seconds=keepalive_seconds)
+        self.realtime = RealtimeServer(endpoint, verify, keepalive_seconds=keepalive_seconds,
+                                       max_connections=max_connections)
         self.requests = 0
 
     def app(self) -> web.Application:

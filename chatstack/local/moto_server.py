@@ -34,6 +34,14 @@ from typing import Any
 
 SERVICES = ("dynamodb", "dynamodbstreams", "cognito-idp")
 SNAPSHOT_SECONDS = 1.0
+# Calls that change nothing worth keeping: they do not make a snapshot due (reads would
+# otherwise re-save an unchanged table every second under a read-heavy load).
+READ_ONLY_ACTIONS = frozenset({
+    "GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems", "DescribeTable", "ListTables",
+    "DescribeTimeToLive", "DescribeStream", "ListStreams", "GetShardIterator", "GetRecords",
+    "ListUserPools", "ListUserPoolClients", "ListGroups", "ListUsers", "AdminGetUser", "GetUser",
+    "DescribeUserPool", "DescribeUserPoolClient",
+})
 
 log = logging.getLogger("chatstack.moto_server")
 
@@ -102,7 +110,8 @@ class StatefulApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         with self.lock:
-            if environ.get("REQUEST_METHOD") == "POST":
+            action = str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2]
+            if environ.get("REQUEST_METHOD") == "POST" and action not in READ_ONLY_ACTIONS:
                 self.changes += 1
             # moto answers with bytes lists: produce the whole body under the lock
             return list(self.app(environ, start_response))

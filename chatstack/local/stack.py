@@ -466,6 +466,8 @@ class LocalStack:
     root: Path = field(default_factory=lambda: find_project().root)
     runtime_factory: RuntimeFactory = default_runtime_factory
     keepalive_seconds: float = 60.0
+    # Real-time connections open at once (`chatstack local --max-connections`); more are refused.
+    max_connections: int = 1000
     # Optional AWS_IAM verification for the endpoint (see LocalAppSync), e.g. SigV4Verifier.verify.
     iam_verify: Callable[..., Any] | None = None
     # `chatstack local --config KEY=VALUE`: qualified keys replacing Pulumi.<stack>.yaml values.
@@ -561,7 +563,7 @@ class LocalStack:
             self.fanout_principal = local_backend_principal(run)
             self.iam_verify = SigV4Verifier([self.fanout_principal], region).verify
         self.appsync = LocalAppSync(
-            endpoint, tokens.verify, keepalive_seconds=self.keepalive_seconds,
+            endpoint, tokens.verify, keepalive_seconds=self.keepalive_seconds, max_connections=self.max_connections,
             iam_verify=self.iam_verify,
         )
         app = self.appsync.app()
@@ -676,6 +678,7 @@ def example_sign_up(outputs: dict[str, Any]) -> str:
 def serve(
     stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None,
     config_overrides: dict[str, str] | None = None, state_dir: str | None = None, fresh: bool = False,
+    max_connections: int = 1000,
 ) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code. moto's state is kept in
     `state_dir` (default .chatstack/<stack>/state); `fresh` starts from an empty one."""
@@ -689,7 +692,7 @@ def serve(
 
     async def main() -> int:
         local = LocalStack(stack, host=host, port=port, root=root, config_overrides=dict(config_overrides or {}),
-                           data_dir=data_dir, fresh=fresh)
+                           data_dir=data_dir, fresh=fresh, max_connections=max_connections)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -224,6 +224,7 @@ def test_a_subscription_ends_when_the_token_that_started_it_expires(served):
 def test_the_connection_limit_refuses_one_more_connection(served):
     realtime = served.local.appsync.realtime
     original = realtime.max_connections
+    assert original == served.local.max_connections == 1000  # LocalStack's setting reaches the server
 
     async def scenario():
         async with aiohttp.ClientSession() as session:

@@ -110,3 +110,15 @@ def test_kill_9_mid_load_loses_no_acknowledged_message_and_leaves_no_process(tmp
     finally:
         third.send_signal(signal.SIGTERM)
         third.communicate(timeout=30)
+
+
+def test_chatstack_local_options_reach_the_served_stack(monkeypatch):
+    """--state-dir, --fresh and --max-connections are passed on, not parsed and dropped."""
+    from chatstack import cli
+    from chatstack.local import stack
+
+    seen = {}
+    monkeypatch.setattr(stack, "serve", lambda *args, **kwargs: seen.update(kwargs) or 0)
+    assert cli.main(["local", "--stack", "dev", "--state-dir", "/tmp/kept", "--fresh",
+                     "--max-connections", "7"]) == 0
+    assert (seen["state_dir"], seen["fresh"], seen["max_connections"]) == ("/tmp/kept", True, 7)
