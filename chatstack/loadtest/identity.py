@@ -6,7 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from gevent.lock import BoundedSemaphore
+
 from chatstack.loadtest.scenario import Scenario, ScenarioError
+
+COGNITO_CONCURRENCY = 100  # sign-ups in flight per worker process
 
 
 class CognitoAttendees:
@@ -28,13 +32,15 @@ class CognitoAttendees:
             # The local Cognito accepts any signature for admin calls; botocore still wants some.
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        # Many users sign in at once on a worker: one pooled connection each, within reason.
-        self.cognito = cognito_client(self.outputs, max_connections=100)
+        self.cognito = cognito_client(self.outputs, max_connections=COGNITO_CONCURRENCY)
+        # Users past the pool's size wait here rather than open connections it then discards.
+        self.slots = BoundedSemaphore(COGNITO_CONCURRENCY)
 
     def token(self, username: str) -> str:
         from chatstack.local.session import sign_up_and_in
 
-        return sign_up_and_in(self.outputs, username, cognito=self.cognito)["id"]
+        with self.slots:
+            return sign_up_and_in(self.outputs, username, cognito=self.cognito)["id"]
 
 
 class OidcAttendees:
@@ -43,13 +49,13 @@ class OidcAttendees:
     machines need a copy of it at the same path."""
 
     def __init__(self, scenario: Scenario):
-        self.state_dir = Path(scenario.oidc_state_dir)
+        from chatstack.local.oidc import local_token_minter
+
+        self.mint = local_token_minter(Path(scenario.oidc_state_dir))
         self.ttl_seconds = 3600 + scenario.users / scenario.spawn_rate + scenario.duration_s
 
     def token(self, username: str) -> str:
-        from chatstack.local.oidc import attendee_token
-
-        return attendee_token(self.state_dir, username, f"Attendee {username}", ttl_seconds=self.ttl_seconds)
+        return self.mint(sub=username, name=f"Attendee {username}", ttl_seconds=self.ttl_seconds)
 
 
 def attendee_tokens(scenario: Scenario) -> Any:

@@ -23,7 +23,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +303,15 @@ class Conductor:
         self.tallies: dict[str, dict[str, Any]] = {}
         self.summary: dict[str, Any] | None = None
 
+    def new_run(self) -> None:
+        """Each start (a second one from the web UI too) rehearses in rooms of its own: a new run id,
+        forwarded to the workers with this start's spawn jobs."""
+        self.scenario = replace(self.scenario, run_id=secrets.token_hex(4))
+        setattr(self.environment.parsed_options, SCENARIO_OPTION, self.scenario.to_json())
+        self.progress.clear()
+        self.tallies.clear()
+        log.info("run %s: rooms %s-*", self.scenario.run_id, self.scenario.room(0).rsplit("-", 1)[0])
+
     def on_progress(self, environment: Any, msg: Any, **_: Any) -> None:
         self.progress[msg.node_id] = msg.data
 
@@ -408,14 +419,13 @@ def _init(environment: Any, runner: Any = None, **_: Any) -> None:
         oidc_state_dir=Path(options.oidc_state_dir) if options.oidc_state_dir else None,
     )
     Sender.fixed_count = scenario.senders
-    setattr(options, SCENARIO_OPTION, scenario.to_json())  # forwarded to workers with each spawn job
     _conductor = Conductor(environment, scenario, config, options.summary_json)
     runner.register_message("chatstack_progress", _conductor.on_progress)
     runner.register_message("chatstack_tally", _conductor.on_tally)
     if not isinstance(runner, MasterRunner):  # the local runner is its own worker
         runner.register_message("chatstack_go", _on_go)
         runner.register_message("chatstack_collect", _on_collect)
-    log.info("rehearsal %s of stack %s: %s", scenario.run_id, scenario.stack,
+    log.info("rehearsal of stack %s: %s", scenario.stack,
              json.dumps({"users": scenario.users, "senders": scenario.senders, "rooms": scenario.rooms,
                          "messagesPerSecond": scenario.messages_per_second, "duration": scenario.duration_s,
                          "subscription": scenario.subscription_field, "graphqlUrl": scenario.graphql_url}))
@@ -435,14 +445,14 @@ def _on_collect(environment: Any, msg: Any, **_: Any) -> None:
 def _test_start(environment: Any, **_: Any) -> None:
     global _side
     runner = environment.runner
+    if not isinstance(runner, WorkerRunner) and _conductor is not None:
+        _conductor.new_run()
+        gevent.spawn(_conductor.run)
     if not isinstance(runner, MasterRunner):
         scenario = Scenario.from_json(getattr(environment.parsed_options, SCENARIO_OPTION))
         if _side is not None:
             _side.stop()
         _side = WorkerSide(environment, scenario)
-    if not isinstance(runner, WorkerRunner) and _conductor is not None:
-        _conductor.progress.clear()
-        gevent.spawn(_conductor.run)
 
 
 @events.test_stop.add_listener

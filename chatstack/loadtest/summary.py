@@ -37,7 +37,9 @@ def build_summary(tallies: list[dict[str, Any]], scenario: Scenario, config: Any
         "workers": len(tallies),
         "workersConnected": workers,
         **figures,
-        "users": {"target": target_users, **subscriptions},
+        "users": {"target": target_users, **subscriptions,
+                  # still signing in or connecting when the send phase opened (see --ramp-timeout)
+                  "pending": max(0, target_users - subscriptions["subscribed"] - subscriptions["failed"])},
         "connectionRamp": {
             "seconds": None if ramp is None else round(ramp, 2),
             "achievedPerSecond": round(subscriptions["subscribed"] / ramp, 2) if ramp else None,
@@ -72,7 +74,8 @@ def as_text(summary: dict[str, Any]) -> str:
         f"  latency ms   p50 {ms(latency['p50'])}, p95 {ms(latency['p95'])}, p99 {ms(latency['p99'])}, "
         f"max {ms(latency['max'])} (mutation sent -> subscriber received, {latency['samples']:,} samples)",
         f"  users        {users['subscribed']:,} of {users['target']:,} subscribed (audience {users['audience']:,}, "
-        f"late {users['late']:,}), {users['failed']:,} failed, {users['disconnected']:,} disconnected; "
+        f"late {users['late']:,}), {users['failed']:,} failed, {users['pending']:,} pending, "
+        f"{users['disconnected']:,} disconnected; "
         f"ramp {ramp['seconds']} s at {ramp['achievedPerSecond']}/s (spawn rate {ramp['spawnRate']})",
         f"  messages     {messages['sent']:,} sent ({messages['achievedPerSecond']}/s of "
         f"{messages['targetPerSecond']}/s), {messages['sendFailed']:,} failed, {messages['senders']} senders, "

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,14 +195,20 @@ def attendee_token(
 ) -> str:
     """A token the local issuer of the stack whose state is in `state_dir` accepts
     (`.chatstack/<stack>/` of the project; written by `chatstack local`)."""
+    if ttl_seconds <= 0:
+        raise AttendeeTokenError("the token lifetime (--ttl) must be positive")
+    return local_token_minter(state_dir)(sub=sub, name=name, moderator=moderator, ttl_seconds=ttl_seconds, now=now)
+
+
+def local_token_minter(state_dir: Path) -> Callable[..., str]:
+    """`mint` bound to the local issuer whose state is in `state_dir`, its key loaded once
+    (rehearsals mint one token per simulated attendee)."""
     settings_path = state_dir / SETTINGS_FILE
     key_path = state_dir / KEY_FILE
     if not settings_path.exists() or not key_path.exists():
         raise AttendeeTokenError(
             f"no local OIDC issuer state in {state_dir}: serve the stack with attendeeAuth=oidc first "
             "(e.g. chatstack local --stack dev --config attendeeAuth=oidc)")
-    if ttl_seconds <= 0:
-        raise AttendeeTokenError("the token lifetime (--ttl) must be positive")
     settings = json.loads(settings_path.read_text(encoding="utf-8"))
     claims = AttendeeClaims(
         client_id=settings.get("clientId"),
@@ -208,5 +216,4 @@ def attendee_token(
         moderator_claim=settings.get("moderatorClaim") or "",
         moderator_value=settings.get("moderatorValue") or "",
     )
-    return mint(load_or_create_key(state_dir), issuer=settings["issuer"], sub=sub, name=name, claims=claims,
-                moderator=moderator, ttl_seconds=ttl_seconds, now=now)
+    return functools.partial(mint, load_or_create_key(state_dir), issuer=settings["issuer"], claims=claims)
