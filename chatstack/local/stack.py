@@ -232,6 +232,10 @@ def user_pool_definition(pool: RegisteredResource) -> dict[str, Any]:
         args["AccountRecoverySetting"] = {
             "RecoveryMechanisms": [{"Name": m["name"], "Priority": _int(m["priority"])} for m in recovery]
         }
+    admin_only = (i.get("adminCreateUserConfig") or {}).get("allowAdminCreateUserOnly")
+    if admin_only is not None:
+        # Recorded, not enforced: moto lets SignUp through anyway (README: local differences).
+        args["AdminCreateUserConfig"] = {"AllowAdminCreateUserOnly": bool(admin_only)}
     if i.get("tags"):
         args["UserPoolTags"] = dict(i["tags"])
     return args
