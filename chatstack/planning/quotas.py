@@ -88,6 +88,16 @@ def _adjustable(key, name, unit, default, remedy, quota_code=None, scope="per AP
     )
 
 
+def _cognito_rate(key, name, default):
+    """An adjustable Cognito request-rate category on the join path (increases can be purchased)."""
+    return Quota(
+        key=key, name=name, unit="requests/s", default=default, adjustable=True,
+        ceiling=default * ADJUSTABLE_CEILING_FACTOR, source=COGNITO_QUOTAS_SOURCE, as_of=COGNITO_AS_OF,
+        remedy="use chatstack:attendeeAuth oidc (attendees signed in by the event platform)",
+        service_code="cognito-idp", scope="per account and region",
+    )
+
+
 QUOTAS: dict[str, Quota] = {
     q.key: q
     for q in (
@@ -119,20 +129,9 @@ QUOTAS: dict[str, Quota] = {
             quota_code="L-AA33EB36", scope="per connection",
             source=f"{APPSYNC_QUOTAS_SOURCE}; code: {QUOTA_CODE_SOURCE}",
         ),
-        Quota(
-            key="cognitoUserCreationPerSecond", name="Cognito UserCreation requests per second (sign-up)",
-            unit="requests/s", default=50, adjustable=True, ceiling=50 * ADJUSTABLE_CEILING_FACTOR,
-            source=COGNITO_QUOTAS_SOURCE, as_of=COGNITO_AS_OF, service_code="cognito-idp",
-            scope="per account and region",
-            remedy="use chatstack:attendeeAuth oidc (attendees signed in by the event platform)",
-        ),
-        Quota(
-            key="cognitoUserAuthenticationPerSecond", name="Cognito UserAuthentication requests per second (sign-in)",
-            unit="requests/s", default=120, adjustable=True, ceiling=120 * ADJUSTABLE_CEILING_FACTOR,
-            source=COGNITO_QUOTAS_SOURCE, as_of=COGNITO_AS_OF, service_code="cognito-idp",
-            scope="per account and region",
-            remedy="use chatstack:attendeeAuth oidc (attendees signed in by the event platform)",
-        ),
+        _cognito_rate("cognitoUserCreationPerSecond", "Cognito UserCreation requests per second (sign-up)", 50),
+        _cognito_rate("cognitoUserAuthenticationPerSecond", "Cognito UserAuthentication requests per second (sign-in)",
+                      120),
         Quota(
             key="cognitoDefaultEmailsPerDay", name="Cognito built-in email sender, emails per day",
             unit="emails/day", default=50, adjustable=False, ceiling=None,
