@@ -93,6 +93,15 @@ class EventChatConfig(BaseModel):
         default=None, alias="oidcModeratorClaim", pattern=r"^[A-Za-z0-9_:.\-]{1,128}(=[^=]{1,256})?$",
         description="oidc: CLAIM (must be true) or CLAIM=VALUE (equals VALUE, or a list holding it) grants moderation.",
     )
+    self_sign_up: bool | None = Field(
+        default=None, alias="selfSignUp",
+        description="Users may sign themselves up; default: when attendees use Cognito (else admin-created staff).",
+    )
+    ses_email_identity_arn: str | None = Field(
+        default=None, alias="sesEmailIdentityArn",
+        pattern=r"^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/[^\s]+$",
+        description="SES identity the pool sends email through (DEVELOPER); default: Cognito's built-in sender.",
+    )
     allow_password_auth: bool = Field(
         default=False, alias="allowPasswordAuth", description="Allow USER_PASSWORD_AUTH (scripts, tests)."
     )
@@ -256,6 +265,10 @@ class EventChatConfig(BaseModel):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def self_sign_up_allowed(self) -> bool:
+        return self.attendee_auth == "cognito" if self.self_sign_up is None else self.self_sign_up
 
     @property
     def deletion_protected(self) -> bool:

@@ -21,6 +21,11 @@ class ChatUserPoolArgs:
     # USER_PASSWORD_AUTH sends the password itself; only scripts and tests of
     # development stacks want it. SRP and refresh-token flows are always on.
     allow_password_auth: bool = False
+    # False: only administrators create users (staff; attendees come from the event platform).
+    self_sign_up: bool = True
+    # An SES verified identity to send verification and recovery email through (DEVELOPER):
+    # Cognito's built-in sender allows 50 emails a day per account.
+    ses_email_identity_arn: str | None = None
     transform: Transforms | None = field(default=None)
 
 
@@ -62,6 +67,11 @@ class ChatUserPool(pulumi.ComponentResource):
                 "mfa_configuration": "OPTIONAL",
                 "software_token_mfa_configuration": {"enabled": True},
                 "deletion_protection": "ACTIVE" if args.deletion_protection else "INACTIVE",
+                "admin_create_user_config": {"allow_admin_create_user_only": not args.self_sign_up},
+                "email_configuration": (
+                    {"email_sending_account": "DEVELOPER", "source_arn": args.ses_email_identity_arn}
+                    if args.ses_email_identity_arn else {"email_sending_account": "COGNITO_DEFAULT"}
+                ),
                 "tags": args.tags,
             },
             pool_opts,

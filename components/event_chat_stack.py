@@ -109,6 +109,8 @@ class EventChatStack(pulumi.ComponentResource):
                 tags=tags,
                 deletion_protection=config.deletion_protected,
                 allow_password_auth=config.allow_password_auth,
+                self_sign_up=config.self_sign_up_allowed,
+                ses_email_identity_arn=config.ses_email_identity_arn,
                 transform=args.transform.get("userPool"),
             ),
             pulumi.ResourceOptions(parent=self),

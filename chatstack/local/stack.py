@@ -41,7 +41,7 @@ from typing import Any
 from appsync_local.manifest import ENV_REFERENCE, ResolverManifest
 from appsync_local.server.auth import OidcJwtVerifier
 from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
-from chatstack.config import EventChatConfig, parse_stack_values
+from chatstack.config import parse_stack_values
 from chatstack.local.fanout import LocalStreamConsumer
 from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
 from chatstack.local.session import LOCAL_PASSWORD
@@ -232,6 +232,10 @@ def user_pool_definition(pool: RegisteredResource) -> dict[str, Any]:
         args["AccountRecoverySetting"] = {
             "RecoveryMechanisms": [{"Name": m["name"], "Priority": _int(m["priority"])} for m in recovery]
         }
+    admin_only = (i.get("adminCreateUserConfig") or {}).get("allowAdminCreateUserOnly")
+    if admin_only is not None:
+        # Recorded, not enforced: moto lets SignUp through anyway (README: local differences).
+        args["AdminCreateUserConfig"] = {"AllowAdminCreateUserOnly": bool(admin_only)}
     if i.get("tags"):
         args["UserPoolTags"] = dict(i["tags"])
     return args
@@ -554,9 +558,9 @@ class LocalStack:
         config = parse_stack_values(run.config)
         url_host = f"[{host}]" if ":" in host else host
         verifiers = [verifier]
-        if config.attendee_auth == "oidc":
-            self.oidc_issuer = self._oidc_issuer(config, f"http://{url_host}:{port}")
-            verifiers.append(self._oidc_verifier(config))
+        for provider in api_inputs.get("additionalAuthenticationProviders") or []:
+            if provider.get("authenticationType") == "OPENID_CONNECT":
+                verifiers.append(self._oidc(provider, env, f"http://{url_host}:{port}"))
         tokens = TokenVerifiers(verifiers)
         await asyncio.to_thread(tokens.load_keys)  # before serving: requests never wait on a key fetch
         if self.iam_verify is None:
@@ -592,23 +596,21 @@ class LocalStack:
         self.timings["ready"] = time.perf_counter() - started
         return self.outputs
 
-    def _oidc_issuer(self, config: EventChatConfig, base_url: str) -> LocalOidcIssuer:
-        claim, value = config.oidc_moderator
-        claims = AttendeeClaims(client_id=config.oidc_client_id, name_claim=config.oidc_name_claim,
-                                moderator_claim=claim, moderator_value=value)
-        state_dir = self.state_dir or Project(self.root).state_dir / self.stack
-        issuer = LocalOidcIssuer(state_dir, base_url, claims)
+    def _oidc(self, provider: dict[str, Any], env: dict[str, str], base_url: str) -> OidcJwtVerifier:
+        """The event platform's issuer, served locally, and AppSync's OPENID_CONNECT check of its
+        tokens: client id and TTLs from the registered API's provider, claim names from the
+        resolvers' rendered ctx.env (what the program registered, not the config again).
+
+        The verifier gets the discovery document and JWKS from the issuer in process (the same
+        documents its routes serve): fetching them over HTTP from the endpoint's own event loop
+        would block the loop that has to answer."""
+        settings = provider.get("openidConnectConfig") or {}
+        claims = AttendeeClaims(client_id=settings.get("clientId"), name_claim=env["OIDC_NAME_CLAIM"],
+                                moderator_claim=env["OIDC_MODERATOR_CLAIM"],
+                                moderator_value=env["OIDC_MODERATOR_VALUE"])
+        issuer = LocalOidcIssuer(self.state_dir or Project(self.root).state_dir / self.stack, base_url, claims)
         issuer.write_settings()
-        return issuer
-
-    def _oidc_verifier(self, config: EventChatConfig) -> OidcJwtVerifier:
-        """AppSync's OPENID_CONNECT check with the stack's settings, against the local issuer.
-
-        Its discovery document and JWKS come from the issuer in process (the same documents
-        its routes serve): fetching them over HTTP from the endpoint's own event loop would
-        block the loop that has to answer."""
-        issuer = self.oidc_issuer
-        assert issuer is not None
+        self.oidc_issuer = issuer
         documents = {issuer.issuer + "/.well-known/openid-configuration": issuer.discovery,
                      issuer.issuer + "/.well-known/jwks.json": issuer.jwks}
 
@@ -617,13 +619,12 @@ class LocalStack:
                 raise LocalStackError(f"the local OIDC issuer serves no {url}")
             return documents[url]()
 
-        return OidcJwtVerifier(
-            issuer=issuer.issuer,
-            client_id=config.oidc_client_id,
-            auth_ttl_seconds=config.oidc_auth_ttl_seconds,
-            iat_ttl_seconds=config.oidc_iat_ttl_seconds,
-            loader=load,
-        )
+        def seconds(milliseconds: Any) -> float | None:  # AppSync's TTLs are in milliseconds
+            return float(milliseconds) / 1000 if milliseconds else None
+
+        return OidcJwtVerifier(issuer=issuer.issuer, client_id=settings.get("clientId"),
+                               auth_ttl_seconds=seconds(settings.get("authTtl")),
+                               iat_ttl_seconds=seconds(settings.get("iatTtl")), loader=load)
 
     def _start_fanout(self, flush_interval_ms: int, moto_endpoint: str, region: str) -> LocalStreamConsumer:
         """Batched rooms: the Lambda's consumer, against moto's stream, publishing over SigV4."""

@@ -23,6 +23,15 @@ Model (stated, so it can be checked; see docs "Sizing an event"):
   more: covered by the table headroom, not by the cost estimate).
 - Joins: if joinWindowSeconds is set, participants/joinWindowSeconds connections/s are
   required; otherwise everyone joins at once, paced by the new-connection quota.
+- Joining also needs sign-in. attendeeAuth=cognito: each attendee signs up (SignUp +
+  ConfirmSignUp: 2 UserCreation requests) and signs in (InitiateAuth: 1 UserAuthentication
+  request; RespondToAuthChallenge has its own 3x quota) within the join deadline
+  (joinWindowSeconds, else the event's first 10 %), and refreshes its 60-minute tokens once
+  an hour (1 UserAuthentication request); production pools without SES send each attendee
+  one verification email through Cognito's built-in sender. attendeeAuth=oidc: the event
+  platform signs attendees in and AppSync verifies its tokens: no Cognito call per attendee.
+  The join ramp is the slowest of the connection ramp and the auth path at default quotas
+  (sign-up and sign-in are separate quotas, so they overlap).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from chatstack.planning import table_design
 from chatstack.planning.quotas import PRICES, QUOTAS, Price, Quota
 
 FanOutMode = Literal["perMessage", "batched"]
+AttendeeAuth = Literal["cognito", "oidc"]
 Verdict = Literal["fits-defaults", "needs-quota-increases", "impossible"]
 
 HISTORY_PAGE_SIZE = 50  # getMessages default limit
@@ -57,6 +67,11 @@ TABLE_HEADROOM = 2.0
 TABLE_UNITS_FLOOR = 100
 AUTOSCALING_TARGET_UTILIZATION = 0.7
 PROVISIONED_MIN_CAPACITY = 5
+# The join path with Cognito attendees (see the module doc).
+USER_CREATION_REQUESTS_PER_ATTENDEE = 2  # SignUp + ConfirmSignUp
+SIGN_IN_REQUESTS_PER_ATTENDEE = 1  # InitiateAuth (its RespondToAuthChallenge calls have their own quota)
+TOKEN_REFRESH_SECONDS = 3600  # ChatUserPool's ID/access token validity: one refresh per attendee-hour
+DEFAULT_JOIN_SHARE_OF_EVENT = 0.1  # without joinWindowSeconds, everyone must be in within 10 % of the event
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,16 @@ class PlanInputs:
     flush_interval_ms: int = 1000
     join_window_seconds: float | None = None
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    attendee_auth: AttendeeAuth = "cognito"
+    # Each attendee's sign-up sends one email through Cognito's built-in sender (no SES).
+    built_in_verification_emails: bool = False
+
+    @property
+    def join_deadline_seconds(self) -> float:
+        """By when every attendee must be signed in and connected."""
+        if self.join_window_seconds is not None:
+            return self.join_window_seconds
+        return self.event_duration_hours * 3600 * DEFAULT_JOIN_SHARE_OF_EVENT
 
     def __post_init__(self):
         if self.participants < 1 or self.messages_per_second <= 0 or self.event_duration_hours <= 0:
@@ -77,6 +102,8 @@ class PlanInputs:
             raise ValueError("average_message_bytes and flush_interval_ms must be positive")
         if self.fan_out_mode not in ("perMessage", "batched"):
             raise ValueError(f"unknown fan-out mode {self.fan_out_mode!r}")
+        if self.attendee_auth not in ("cognito", "oidc"):
+            raise ValueError(f"unknown attendee auth {self.attendee_auth!r}")
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,13 @@ class CapacityPlan:
     # Which fan-out mode this event should use, and why (both modes planned side by side).
     recommended_fan_out_mode: FanOutMode | None = None
     recommendation: str = ""
+    # How long until every attendee is signed in and connected at default quotas: the slowest
+    # of the connection ramp and the auth path.
+    join_ramp_seconds: float = 0.0
+    # Each step of the join path at default quotas: {"step", "seconds", "quota"}.
+    join_path: tuple[dict[str, Any], ...] = field(default=())
+    recommended_attendee_auth: AttendeeAuth | None = None
+    attendee_auth_recommendation: str = ""
 
     @property
     def quota_increases(self) -> tuple[QuotaCheck, ...]:
@@ -267,8 +301,10 @@ def plan_event(
     requests_per_second = mps + publisher_mutations_per_second + peak_join_rate
     requests_per_event = (mps + publisher_mutations_per_second) * seconds + n
 
+    auth_checks, join_path = _join_path(inputs, quotas, ramp_seconds)
     checks = (
         _check(quotas["newConnectionsPerSecond"], required_connection_rate),
+        *auth_checks,
         _check(quotas["inboundMessagesPerSecond"], inbound),
         _check(quotas["outboundMessagesPerSecond"], outbound),
         _check(quotas["requestTokensPerSecond"], requests_per_second),
@@ -283,7 +319,8 @@ def plan_event(
         verdict = "fits-defaults"
 
     hours = inputs.event_duration_hours
-    billable_mau = max(0.0, n - prices["cognitoFreeMau"].usd)
+    # OIDC attendees are not Cognito users (staff are few: not counted).
+    billable_mau = max(0.0, n - prices["cognitoFreeMau"].usd) if inputs.attendee_auth == "cognito" else 0.0
     costs = (
         _cost("appsyncRequests", requests_per_event, hours, prices),
         _cost("appsyncRealtimeUpdates", outbound * seconds, hours, prices),
@@ -301,7 +338,14 @@ def plan_event(
         f"stored item = message + {ITEM_OVERHEAD_BYTES} B of keys and attributes; subscriber payload = message "
         f"+ {PAYLOAD_ENVELOPE_BYTES} B",
         "Cognito MAU: every participant is billed once per month (Essentials plan); the free tier is per "
-        "account and shared with other events that month; per-hour figures spread it over the event",
+        "account and shared with other events that month; per-hour figures spread it over the event"
+        if inputs.attendee_auth == "cognito" else
+        "attendees sign in at the event platform (OIDC): no Cognito MAU or request per attendee; the platform's "
+        "issuer must serve the join rate itself",
+        f"join deadline {inputs.join_deadline_seconds:,.0f} s ("
+        + ("chatstack:joinWindowSeconds" if inputs.join_window_seconds is not None else
+           f"{DEFAULT_JOIN_SHARE_OF_EVENT:.0%} of the event") + "); Cognito quotas are per account and region: "
+        "other stacks in the account share them",
         "DynamoDB costs at on-demand prices; storage, PITR, streams and CloudWatch logs not included",
     )
     plan = CapacityPlan(
@@ -326,11 +370,64 @@ def plan_event(
         verdict=verdict,
         table=table,
         assumptions=assumptions,
+        join_ramp_seconds=max(step["seconds"] for step in join_path),
+        join_path=join_path,
     )
+    plan = replace(plan, **dict(zip(("recommended_attendee_auth", "attendee_auth_recommendation"),
+                                    recommend_attendee_auth(plan), strict=True)))
     if not compare_modes:
         return plan
     mode, reason = recommend_fan_out(plan, quotas, prices)
     return replace(plan, recommended_fan_out_mode=mode, recommendation=reason)
+
+
+def _join_path(
+    inputs: PlanInputs, quotas: Mapping[str, Quota], connection_ramp_seconds: float
+) -> tuple[tuple[QuotaCheck, ...], tuple[dict[str, Any], ...]]:
+    """The auth path's quota checks (none for OIDC attendees) and each join step's duration at default quotas."""
+    n = inputs.participants
+    connections = quotas["newConnectionsPerSecond"]
+    steps: list[dict[str, Any]] = [{"step": "connect", "seconds": connection_ramp_seconds, "quota": connections.key}]
+    if inputs.attendee_auth == "oidc":
+        return (), tuple(steps)
+    deadline = inputs.join_deadline_seconds
+    creation, authentication = quotas["cognitoUserCreationPerSecond"], quotas["cognitoUserAuthenticationPerSecond"]
+    sign_up_requests = n * USER_CREATION_REQUESTS_PER_ATTENDEE
+    sign_in_requests = n * SIGN_IN_REQUESTS_PER_ATTENDEE
+    refreshes_per_second = n / TOKEN_REFRESH_SECONDS
+    steps += [
+        {"step": "sign up (SignUp + ConfirmSignUp)", "seconds": sign_up_requests / creation.default,
+         "quota": creation.key},
+        {"step": "sign in (InitiateAuth)",
+         "seconds": sign_in_requests / authentication.default,
+         "quota": authentication.key},
+    ]
+    checks = [
+        _check(creation, sign_up_requests / deadline),
+        _check(authentication, sign_in_requests / deadline + refreshes_per_second),
+    ]
+    if inputs.built_in_verification_emails:
+        checks.append(_check(quotas["cognitoDefaultEmailsPerDay"], float(n)))
+    return tuple(checks), tuple(steps)
+
+
+_COGNITO_JOIN_QUOTAS = ("cognitoUserCreationPerSecond", "cognitoUserAuthenticationPerSecond",
+                        "cognitoDefaultEmailsPerDay")
+
+
+def recommend_attendee_auth(plan: CapacityPlan) -> tuple[AttendeeAuth, str]:
+    """oidc when Cognito sign-up/sign-in cannot onboard the audience by the join deadline at default quotas."""
+    inputs = plan.inputs
+    deadline = f"{inputs.join_deadline_seconds:,.0f} s"
+    if inputs.attendee_auth == "oidc":
+        return "oidc", (f"attendees sign in at the event platform: the join path is the connection ramp alone "
+                        f"({plan.join_ramp_seconds:,.0f} s)")
+    short = [c for c in plan.quota_checks if c.key in _COGNITO_JOIN_QUOTAS and c.status != "ok"]
+    if not short:
+        return "cognito", f"Cognito onboards {inputs.participants:,} attendees within {deadline} at default quotas"
+    needs = "; ".join(f"{c.name} needs {c.required:,.0f} {c.unit} (default {c.default:,.0f})" for c in short)
+    return "oidc", (f"Cognito cannot onboard {inputs.participants:,} attendees within {deadline} at default quotas "
+                    f"({needs}); set chatstack:attendeeAuth oidc so the event platform signs them in")
 
 
 # Per-message delivery has the lowest latency and no moving parts; prefer it unless it needs
@@ -391,6 +488,10 @@ def inputs_from_config(config: Any) -> PlanInputs:
         flush_interval_ms=config.flush_interval_ms,
         join_window_seconds=config.join_window_seconds,
         billing_mode=config.billing_mode,
+        attendee_auth=config.attendee_auth,
+        # Development pools confirm their few test users by script (AdminConfirmSignUp), not by email.
+        built_in_verification_emails=(config.attendee_auth == "cognito" and config.production
+                                      and config.ses_email_identity_arn is None),
     )
 
 

@@ -38,6 +38,22 @@ REALTIME_QUOTA_CODE_SOURCE = (
     "inbound messages / outbound messages per API'), read 2026-11-28; AWS General Reference lists names and "
     "defaults only"
 )
+# Cognito user pools on the join path, checked 2026-11-28. AWS's current page (Amazon Cognito
+# Developer Guide, 'Quotas in Amazon Cognito', docs.aws.amazon.com/cognito/latest/developerguide/
+# quotas.html, searched in AWS documentation that day) states the categories are per account and
+# region and that UserCreation (SignUp, ConfirmSignUp, AdminCreateUser, AdminConfirmSignUp) has a
+# combined 50 RPS, adjustable (increases can be purchased in Service Quotas). The per-category table
+# (UserAuthentication 120 RPS adjustable: InitiateAuth and AdminInitiateAuth count, the matching
+# RespondToAuthChallenge calls have a separate 3x quota; UserCreation 50; UserFederation 25) and the
+# built-in email sender's "maximum number of email messages sent daily per AWS account: 50" (only
+# without SES, not adjustable) were read in the same guide's source, awsdocs/amazon-cognito-developer-
+# guide doc_source/limits.md (commit 0b4d5467), on 2026-11-28. No Service Quotas codes confirmed.
+COGNITO_QUOTAS_SOURCE = (
+    "Amazon Cognito Developer Guide, 'Quotas in Amazon Cognito' (docs.aws.amazon.com/cognito/latest/"
+    "developerguide/quotas.html; table values from awsdocs/amazon-cognito-developer-guide doc_source/limits.md "
+    "@0b4d5467), read 2026-11-28"
+)
+COGNITO_AS_OF = "2026-11-28"
 CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
 AS_OF = "2026-11"
 
@@ -72,6 +88,16 @@ def _adjustable(key, name, unit, default, remedy, quota_code=None, scope="per AP
     )
 
 
+def _cognito_rate(key, name, default):
+    """An adjustable Cognito request-rate category on the join path (increases can be purchased)."""
+    return Quota(
+        key=key, name=name, unit="requests/s", default=default, adjustable=True,
+        ceiling=default * ADJUSTABLE_CEILING_FACTOR, source=COGNITO_QUOTAS_SOURCE, as_of=COGNITO_AS_OF,
+        remedy="use chatstack:attendeeAuth oidc (attendees signed in by the event platform)",
+        service_code="cognito-idp", scope="per account and region",
+    )
+
+
 QUOTAS: dict[str, Quota] = {
     q.key: q
     for q in (
@@ -102,6 +128,16 @@ QUOTAS: dict[str, Quota] = {
             "subscribe to fewer rooms per client",
             quota_code="L-AA33EB36", scope="per connection",
             source=f"{APPSYNC_QUOTAS_SOURCE}; code: {QUOTA_CODE_SOURCE}",
+        ),
+        _cognito_rate("cognitoUserCreationPerSecond", "Cognito UserCreation requests per second (sign-up)", 50),
+        _cognito_rate("cognitoUserAuthenticationPerSecond", "Cognito UserAuthentication requests per second (sign-in)",
+                      120),
+        Quota(
+            key="cognitoDefaultEmailsPerDay", name="Cognito built-in email sender, emails per day",
+            unit="emails/day", default=50, adjustable=False, ceiling=None,
+            source=COGNITO_QUOTAS_SOURCE, as_of=COGNITO_AS_OF, service_code="cognito-idp",
+            scope="per account",
+            remedy="send through SES (chatstack:sesEmailIdentityArn) or use chatstack:attendeeAuth oidc",
         ),
         Quota(
             key="subscriptionPayloadBytes", name="Real-time subscription payload size", unit="bytes",

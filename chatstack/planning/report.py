@@ -77,6 +77,11 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         f"  subscription payload: {plan.subscription_payload_bytes:,} B",
         f"  requests/s (peak):    {_num(plan.requests_per_second)}",
         "",
+        f"Joining (attendees: {i.attendee_auth}; deadline {_duration(i.join_deadline_seconds)})",
+        f"  join ramp at default quotas: {_duration(plan.join_ramp_seconds)}",
+        *[f"    {step['step']}: {_duration(step['seconds'])}" for step in plan.join_path],
+        f"  recommended attendee auth: {plan.recommended_attendee_auth} ({plan.attendee_auth_recommendation})",
+        "",
         "DynamoDB",
         f"  item {plan.item_bytes:,} B: {plan.wru_per_message} WRU per message (table + bySender GSI); "
         f"{_num(plan.rru_per_history_query)} RRU per history load",

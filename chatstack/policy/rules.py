@@ -486,6 +486,19 @@ def _pool_deletion_protection(args: ResourceValidationArgs) -> Iterable[str]:
                "do not set chatstack:deletionProtection: false).")
 
 
+def _self_sign_up_email(args: ResourceValidationArgs) -> Iterable[str]:
+    if not is_production(args.props):
+        return
+    if get(args.props, "adminCreateUserConfig", "allowAdminCreateUserOnly") is True:
+        return
+    if get(args.props, "emailConfiguration", "emailSendingAccount") != "DEVELOPER" or not get(
+            args.props, "emailConfiguration", "sourceArn"):
+        yield (f"{_label('Cognito user pool', args.name)} is in production, lets users sign themselves up and sends "
+               "their verification email with Cognito's built-in sender (50 emails a day per account): sign-ups "
+               "beyond that cannot be confirmed. Fix: chatstack:sesEmailIdentityArn (SES, DEVELOPER), or "
+               "chatstack:selfSignUp: false (admin-created staff; attendees via chatstack:attendeeAuth: oidc).")
+
+
 def _client_secret(args: ResourceValidationArgs) -> Iterable[str]:
     if get(args.props, "generateSecret") is True:
         yield (f"{_label('Cognito app client', args.name)} generates a client secret, but browsers and mobile "
@@ -597,6 +610,9 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_rule("cognito-deletion-protection-production", MANDATORY,
                    "Production Cognito user pools have deletion protection on.",
                    [USER_POOL], _pool_deletion_protection),
+    _resource_rule("cognito-self-sign-up-needs-ses-production", MANDATORY,
+                   "Production user pools either allow only admin-created users or send email through SES.",
+                   [USER_POOL], _self_sign_up_email),
     _resource_rule("cognito-client-no-secret", MANDATORY,
                    "Cognito app clients are public clients: no client secret.",
                    [USER_POOL_CLIENT], _client_secret),

@@ -74,3 +74,19 @@ def test_no_project_is_exit_2_naming_the_directory(tmp_path):
     result = run(["plan", "--stack", "dev"], cwd=tmp_path)
     assert result.returncode == 2
     assert f"no Pulumi.yaml in {tmp_path}" in result.stderr
+
+
+def test_local_config_and_attendee_token_errors_name_what_to_do(copy, capsys):
+    from chatstack.cli import main
+
+    assert main(["local", "--stack", "dev", "--config", "attendeeAuth", "--cwd", str(copy)]) == 2
+    assert "--config expects key=value" in capsys.readouterr().err
+    # an oidc setting the config model refuses fails before anything starts, naming the key
+    assert main(["local", "--stack", "dev", "--port", "0", "--config", "attendeeAuth=oidc",
+                 "--config", "oidcIssuer=http://plain.example.com", "--cwd", str(copy)]) == 2
+    assert "chatstack:oidcIssuer" in capsys.readouterr().err
+    token = ["attendee-token", "--sub", "a-1", "--name", "Ann", "--cwd", str(copy)]
+    assert main([*token, "--stack", "nope"]) == 2
+    assert "no stack 'nope'" in capsys.readouterr().err
+    assert main([*token, "--stack", "dev"]) == 2  # the copy's dev stack was never served
+    assert "chatstack local --stack dev --config attendeeAuth=oidc" in capsys.readouterr().err

@@ -103,3 +103,15 @@ def test_per_message_rooms_are_room_ids_and_only_for_batched_stacks():
         parse_config({**base, "perMessageRooms": ["backstage"]})
     with pytest.raises(StackConfigError, match="chatstack:perMessageRooms.*not a room id"):
         parse_config({**base, "fanOutMode": "batched", "perMessageRooms": ["back stage"]})
+
+
+def test_self_sign_up_follows_attendee_auth_unless_set():
+    oidc = {**VALID, "attendeeAuth": "oidc", "oidcIssuer": "https://events.example.com"}
+    assert parse_config(VALID).self_sign_up_allowed is True
+    assert parse_config(oidc).self_sign_up_allowed is False
+    assert parse_config({**oidc, "selfSignUp": "true"}).self_sign_up_allowed is True
+
+
+def test_ses_identity_must_be_an_ses_identity_arn():
+    with pytest.raises(StackConfigError, match="chatstack:sesEmailIdentityArn"):
+        parse_config({**VALID, "sesEmailIdentityArn": "arn:aws:sns:us-east-1:123456789012:topic"})

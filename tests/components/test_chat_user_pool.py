@@ -43,3 +43,26 @@ def test_usernames_are_case_insensitive(stack):
     """"Bob" and "bob" must not both exist; AWS only lets this be set when the pool is created."""
     pool = run_stack(stack).one("aws:cognito/userPool:UserPool")
     assert pool.inputs["usernameConfiguration"] == {"caseSensitive": False}
+
+
+def test_oidc_events_keep_staff_admin_created_and_cognito_events_let_attendees_sign_up(dev, production):
+    # finals-250k: attendees come from the event platform; only administrators create (staff) users.
+    assert production.one(POOL).inputs["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}
+    assert dev.one(POOL).inputs["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": False}
+    assert run_stack("dev", selfSignUp="false").one(POOL).inputs["adminCreateUserConfig"] == {
+        "allowAdminCreateUserOnly": True}
+
+
+def test_email_goes_through_ses_when_an_identity_is_configured(dev):
+    assert dev.one(POOL).inputs["emailConfiguration"] == {"emailSendingAccount": "COGNITO_DEFAULT"}
+    arn = "arn:aws:ses:us-east-1:123456789012:identity/chat.example.com"
+    pool = run_stack("dev", sesEmailIdentityArn=arn).one(POOL).inputs
+    assert pool["emailConfiguration"] == {"emailSendingAccount": "DEVELOPER", "sourceArn": arn}
+
+
+def test_the_planner_assumes_the_token_lifetime_the_client_issues(dev):
+    from chatstack.planning.planner import TOKEN_REFRESH_SECONDS
+
+    client = dev.one(CLIENT).inputs
+    assert client["tokenValidityUnits"]["idToken"] == "minutes"
+    assert client["idTokenValidity"] * 60 == TOKEN_REFRESH_SECONDS

@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import assume, given, settings
@@ -18,10 +19,11 @@ from chatstack.planning.quotas import PRICES, QUOTAS
 VALID = {"environment": "development", "owner": "team", "participants": "200"}
 
 
-def finals(mps: float) -> PlanInputs:
-    # Pulumi.finals-250k.yaml sizing: 250,000 participants, 3 h, 400 B messages, one room.
+def finals(mps: float, attendee_auth: str = "oidc") -> PlanInputs:
+    # Pulumi.finals-250k.yaml sizing: 250,000 participants, 3 h, 400 B messages, one room, attendees
+    # signed in by the event platform (OIDC).
     return PlanInputs(participants=250_000, messages_per_second=mps, event_duration_hours=3,
-                      average_message_bytes=400)
+                      average_message_bytes=400, attendee_auth=attendee_auth)
 
 
 def cost(plan, key):
@@ -78,8 +80,10 @@ def test_250k_at_1_message_per_second_by_hand():
     assert plan.connection_ramp_seconds == 1_250
     # updates 250,000 x 10,800 s = 2.7e9 x $2/M = $5,400
     assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(5_400)
-    # Cognito (250,000 - 10,000 free) x $0.015 = $3,600
-    assert cost(plan, "cognitoEssentialsMau").per_event_usd == pytest.approx(3_600)
+    # OIDC attendees are not Cognito users: no MAU charge (with Cognito attendees:
+    # (250,000 - 10,000 free) x $0.015 = $3,600)
+    assert cost(plan, "cognitoEssentialsMau").per_event_usd == 0
+    assert cost(plan_event(finals(1, "cognito")), "cognitoEssentialsMau").per_event_usd == pytest.approx(3_600)
     # connection-minutes 250,000 x 180 = 45M x $0.08/M = $3.60
     assert cost(plan, "appsyncConnectionMinutes").per_event_usd == pytest.approx(3.6)
     # requests 1 x 10,800 + 250,000 = 260,800 x $4/M = $1.0432
@@ -87,9 +91,9 @@ def test_250k_at_1_message_per_second_by_hand():
     # RRU 250,000 x 5 = 1.25M x $0.125/M = $0.15625; WRU 2 x 10,800 = 21,600 x $0.625/M = $0.0135
     assert cost(plan, "dynamodbReadRequestUnits").per_event_usd == pytest.approx(0.15625)
     assert cost(plan, "dynamodbWriteRequestUnits").per_event_usd == pytest.approx(0.0135)
-    # total 9,004.81295 per event; / 3 h = 3,001.60432 per hour
-    assert plan.cost_per_event_usd == pytest.approx(9_004.81295)
-    assert plan.cost_per_hour_usd == pytest.approx(3_001.604317, rel=1e-9)
+    # total 5,404.81295 per event; / 3 h = 1,801.60432 per hour
+    assert plan.cost_per_event_usd == pytest.approx(5_404.81295)
+    assert plan.cost_per_hour_usd == pytest.approx(1_801.604317, rel=1e-9)
     assert plan.verdict == "fits-defaults"
 
 
@@ -101,13 +105,13 @@ def test_250k_at_4_messages_per_second_exactly_fills_the_default():
     assert plan.verdict == "fits-defaults"
     # each message costs 250,000 updates x $2/M = $0.50; per hour 1M x 3,600 = 3.6e9 x $2/M = $7,200
     assert cost(plan, "appsyncRealtimeUpdates").per_hour_usd == pytest.approx(7_200)
-    # total: 21,600 updates + 3,600 Cognito + 3.6 connections + 1.1728 requests (4 x 10,800 + 250,000
-    # = 293,200 x $4/M) + 0.15625 RRU + 0.054 WRU (8 x 10,800 = 86,400 x $0.625/M) = 25,204.98305
-    assert plan.cost_per_event_usd == pytest.approx(25_204.98305)
-    assert plan.cost_per_hour_usd == pytest.approx(8_401.661017, rel=1e-9)
+    # total: 21,600 updates + 3.6 connections + 1.1728 requests (4 x 10,800 + 250,000 = 293,200
+    # x $4/M) + 0.15625 RRU + 0.054 WRU (8 x 10,800 = 86,400 x $0.625/M) = 21,604.98305 (OIDC: no MAU)
+    assert plan.cost_per_event_usd == pytest.approx(21_604.98305)
+    assert plan.cost_per_hour_usd == pytest.approx(7_201.661017, rel=1e-9)
     # one more participant crosses the quota
     over = plan_event(PlanInputs(participants=250_001, messages_per_second=4, event_duration_hours=3,
-                                 average_message_bytes=400))
+                                 average_message_bytes=400, attendee_auth="oidc"))
     assert over.verdict == "needs-quota-increases"
 
 
@@ -121,10 +125,10 @@ def test_250k_at_50_messages_per_second_needs_a_12_5x_outbound_increase():
     # updates 12.5M x 10,800 = 1.35e11 x $2/M = $270,000 per event, $90,000 per hour
     assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(270_000)
     assert cost(plan, "appsyncRealtimeUpdates").per_hour_usd == pytest.approx(90_000)
-    # total 270,000 + 3,600 + 3.6 + 3.16 (50 x 10,800 + 250,000 = 790,000 x $4/M) + 0.15625
-    # + 0.675 (100 WRU/s x 10,800 = 1.08M x $0.625/M) = 273,607.59125; / 3 = 91,202.53042 per hour
-    assert plan.cost_per_event_usd == pytest.approx(273_607.59125)
-    assert plan.cost_per_hour_usd == pytest.approx(91_202.530417, rel=1e-9)
+    # total 270,000 + 3.6 + 3.16 (50 x 10,800 + 250,000 = 790,000 x $4/M) + 0.15625
+    # + 0.675 (100 WRU/s x 10,800 = 1.08M x $0.625/M) = 270,007.59125; / 3 = 90,002.53042 per hour
+    assert plan.cost_per_event_usd == pytest.approx(270_007.59125)
+    assert plan.cost_per_hour_usd == pytest.approx(90_002.530417, rel=1e-9)
     # table ceilings: writes 100 WRU/s x 2 = 200; reads 200 joins/s x 5 RRU x 2 = 2,000
     assert (plan.table.max_write_request_units, plan.table.max_read_request_units) == (200, 2_000)
 
@@ -150,7 +154,7 @@ def test_payload_over_240_kb_is_impossible_and_fixed():
 def test_batched_mode_by_hand():
     # 250,000 participants, 50 msg/s, flush every 1,000 ms: 1 flush/s carrying 50 messages
     plan = plan_event(PlanInputs(participants=250_000, messages_per_second=50, event_duration_hours=3,
-                                 average_message_bytes=400, fan_out_mode="batched"))
+                                 average_message_bytes=400, fan_out_mode="batched", attendee_auth="oidc"))
     # outbound 250,000 x 1 = 250,000/s; inbound 1 publish/s
     assert (plan.outbound_updates_per_second, plan.inbound_messages_per_second) == (250_000, 1)
     # payload 300 + 50 x (400 + 200) = 30,300 B
@@ -172,7 +176,7 @@ def test_batched_flush_splits_at_200_kb():
 def test_join_window_requires_a_connection_rate():
     # 250,000 in 10 minutes = 416.7 connections/s > 200: an increase, requestable by its code
     inputs = PlanInputs(participants=250_000, messages_per_second=1, event_duration_hours=3,
-                        average_message_bytes=400, join_window_seconds=600)
+                        average_message_bytes=400, join_window_seconds=600, attendee_auth="oidc")
     plan = plan_event(inputs)
     check = plan.check("newConnectionsPerSecond")
     assert check.status == "increase" and check.required == pytest.approx(416.67, abs=0.01)
@@ -207,6 +211,8 @@ inputs_strategy = st.builds(
     fan_out_mode=st.sampled_from(["perMessage", "batched"]),
     flush_interval_ms=st.integers(50, 60_000),
     join_window_seconds=st.none() | st.floats(1, 86_400, allow_nan=False),
+    attendee_auth=st.sampled_from(["cognito", "oidc"]),
+    built_in_verification_emails=st.booleans(),
 )
 
 MONOTONIC = ("outbound_updates_per_second", "inbound_messages_per_second", "requests_per_second",
@@ -258,7 +264,12 @@ def test_verdict_is_the_worst_quota_status(inputs):
     expected = ("impossible" if "impossible" in statuses
                 else "needs-quota-increases" if "increase" in statuses else "fits-defaults")
     assert plan.verdict == expected
-    assert {c.key for c in plan.quota_checks} == set(QUOTAS)
+    cognito = {"cognitoUserCreationPerSecond", "cognitoUserAuthenticationPerSecond", "cognitoDefaultEmailsPerDay"}
+    if inputs.attendee_auth == "oidc":
+        expected_keys = set(QUOTAS) - cognito
+    else:
+        expected_keys = set(QUOTAS) - (set() if inputs.built_in_verification_emails else {"cognitoDefaultEmailsPerDay"})
+    assert {c.key for c in plan.quota_checks} == expected_keys
 
 
 # Inputs where only the outbound quota can be at stake (every other check is far inside its default).
@@ -268,6 +279,7 @@ small_events = st.builds(
     messages_per_second=st.floats(0.01, 20, allow_nan=False),
     event_duration_hours=st.floats(0.25, 24, allow_nan=False),
     average_message_bytes=st.integers(50, 10_000),
+    attendee_auth=st.just("oidc"),  # no sign-in quotas on the join path
 )
 
 
@@ -306,7 +318,9 @@ def test_verdict_changes_exactly_where_the_fixed_payload_limit_is_crossed(messag
 def test_config_overrides_reach_the_plan():
     config = parse_config({
         **VALID, "participants": "250000", "messagesPerSecond": "50", "eventDurationHours": "3",
-        "quotaOverrides": {"outboundMessagesPerSecond": 15_000_000},
+        # granted increases: 2 x 250,000 sign-ups in 1,080 s = 463/s; 231 sign-ins/s + 69 refreshes/s
+        "quotaOverrides": {"outboundMessagesPerSecond": 15_000_000, "cognitoUserCreationPerSecond": 1_000,
+                           "cognitoUserAuthenticationPerSecond": 500},
         "priceOverrides": {"appsyncRealtimeUpdates": 1.0, "cognitoFreeMau": 0},
     })
     plan = plan_for_config(config)
@@ -351,3 +365,64 @@ def test_recommended_fan_out_mode(participants, rate, expected):
                                      average_message_bytes=400, fan_out_mode=mode))
         assert plan.recommended_fan_out_mode == expected, plan.recommendation
         assert "perMessage:" in plan.recommendation and "batched:" in plan.recommendation
+
+
+# ---------------------------------------------------------------- the join path
+
+
+def test_cognito_join_path_by_hand():
+    # 250,000 Cognito attendees, 2 h event, no join window: everyone in within 10 % = 720 s.
+    plan = plan_event(PlanInputs(participants=250_000, messages_per_second=1, event_duration_hours=2,
+                                 average_message_bytes=400))
+    creation = plan.check("cognitoUserCreationPerSecond")
+    # SignUp + ConfirmSignUp: 500,000 requests / 720 s = 694.4/s (default 50, ceiling 1,000): an increase
+    assert (creation.status, creation.required) == ("increase", pytest.approx(694.44, abs=0.01))
+    authentication = plan.check("cognitoUserAuthenticationPerSecond")
+    # 250,000 sign-ins / 720 s = 347.2/s, + 250,000 refreshes per hour = 69.4/s
+    assert authentication.required == pytest.approx(416.67, abs=0.01) and authentication.status == "increase"
+    # ramp at default quotas: sign-up 500,000 / 50 = 10,000 s; sign-in 250,000 / 120 = 2,083 s; connect 1,250 s
+    assert {step["quota"]: step["seconds"] for step in plan.join_path} == {
+        "newConnectionsPerSecond": 1_250, "cognitoUserCreationPerSecond": 10_000,
+        "cognitoUserAuthenticationPerSecond": pytest.approx(2_083.33, abs=0.01)}
+    assert plan.join_ramp_seconds == 10_000
+    assert plan.verdict == "needs-quota-increases"
+    assert plan.recommended_attendee_auth == "oidc" and "694" in plan.attendee_auth_recommendation
+    # The same event with OIDC attendees: no Cognito check, the connection ramp alone.
+    oidc = plan_event(replace(plan.inputs, attendee_auth="oidc"))
+    assert not [c for c in oidc.quota_checks if c.service_code == "cognito-idp"]
+    assert (oidc.join_ramp_seconds, oidc.verdict) == (1_250, "fits-defaults")
+
+
+def test_a_small_cognito_event_keeps_cognito():
+    plan = plan_event(PlanInputs(participants=200, messages_per_second=2, event_duration_hours=2,
+                                 average_message_bytes=400))
+    assert plan.recommended_attendee_auth == "cognito" and plan.verdict == "fits-defaults"
+    assert plan.join_ramp_seconds == 400 / 50  # 400 sign-up requests at 50/s
+
+
+@pytest.mark.parametrize(("participants", "status"), [(50, "ok"), (51, "impossible")])
+def test_the_built_in_email_sender_confirms_50_sign_ups_a_day(participants, status):
+    plan = plan_event(PlanInputs(participants=participants, messages_per_second=1, event_duration_hours=2,
+                                 average_message_bytes=400, built_in_verification_emails=True))
+    check = plan.check("cognitoDefaultEmailsPerDay")
+    assert (check.status, check.adjustable) == (status, False)
+    if status == "impossible":
+        assert "chatstack:sesEmailIdentityArn" in check.reason and plan.verdict == "impossible"
+
+
+def test_production_config_without_ses_sends_built_in_emails_and_with_ses_does_not():
+    production = {**VALID, "environment": "production", "participants": "40"}
+    assert plan_for_config(parse_config(production)).inputs.built_in_verification_emails
+    ses = "arn:aws:ses:us-east-1:123456789012:identity/chat.example.com"
+    assert not plan_for_config(parse_config({**production, "sesEmailIdentityArn": ses})).inputs \
+        .built_in_verification_emails
+    assert not plan_for_config(parse_config(VALID)).inputs.built_in_verification_emails  # development
+
+
+@given(inputs_strategy)
+def test_the_join_ramp_is_the_slowest_step_and_never_faster_than_connecting(inputs):
+    plan = plan_event(inputs)
+    assert plan.join_ramp_seconds == max(step["seconds"] for step in plan.join_path)
+    assert plan.join_ramp_seconds >= plan.connection_ramp_seconds
+    if inputs.attendee_auth == "cognito":
+        assert plan.join_ramp_seconds >= inputs.participants * 2 / QUOTAS["cognitoUserCreationPerSecond"].default

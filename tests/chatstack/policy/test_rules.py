@@ -189,6 +189,9 @@ FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] 
      "chat-users-pool", "Cognito default 8"),
     ("cognito-deletion-protection-production", "config-production-unprotected",
      lambda: run_stack("finals-250k", deletionProtection="false").resources, "chat-users-pool", "ACTIVE"),
+    ("cognito-self-sign-up-needs-ses-production", "production-self-sign-up-built-in-email",
+     lambda: run_stack("finals-250k", attendeeAuth="cognito", participants="40").resources, "chat-users-pool",
+     "chatstack:sesEmailIdentityArn"),
     ("cognito-client-no-secret", "client-secret",
      lambda: mutated(_dev(), "aws:cognito/userPoolClient:UserPoolClient", lambda i: i.update(generateSecret=True)),
      "chat-users-client", "generateSecret = false"),
@@ -327,3 +330,12 @@ def test_every_taggable_type_a_stack_registers_is_known(overrides):
     for stack in stack_names():
         for t in {r.type for r in run_stack(stack, **overrides).resources if r.type.startswith("aws:")}:
             assert _takes_tags(t) == (t in TAGGABLE_TYPES), t
+
+
+@pytest.mark.parametrize("setting", [
+    {"sesEmailIdentityArn": "arn:aws:ses:us-east-1:123456789012:identity/chat.example.com"},
+    {"selfSignUp": "false"},
+])
+def test_a_production_pool_with_self_sign_up_passes_with_ses_or_admin_created_users(setting):
+    run = run_stack("finals-250k", attendeeAuth="cognito", participants="40", **setting)
+    assert fired(run.resources, "cognito-self-sign-up-needs-ses-production") == []
