@@ -60,7 +60,7 @@ def _local(args: argparse.Namespace, root: Path) -> int:
         return 2
     return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs,
                        config_overrides=overrides, state_dir=args.state_dir, fresh=args.fresh,
-                       max_connections=args.max_connections)
+                       max_connections=args.max_connections, tls=args.tls)
 
 
 def _attendee_token(args: argparse.Namespace, root: Path) -> int:
@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--fresh", action="store_true", help="discard the kept state and start empty")
     local.add_argument("--max-connections", type=int, default=1000,
                        help="real-time connections open at once; more get connection_error LimitExceededError")
+    local.add_argument("--tls", action="store_true",
+                       help="serve HTTPS/WSS with a local CA (.chatstack/tls; outputs tlsCaFile), as Amplify's "
+                            "real-time client needs")
     local.set_defaults(handler=_local)
 
     token = command("attendee-token",

@@ -33,8 +33,10 @@ HISTORY = gql('{ getMessages(roomId: "lobby", limit: 10) { items { senderName me
 
 
 def sign_up_and_in(outputs: dict, username: str) -> str:
+    # Confirming a user is an admin action: only the stack's own localAdmin credential may.
+    admin = outputs["localAdmin"]
     cognito = boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"],
-                           aws_access_key_id="local", aws_secret_access_key="local")
+                           aws_access_key_id=admin["accessKeyId"], aws_secret_access_key=admin["secretAccessKey"])
     try:
         cognito.sign_up(ClientId=outputs["userPoolClientId"], Username=username, Password=PASSWORD)
         cognito.admin_confirm_sign_up(UserPoolId=outputs["userPoolId"], Username=username)

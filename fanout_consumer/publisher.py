@@ -28,8 +28,9 @@ class PublishError(Exception):
 
 
 class AppSyncPublisher:
-    def __init__(self, graphql_url: str, region: str, credentials=None, timeout: float = 10.0):
+    def __init__(self, graphql_url: str, region: str, credentials=None, timeout: float = 10.0, ssl_context=None):
         self.graphql_url = graphql_url
+        self.ssl_context = ssl_context  # a local endpoint's CA (chatstack local --tls); AWS needs none
         self.region = region
         self.timeout = timeout
         if credentials is None:
@@ -57,7 +58,8 @@ class AppSyncPublisher:
             self.graphql_url, data=body.encode(), headers=dict(request.headers.items()), method="POST"
         )
         try:
-            with urllib.request.urlopen(http_request, timeout=timeout or self.timeout) as response:
+            with urllib.request.urlopen(http_request, timeout=timeout or self.timeout,
+                                        context=self.ssl_context) as response:
                 document = json.loads(response.read())
         except urllib.error.HTTPError as error:
             raise PublishError(f"HTTP {error.code}: {error.read()[:500]!r}") from error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,11 @@ class CognitoAttendees:
         }
         if scenario.cognito_endpoint:
             self.outputs["cognitoEndpoint"] = scenario.cognito_endpoint
-            # The local Cognito accepts any signature for admin calls; botocore still wants some.
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+            # Local Cognito's admin actions accept only the stack's own localAdmin credential.
+            if scenario.local_admin:
+                self.outputs["localAdmin"] = dict(scenario.local_admin)
+            if scenario.tls_ca_file:
+                self.outputs["tlsCaFile"] = scenario.tls_ca_file
         self.cognito = cognito_client(self.outputs, max_connections=COGNITO_CONCURRENCY)
         # Users past the pool's size wait here rather than open connections it then discards.
         self.slots = BoundedSemaphore(COGNITO_CONCURRENCY)

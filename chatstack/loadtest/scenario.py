@@ -51,6 +51,9 @@ class Scenario:
     duration_s: float
     rooms: int
     drain_s: float
+    # A local stack's admin credential (outputs' localAdmin): local Cognito's admin actions
+    # (AdminConfirmSignUp) accept no other. None for a deployed stack.
+    local_admin: dict[str, str] | None = None
 
     @property
     def subscription_field(self) -> str:
@@ -150,7 +153,7 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
         oidc_state_dir=str(oidc_state_dir) if attendee_auth == "oidc" else None,
         fan_out_mode=config.fan_out_mode, flush_interval_ms=config.flush_interval_ms,
         users=users, spawn_rate=spawn_rate, senders=senders, messages_per_second=messages_per_second,
-        duration_s=duration_s, rooms=rooms, drain_s=drain_s,
+        duration_s=duration_s, rooms=rooms, drain_s=drain_s, local_admin=outputs.get("localAdmin"),
     )
     return scenario, config
 

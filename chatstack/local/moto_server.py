@@ -14,6 +14,11 @@ Three things moto's own `moto.server` does not do:
   writes of the last snapshot interval.
 - **Keeps connections alive** (HTTP/1.1 via waitress): werkzeug's server, which moto uses,
   answers every request with `Connection: close`, so each boto3 call paid a TCP connect.
+  With TLS (`--tls-certificate`, `chatstack local --tls`) werkzeug serves, as waitress
+  speaks no TLS.
+- **Is the stack's own Cognito** (`--stack-dir`, `--region`): requests go through
+  `chatstack.local.cognito.LocalCognitoFront` (its signing key, its admin credential, SRP,
+  refresh, flow rules) before moto sees them.
 """
 
 from __future__ import annotations
@@ -171,25 +176,53 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--state", type=Path, default=None)
     parser.add_argument("--snapshot-seconds", type=float, default=SNAPSHOT_SECONDS)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--region", required=True, help="the stack's region (SigV4 scope of localAdmin)")
+    parser.add_argument("--stack-dir", type=Path, required=True, help="holds the signing key and localAdmin")
+    parser.add_argument("--tls-certificate", type=Path, default=None, help="server certificate chain (PEM)")
+    parser.add_argument("--tls-key", type=Path, default=None)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("chatstack.local.cognito").setLevel(logging.INFO)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from waitress.server import create_server
+
+    from chatstack.local.cognito import LocalCognitoFront, admin_principal, use_signing_key
+    from chatstack.local.stack_secrets import local_admin, signing_key
 
     skip_moto_per_request_scans()
     if args.state is not None and args.state.exists():
         restore_state(args.state.read_bytes())
-    app = StatefulApp(DomainDispatcherApplication(create_backend_app), args.state, args.snapshot_seconds)
+    key = signing_key(args.stack_dir)
+    use_signing_key(key)
+    front = LocalCognitoFront(DomainDispatcherApplication(create_backend_app), key,
+                              admin_principal(local_admin(args.stack_dir)), args.region)
+    app = StatefulApp(front, args.state, args.snapshot_seconds)
     signal.signal(signal.SIGTERM, lambda *_: _exit_with_final_snapshot(app))
     if args.parent_fd is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_fd, app), daemon=True).start()
     if args.state is not None:
         threading.Thread(target=app.snapshot_loop, name="snapshot", daemon=True).start()
+    log.info("local Cognito and DynamoDB (region %s) on %s:%d", args.region, args.host, args.port)
+    if args.tls_certificate is not None:
+        serve_tls(app, args.host, args.port, args.tls_certificate, args.tls_key)
+        return
+    from waitress.server import create_server
+
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                            channel_timeout=300, connection_limit=1000, ident="moto")
     server.run()
+
+
+def serve_tls(app: Callable, host: str, port: int, certificate: Path, key: Path) -> None:
+    import ssl
+
+    from werkzeug.serving import make_server
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    make_server(host, port, app, threaded=True, ssl_context=context).serve_forever()
 
 
 if __name__ == "__main__":

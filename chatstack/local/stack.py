@@ -28,11 +28,11 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +44,7 @@ from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
 from chatstack.config import parse_stack_values
 from chatstack.local.fanout import LocalStreamConsumer
 from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
-from chatstack.local.session import LOCAL_PASSWORD
+from chatstack.local.stack_secrets import TlsFiles, local_admin, signing_key, tls_files
 from chatstack.offline.evaluation import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
 from chatstack.project import Project, find_project, read_stack_config
 from fanout_consumer.publisher import AppSyncPublisher
@@ -58,57 +58,66 @@ DATA_SOURCE = "aws:appsync/dataSource:DataSource"
 FUNCTION = "aws:appsync/function:Function"
 RESOLVER = "aws:appsync/resolver:Resolver"
 
-# Exactly the deployed stack's outputs, plus where local Cognito listens.
+# Exactly the deployed stack's outputs; the local stack adds LOCAL_OUTPUT_KEYS.
 OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName")
+# cognitoEndpoint: local Cognito (Amplify's Auth.Cognito.userPoolEndpoint); dynamodbEndpoint: the
+# table's DynamoDB API; localAdmin: the only credential either accepts for admin calls;
+# tlsCaFile (with --tls): the CA to trust; oidcIssuer (attendeeAuth oidc): the local issuer.
+LOCAL_OUTPUT_KEYS = ("cognitoEndpoint", "dynamodbEndpoint", "localAdmin", "tlsCaFile", "oidcIssuer")
 
 MOTO_STATE_FILE = "moto.pickle"
-
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any], Any]
 
 
 class MotoProcess:
-    """moto's server in a process of its own (chatstack.local.moto_server): DynamoDB and
-    Cognito work then runs on another core than the endpoint and the resolver runtime, each
-    local stack has its own state, kept in `state_file` when one is given, and the process
-    ends with this one, however this one ends (it watches a pipe only this process holds)."""
+    """moto's server in a process of its own (chatstack.local.moto_server), behind the local
+    Cognito front (chatstack.local.cognito): DynamoDB and Cognito work then runs on another
+    core than the endpoint and the resolver runtime, each local stack has its own state, kept
+    in `state_file` when one is given, and the process ends with this one, however this one
+    ends (it watches a pipe only this process holds). Its output goes to `log_path`."""
 
-    def __init__(self, process: subprocess.Popen, port: int, parent_end: int):
+    def __init__(self, process: subprocess.Popen, port: int, parent_end: int, log_path: Path):
         self.process = process
         self.port = port
         self._parent_end = parent_end
+        self.log_path = log_path
 
     @classmethod
-    def start(cls, state_file: Path | None = None, timeout: float = 30.0) -> MotoProcess:
+    def start(cls, stack_dir: Path, region: str, tls: TlsFiles | None = None, state_file: Path | None = None,
+              timeout: float = 30.0) -> MotoProcess:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         child_end, parent_end = os.pipe()  # not inheritable: only this child gets child_end
         command = [sys.executable, "-m", "chatstack.local.moto_server", "--port", str(port),
-                   "--parent-fd", str(child_end)]
+                   "--parent-fd", str(child_end), "--region", region, "--stack-dir", str(stack_dir)]
         if state_file is not None:
             command += ["--state", str(state_file)]
+        if tls is not None:
+            command += ["--tls-certificate", str(tls.certificate), "--tls-key", str(tls.private_key)]
+        log_path = stack_dir / "moto.log"
+        stack_dir.mkdir(parents=True, exist_ok=True)
         try:
-            process = subprocess.Popen(command, pass_fds=(child_end,), stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE)
+            with open(log_path, "ab") as log_file:
+                process = subprocess.Popen(command, pass_fds=(child_end,), stdout=log_file, stderr=subprocess.STDOUT)
         finally:
             os.close(child_end)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 os.close(parent_end)
-                detail = process.stderr.read().decode(errors="replace").strip().splitlines() if process.stderr else []
+                lines = log_path.read_text(errors="replace").strip().splitlines()
                 raise LocalStackError(f"moto server exited with code {process.returncode}"
-                                      + (f": {detail[-1]}" if detail else ""))
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=1):
-                    return cls(process, port, parent_end)
+                                      + (f": {lines[-1]}" if lines else "") + f" (log: {log_path})")
+            try:  # the front answers no unauthenticated probe: a listening socket means ready
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return cls(process, port, parent_end, log_path)
             except OSError:
                 time.sleep(0.1)
         process.kill()
         os.close(parent_end)
-        raise LocalStackError(f"moto server did not answer on port {port} within {timeout:.0f} s")
+        raise LocalStackError(f"moto server did not answer on port {port} within {timeout:.0f} s (log: {log_path})")
 
     def stop(self) -> None:
         """SIGTERM: the server saves its state (if it keeps one) and exits."""
@@ -476,12 +485,15 @@ class LocalStack:
     iam_verify: Callable[..., Any] | None = None
     # `chatstack local --config KEY=VALUE`: qualified keys replacing Pulumi.<stack>.yaml values.
     config_overrides: dict[str, str] = field(default_factory=dict)
-    # What the stack generates (the OIDC issuer's key and settings); default .chatstack/<stack>/.
+    # What the stack generates (the OIDC issuer's and Cognito's keys, localAdmin, moto's log);
+    # default .chatstack/<stack>/.
     state_dir: Path | None = None
     # Where moto's state (the table's items, the pool's users) is kept across restarts
     # (`chatstack local --state-dir`); None keeps it in memory only. `fresh` discards it first.
     data_dir: Path | None = None
     fresh: bool = False
+    # HTTPS and WSS (a local CA under .chatstack/tls), as Amplify's real-time client needs.
+    tls: bool = False
     run: ProgramRun | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -497,6 +509,11 @@ class LocalStack:
         self.cognito = None
         self.oidc_issuer: LocalOidcIssuer | None = None
         self.cognito_verifier = None
+        self.stack_dir = self.state_dir or Project(self.root).state_dir / self.stack
+        self.tls_files = tls_files(Project(self.root).state_dir / "tls") if self.tls else None
+        self.local_admin = local_admin(self.stack_dir)
+        self.signing_key = signing_key(self.stack_dir)
+        self.moto_log = self.stack_dir / "moto.log"  # moto's own output (MotoProcess.start)
 
     def _moto_state_file(self) -> Path | None:
         if self.data_dir is None:
@@ -508,8 +525,15 @@ class LocalStack:
 
     def _client(self, service: str, endpoint: str, region: str) -> Any:
         import boto3
+        from botocore.config import Config
 
-        return boto3.client(service, endpoint_url=endpoint, region_name=region, **LOCAL_CREDENTIALS)
+        return boto3.client(
+            service, endpoint_url=endpoint, region_name=region,
+            aws_access_key_id=self.local_admin["accessKeyId"],
+            aws_secret_access_key=self.local_admin["secretAccessKey"],
+            verify=str(self.tls_files.ca_certificate) if self.tls_files else None,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        )
 
     async def start(self, sock: socket.socket | None = None) -> dict[str, Any]:
         from aiohttp import web
@@ -529,10 +553,11 @@ class LocalStack:
         api = run.one(GRAPHQL_API)
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = await asyncio.to_thread(MotoProcess.start, self._moto_state_file())
-        moto_host, moto_port = "127.0.0.1", self._moto.port
-        cognito_endpoint = f"http://{moto_host}:{moto_port}"
         region = str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1"))
+        self._moto = await asyncio.to_thread(MotoProcess.start, self.stack_dir, region, self.tls_files,
+                                             self._moto_state_file())
+        moto_host, moto_port = "127.0.0.1", self._moto.port
+        cognito_endpoint = f"{'https' if self.tls else 'http'}://{moto_host}:{moto_port}"
         self.dynamodb = self._client("dynamodb", cognito_endpoint, region)
         self.cognito = self._client("cognito-idp", cognito_endpoint, region)
         made = await asyncio.to_thread(materialise, run, self.dynamodb, self.cognito)
@@ -553,14 +578,17 @@ class LocalStack:
             issuer=f"https://cognito-idp.{region}.amazonaws.com/{made.user_pool_id}",
             client_ids=[made.client_id],
             jwks_url=f"{cognito_endpoint}/{made.user_pool_id}/.well-known/jwks.json",
+            # The stack's own key, read in-process: the same set the endpoint serves at jwks_url.
+            jwks_loader=lambda _url: self.signing_key.jwks(),
         )
         self.cognito_verifier = verifier
         config = parse_stack_values(run.config)
         url_host = f"[{host}]" if ":" in host else host
+        secure = "s" if self.tls else ""
         verifiers = [verifier]
         for provider in api_inputs.get("additionalAuthenticationProviders") or []:
             if provider.get("authenticationType") == "OPENID_CONNECT":
-                verifiers.append(self._oidc(provider, env, f"http://{url_host}:{port}"))
+                verifiers.append(self._oidc(provider, env, f"http{secure}://{url_host}:{port}"))
         tokens = TokenVerifiers(verifiers)
         await asyncio.to_thread(tokens.load_keys)  # before serving: requests never wait on a key fetch
         if self.iam_verify is None:
@@ -575,19 +603,27 @@ class LocalStack:
             self.oidc_issuer.add_routes(app)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        ssl_context = None
+        if self.tls_files is not None:
+            ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ssl_context.load_cert_chain(self.tls_files.certificate, self.tls_files.private_key)
+        await web.SockSite(self._runner, sock, ssl_context=ssl_context).start()
         self.outputs = {
-            "graphqlUrl": f"http://{url_host}:{port}/graphql",
-            "realtimeUrl": f"ws://{url_host}:{port}/graphql/realtime",
+            "graphqlUrl": f"http{secure}://{url_host}:{port}/graphql",
+            "realtimeUrl": f"ws{secure}://{url_host}:{port}/graphql/realtime",
             "apiId": run.outputs.get("apiId", api.id),
             "region": region,
             "userPoolId": made.user_pool_id,
             "userPoolClientId": made.client_id,
             "tableName": made.table_name,
             "cognitoEndpoint": cognito_endpoint,
+            "dynamodbEndpoint": cognito_endpoint,
+            "localAdmin": dict(self.local_admin),
         }
         if self.oidc_issuer is not None:
             self.outputs["oidcIssuer"] = self.oidc_issuer.issuer
+        if self.tls_files is not None:
+            self.outputs["tlsCaFile"] = str(self.tls_files.ca_certificate.resolve())
         missing = [k for k in OUTPUT_KEYS if k not in run.outputs]
         if missing:
             raise LocalStackError(f"the program no longer exports {missing}")
@@ -608,7 +644,7 @@ class LocalStack:
         claims = AttendeeClaims(client_id=settings.get("clientId"), name_claim=env["OIDC_NAME_CLAIM"],
                                 moderator_claim=env["OIDC_MODERATOR_CLAIM"],
                                 moderator_value=env["OIDC_MODERATOR_VALUE"])
-        issuer = LocalOidcIssuer(self.state_dir or Project(self.root).state_dir / self.stack, base_url, claims)
+        issuer = LocalOidcIssuer(self.stack_dir, base_url, claims)
         issuer.write_settings()
         self.oidc_issuer = issuer
         documents = {issuer.issuer + "/.well-known/openid-configuration": issuer.discovery,
@@ -634,6 +670,7 @@ class LocalStack:
         publisher = AppSyncPublisher(
             self.outputs["graphqlUrl"], region,
             credentials=Credentials(principal.access_key_id, principal.secret_access_key),
+            ssl_context=ssl.create_default_context(cafile=self.tls_files.ca_certificate) if self.tls_files else None,
         )
         stream_arn = self.dynamodb.describe_table(TableName=self.outputs["tableName"])["Table"]["LatestStreamArn"]
         consumer = LocalStreamConsumer(
@@ -665,21 +702,15 @@ def local_backend_principal(run: ProgramRun) -> IamPrincipal:
     )
 
 
-def example_sign_up(outputs: dict[str, Any]) -> str:
-    """A one-line shell command that creates and confirms user alice in local Cognito."""
-    return (
-        ".venv/bin/python -c \"import boto3; c = boto3.client('cognito-idp', "
-        f"endpoint_url='{outputs['cognitoEndpoint']}', region_name='{outputs['region']}', "
-        "aws_access_key_id='local', aws_secret_access_key='local'); "
-        f"c.sign_up(ClientId='{outputs['userPoolClientId']}', Username='alice', Password='{LOCAL_PASSWORD}'); "
-        f"c.admin_confirm_sign_up(UserPoolId='{outputs['userPoolId']}', Username='alice')\""
-    )
+def example_sign_up(outputs_path: Path) -> str:
+    """A one-line shell command that creates, confirms and signs in user alice in local Cognito."""
+    return f".venv/bin/python -m chatstack.local.session {outputs_path} alice"
 
 
 def serve(
     stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None,
     config_overrides: dict[str, str] | None = None, state_dir: str | None = None, fresh: bool = False,
-    max_connections: int = 1000,
+    max_connections: int = 1000, tls: bool = False,
 ) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code. moto's state is kept in
     `state_dir` (default .chatstack/<stack>/state); `fresh` starts from an empty one."""
@@ -693,7 +724,7 @@ def serve(
 
     async def main() -> int:
         local = LocalStack(stack, host=host, port=port, root=root, config_overrides=dict(config_overrides or {}),
-                           data_dir=data_dir, fresh=fresh, max_connections=max_connections)
+                           data_dir=data_dir, fresh=fresh, max_connections=max_connections, tls=tls)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -708,14 +739,20 @@ def serve(
             # Threads doing long work (a large document, resolver calls) hand the interpreter
             # back to the event loop within 1 ms instead of 5 ms.
             sys.setswitchinterval(0.001)
-            shown = [*OUTPUT_KEYS, "cognitoEndpoint", *(["oidcIssuer"] if "oidcIssuer" in outputs else [])]
-            write_outputs(path, {k: outputs[k] for k in shown})
+            keys = [k for k in (*OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS) if k in outputs]
+            write_outputs(path, {k: outputs[k] for k in keys})  # mode 0600: it holds localAdmin
             print(f"chatstack local: stack {stack!r} ready in {local.timings['ready']:.1f}s", flush=True)
-            for key in shown:
-                print(f"  {key:<17} {outputs[key]}")
+            for key in keys:
+                shown = outputs[key]
+                if key == "localAdmin":
+                    shown = f"{shown['accessKeyId']} (its secret is in the outputs file)"
+                print(f"  {key:<17} {shown}")
             print(f"  outputs written to {path}")
             print(f"  state kept in {data_dir} (saved within 1 s of a change; --fresh starts empty)")
-            print(f"  create a user: {example_sign_up(outputs)}")
+            print(f"  moto log         {local.moto_log}")
+            print(f"  create a user: {example_sign_up(path)}")
+            if tls:
+                print(f"  Node clients: NODE_EXTRA_CA_CERTS={outputs['tlsCaFile']}")
             if "oidcIssuer" in outputs:
                 print(f"  attendee token: chatstack attendee-token --stack {stack} --sub attendee-1 --name Ann")
             print("  (Ctrl-C to stop)", flush=True)

@@ -8,11 +8,12 @@ import json
 import os
 from typing import Any
 
-import boto3
-
 from chatstack.local.session import LOCAL_PASSWORD as PASSWORD  # noqa: F401 (re-exported)
 from chatstack.local.session import BackgroundLoop as LoopThread  # noqa: F401 (re-exported)
-from chatstack.local.session import sign_up_and_in  # noqa: F401 (re-exported)
+from chatstack.local.session import (
+    admin_client,
+    sign_up_and_in,  # noqa: F401 (re-exported)
+)
 
 DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -37,7 +38,8 @@ def restore_env(previous: dict[str, str | None]) -> None:
 
 
 def cognito_client(outputs: dict[str, Any]) -> Any:
-    return boto3.client("cognito-idp", endpoint_url=outputs["cognitoEndpoint"], region_name=outputs["region"])
+    """Local Cognito with the stack's localAdmin credential (admin actions need it)."""
+    return admin_client(outputs)
 
 
 def realtime_url(url: str, token: str | None, host: str = "local") -> str:

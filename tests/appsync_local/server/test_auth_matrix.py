@@ -2,9 +2,10 @@
 UnauthorizedException), the WebSocket handshake (`connection_error`, then close) and a `start`
 on an authenticated connection (`error` with the subscription id).
 
-Tokens are real wherever possible: issued by the served stack's moto Cognito (a second pool
-and a second client are created in the same moto), tampered with after issue, or re-signed
-with moto's own signing key with an expiry in the past. test_auth_and_scalars.py covers the
+Tokens are real wherever possible: issued by the served stack's local Cognito (a second pool
+and a second client are created in the same moto), tampered with after issue, re-signed with
+the stack's own key with an expiry in the past, or minted with the private key that ships
+inside moto (which anyone has: the local stack must not trust it). test_auth_and_scalars.py covers the
 verifier's claim checks one by one with a locally generated key.
 """
 
@@ -51,10 +52,10 @@ def tamper_signature(token: str) -> str:
     return ".".join([header, payload, _b64url(bytes(raw))])
 
 
-def resign_with_moto_key(token: str, **changes) -> str:
-    """A real token's claims, changed, signed with the key moto's Cognito signs every token with."""
+def mint_with_moto_key(token: str, kid: str = "dummy", **changes) -> str:
+    """A real token's claims, changed, signed with the private key bundled in the moto package."""
     key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    return jose_jwt.encode({"kid": "dummy", "alg": "RS256"}, {**_claims(token), **changes}, key)
+    return jose_jwt.encode({"kid": kid, "alg": "RS256"}, {**_claims(token), **changes}, key)
 
 
 def sign_in(cognito, client_id: str, username: str) -> dict[str, str]:
@@ -82,6 +83,7 @@ def tokens(served) -> dict[str, tuple[str | None, str]]:
     )["UserPoolClient"]["ClientId"]
     from_other_client = sign_in(cognito, other_client, "alice")
     alice = served.users["alice"]
+    stack_key = served.local.signing_key
     past = int(time.time()) - 60
     return {
         "no token": (None, MISSING_HEADER),
@@ -94,16 +96,21 @@ def tokens(served) -> dict[str, tuple[str | None, str]]:
         "access token from another pool": (from_other_pool["access"], NOT_AUTHORIZED),
         "id token from another client": (from_other_client["id"], NOT_AUTHORIZED),
         "access token from another client": (from_other_client["access"], NOT_AUTHORIZED),
-        "expired id token (moto key)": (resign_with_moto_key(alice["id"], exp=past, iat=past - 3600), EXPIRED),
-        "expired access token (moto key)": (
-            resign_with_moto_key(alice["access"], exp=past, iat=past - 3600), EXPIRED),
+        "expired id token": (stack_key.sign({**_claims(alice["id"]), "exp": past, "iat": past - 3600}), EXPIRED),
+        "expired access token": (
+            stack_key.sign({**_claims(alice["access"]), "exp": past, "iat": past - 3600}), EXPIRED),
+        "minted with moto's bundled key (self-granted moderators)": (
+            mint_with_moto_key(alice["id"], **{"cognito:groups": ["moderators"]}), NOT_AUTHORIZED),
+        "minted with moto's bundled key under the stack's kid": (
+            mint_with_moto_key(alice["access"], kid=stack_key.kid), NOT_AUTHORIZED),
     }
 
 
 CASES = [
     "no token", "empty token", "not a JWT", "tampered claims (self-granted moderators)", "tampered signature",
     "id token from another pool", "access token from another pool", "id token from another client",
-    "access token from another client", "expired id token (moto key)", "expired access token (moto key)",
+    "access token from another client", "expired id token", "expired access token",
+    "minted with moto's bundled key (self-granted moderators)", "minted with moto's bundled key under the stack's kid",
 ]
 
 

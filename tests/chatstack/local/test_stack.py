@@ -111,7 +111,8 @@ def test_chatstack_local_serves_writes_outputs_and_stops_on_sigterm(tmp_path):
             assert time.monotonic() < deadline, "no outputs.json within 60 s"
             time.sleep(0.05)  # polling for the file, not asserting on time
         outputs = json.loads(outputs_path.read_text())
-        assert set(outputs) == {*OUTPUT_KEYS, "cognitoEndpoint"}
+        assert set(outputs) == {*OUTPUT_KEYS, "cognitoEndpoint", "dynamodbEndpoint", "localAdmin"}
+        assert outputs_path.stat().st_mode & 0o077 == 0  # it holds the localAdmin secret
         assert outputs["graphqlUrl"] == f"http://127.0.0.1:{port}/graphql"
         assert outputs["realtimeUrl"] == f"ws://127.0.0.1:{port}/graphql/realtime"
         assert outputs["tableName"] == "chatstack-dev-messages"
@@ -131,7 +132,8 @@ def test_chatstack_local_serves_writes_outputs_and_stops_on_sigterm(tmp_path):
             process.communicate()
     assert process.returncode == 0, stderr
     assert outputs["graphqlUrl"] in stdout
-    assert "sign_up" in stdout and "admin_confirm_sign_up" in stdout
+    assert "python -m chatstack.local.session" in stdout  # how to create a user
+    assert "moto.log" in stdout
     assert "shutting down" in stdout
     with socket.socket() as again:  # nothing listens any more (TIME_WAIT is allowed, as for any restart)
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
