@@ -1,0 +1,168 @@
+"""The JavaScript clients front ends use, unmodified, run by Node against served local stacks:
+aws-amplify v6 (Auth SRP sign-in and refresh through `userPoolEndpoint`, generateClient
+query/mutation/subscription) over `--tls`, and Apollo Client with aws-appsync-auth-link +
+aws-appsync-subscription-link over plain ws:// and over wss://, onSendMessage and a
+batched stack's onMessageBatch. `make install` installs their pinned versions here."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+import pytest
+
+from chatstack.local.session import LOCAL_PASSWORD, sign_up_and_in
+from chatstack.local.stack import LocalStack, write_outputs
+from chatstack.offline.evaluation import evaluate_program
+from chatstack.project import read_stack_config
+from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
+from tests.conftest import run_stack
+
+CLIENTS = Path(__file__).resolve().parent
+NODE = shutil.which("node")
+
+
+
+@pytest.fixture(scope="module", autouse=True)
+def installed_clients() -> None:
+    assert NODE is not None, "these tests need Node 20 (node on PATH)"
+    assert (CLIENTS / "node_modules" / "aws-amplify").is_dir(), "run `make install` (installs tests/clients)"
+
+
+@dataclass
+class Served:
+    local: LocalStack
+    loop: LoopThread
+    outputs: dict
+    outputs_path: Path
+
+    def wait_subscribed(self, field: str, room: str) -> None:
+        realtime = self.local.appsync.realtime
+        self.loop.run(realtime.wait_for_subscriptions(1, field, timeout=15, arguments={"roomId": room}))
+
+
+def _serve(stack: str, run, tmp_dir: Path, **options) -> Iterator[Served]:
+    previous = set_dummy_aws_env()
+    loop = LoopThread()
+    local = LocalStack(stack, run=run, keepalive_seconds=5, **options)
+    try:
+        outputs = loop.run(local.start())
+        path = tmp_dir / "outputs.json"
+        write_outputs(path, outputs)
+        yield Served(local, loop, outputs, path)
+    finally:
+        loop.run(local.stop())
+        loop.close()
+        restore_env(previous)
+
+
+@pytest.fixture(scope="module")
+def tls_stack(tmp_path_factory) -> Iterator[Served]:
+    """`chatstack local --stack dev --tls`."""
+    yield from _serve("dev", run_stack("dev"), tmp_path_factory.mktemp("tls"), tls=True)
+
+
+@pytest.fixture(scope="module")
+def batched_stack(tmp_path_factory) -> Iterator[Served]:
+    """The dev stack in batched fan-out mode, plain http/ws."""
+    config = read_stack_config("dev")
+    config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": "500"})
+    yield from _serve("jsbatched", evaluate_program("jsbatched", config=config), tmp_path_factory.mktemp("batched"))
+
+
+class NodeSession:
+    """One client script: JSON lines out, a "go" line in once the server holds the subscription."""
+
+    def __init__(self, script: str, served: Served, **env: str):
+        environment = {**os.environ, "CHATSTACK_OUTPUTS": str(served.outputs_path), **env}
+        if "tlsCaFile" in served.outputs:
+            environment["NODE_EXTRA_CA_CERTS"] = served.outputs["tlsCaFile"]
+        self.process = subprocess.Popen([NODE, script], cwd=CLIENTS, env=environment, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.events: dict[str, dict] = {}
+
+    def until(self, event: str) -> dict:
+        for line in self.process.stdout:
+            message = json.loads(line)
+            self.events[message["event"]] = message
+            if message["event"] == "failed":
+                raise AssertionError(f"{message['message']}\n{message.get('stack')}\n{self.process.stderr.read()}")
+            if message["event"] == event:
+                return message
+        raise AssertionError(f"exited {self.process.wait()} before {event!r}: {self.process.stderr.read()}")
+
+    def go(self) -> None:
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+
+    def finish(self) -> dict[str, dict]:
+        self.until("done")
+        assert self.process.wait(timeout=30) == 0
+        return self.events
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+
+def _session(script: str, served: Served, field: str, room: str, **env: str) -> dict[str, dict]:
+    session = NodeSession(script, served, CHATSTACK_ROOM=room, **env)
+    try:
+        session.until("subscribing")
+        served.wait_subscribed(field, room)
+        session.go()
+        return session.finish()
+    finally:
+        session.kill()
+
+
+def test_amplify_v6_signs_in_with_srp_refreshes_and_subscribes_over_tls(tls_stack):
+    served = tls_stack
+    assert served.outputs["graphqlUrl"].startswith("https://") and served.outputs["realtimeUrl"].startswith("wss://")
+    assert served.outputs["cognitoEndpoint"].startswith("https://")
+    sign_up_and_in(served.outputs, "amplify-user")  # sign-up + admin confirm; Amplify signs in itself
+    events = _session("amplify_session.mjs", served, "onSendMessage", "amplify-room",
+                      CHATSTACK_USERNAME="amplify-user", CHATSTACK_PASSWORD=LOCAL_PASSWORD)
+    auth = events["auth"]
+    assert auth["isSignedIn"] is True and auth["nextStep"] == "DONE"
+    first, refreshed = (jwt.decode(auth[k], options={"verify_signature": False})
+                        for k in ("idToken", "refreshedIdToken"))
+    assert first["cognito:username"] == refreshed["cognito:username"] == "amplify-user"
+    assert refreshed["iat"] > first["iat"]  # a new token, from GetTokensFromRefreshToken
+    assert served.local.appsync.verify(auth["refreshedIdToken"]).username == "amplify-user"
+    graphql = events["graphql"]
+    sent = graphql["sent"]
+    assert sent["message"] == "hello from Amplify" and sent["roomId"] == "amplify-room"
+    assert graphql["received"] == sent
+    assert {"messageId": sent["messageId"], "message": sent["message"]} in graphql["history"]["items"]
+
+
+@pytest.mark.parametrize("stack", ["tls", "plain"])
+def test_apollo_with_the_aws_appsync_links_subscribes_sends_receives_and_queries(stack, tls_stack, batched_stack):
+    served = tls_stack if stack == "tls" else batched_stack  # the batched stack keeps onSendMessage too
+    token = sign_up_and_in(served.outputs, f"apollo-{stack}")["id"]
+    events = _session("apollo_session.mjs", served, "onSendMessage", f"apollo-{stack}-room",
+                      CHATSTACK_TOKEN=token, CHATSTACK_SUBSCRIPTION="onSendMessage", CHATSTACK_MESSAGES="2")
+    graphql = events["graphql"]
+    assert [m["message"] for m in graphql["sent"]] == ["apollo 0", "apollo 1"]
+    assert graphql["events"] == graphql["sent"]  # each message once, in order, as the mutation selected it
+    history_ids = {m["messageId"] for m in graphql["history"]["items"]}
+    assert {m["messageId"] for m in graphql["sent"]} <= history_ids
+
+
+def test_apollo_receives_a_batched_stacks_on_message_batch(batched_stack):
+    served = batched_stack
+    token = sign_up_and_in(served.outputs, "apollo-batched")["id"]
+    events = _session("apollo_session.mjs", served, "onMessageBatch", "apollo-batch-room",
+                      CHATSTACK_TOKEN=token, CHATSTACK_SUBSCRIPTION="onMessageBatch", CHATSTACK_MESSAGES="3")
+    graphql = events["graphql"]
+    delivered = [m for batch in graphql["events"] for m in batch["messages"]]
+    assert [m["messageId"] for m in delivered] == [m["messageId"] for m in graphql["sent"]]
+    assert all(batch["roomId"] == "apollo-batch-room" for batch in graphql["events"])
