@@ -6,8 +6,8 @@ key source (a JWKS URL, reloaded when an unknown `kid` shows up), exact `iss`, e
 a cache of verified tokens; each mode adds its own claim rules:
 
 - Cognito: `token_use` id or access, `aud` (ID token) or `client_id` (access token) = one
-  of the API's clients. moto signs every pool's tokens with one static key, so the issuer
-  and audience checks are what tell pools and clients apart.
+  of the API's clients. Pools that share a signing key (every pool in one moto process
+  does) are told apart by the issuer and audience checks.
 - OIDC: the issuer's discovery document names the JWKS (and must name the same issuer),
   `aud` matches the configured client id (a regular expression, as in AppSync) when one is
   set, `iat` within iatTTL and `auth_time` within authTTL when those are set.
