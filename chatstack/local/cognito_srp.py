@@ -31,6 +31,9 @@ N = int(
 )
 G = 2
 HKDF_INFO = b"Caldera Derived Key\x01"
+# Private exponents: 256 random bits, RFC 5054's minimum, a quarter of the modular
+# exponentiation work of 1,024 (what a sign-in costs the moto process, which serialises requests).
+EXPONENT_BITS = 256
 
 
 def pad_hex(value: int) -> str:
@@ -96,7 +99,7 @@ class SrpChallenge:
         salt_hex = secrets.token_hex(16)
         verifier = pow(G, private_x(user_pool_id, user_id, password, salt_hex), N)
         while True:
-            b_private = secrets.randbits(1024)
+            b_private = secrets.randbits(EXPONENT_BITS)
             b_value = (K * verifier + pow(G, b_private, N)) % N
             if b_value and scrambler(a_value, b_value):
                 break
@@ -129,7 +132,7 @@ class SrpClient:
     def __init__(self, user_pool_id: str, password: str):
         self.user_pool_id = user_pool_id
         self.password = password
-        self.a_private = secrets.randbits(1024)
+        self.a_private = secrets.randbits(EXPONENT_BITS)
         self.a_value = pow(G, self.a_private, N)
 
     @property
