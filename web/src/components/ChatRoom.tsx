@@ -1,0 +1,68 @@
+import { useCallback, useState } from 'react';
+
+import type { FanOutMode } from '../config';
+import type { Message } from '../data/operations';
+import { useRoom } from '../data/useRoom';
+import { useSendMessage } from '../data/useSend';
+import { Composer } from './Composer';
+import { ConnectionStatus } from './ConnectionStatus';
+import { MessageList } from './MessageList';
+import { SenderPanel } from './SenderPanel';
+import { ThreadPanel } from './ThreadPanel';
+
+interface ChatRoomProps {
+  roomId: string;
+  fanOutMode: FanOutMode;
+  username: string;
+  moderator: boolean;
+  signOut: () => void;
+}
+
+export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: ChatRoomProps) {
+  const room = useRoom(roomId, fanOutMode);
+  const sender = useSendMessage(room, roomId);
+  const [threadId, setThreadId] = useState<string | null>(null);
+  const [senderShown, setSenderShown] = useState<string | null>(null);
+  // The thread's parent as currently held (its reply count stays live).
+  const threadParent = threadId ? room.messages.find((m) => m.messageId === threadId) : undefined;
+  const [threadFallback, setThreadFallback] = useState<Message | null>(null);
+
+  const openThread = useCallback((message: Message) => {
+    setThreadId(message.messageId);
+    setThreadFallback(message);
+  }, []);
+  const closeThread = useCallback(() => setThreadId(null), []);
+  const parent = threadParent ?? (threadId && threadFallback?.messageId === threadId ? threadFallback : undefined);
+
+  return (
+    <div className="chat">
+      <header className="topbar">
+        <h1>#{roomId}</h1>
+        <ConnectionStatus connection={room.connection} />
+        <span className="user">
+          Signed in as <strong>{username}</strong>
+          {moderator && ' (moderator)'}
+        </span>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <div className="panes">
+        <main className="conversation">
+          <MessageList
+            messages={room.messages}
+            hasOlder={room.hasOlder}
+            loadingOlder={room.loadingOlder}
+            onLoadOlder={room.loadOlder}
+            openThreadId={threadId}
+            onOpenThread={openThread}
+            onShowSender={moderator ? setSenderShown : undefined}
+          />
+          <Composer sender={sender} label="Message" action="Send" placeholder={`Message #${roomId}`} />
+        </main>
+        {parent && <ThreadPanel key={parent.messageId} room={room} roomId={roomId} parent={parent} onClose={closeThread} />}
+        {senderShown && <SenderPanel key={senderShown} sender={senderShown} onClose={() => setSenderShown(null)} />}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { memo } from 'react';
+
+import type { Message } from '../data/operations';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : timeFormat.format(date);
+}
+
+export function replyLabel(count: number): string {
+  if (!count) {
+    return 'Reply';
+  }
+  return `Reply (${count} ${count === 1 ? 'reply' : 'replies'})`;
+}
+
+interface MessageItemProps {
+  message: Message;
+  onOpenThread: (message: Message) => void;
+  /** Moderators only: show the sender's messages across rooms. */
+  onShowSender?: (sender: string) => void;
+  threadOpen: boolean;
+}
+
+export const MessageItem = memo(function MessageItem({ message, onOpenThread, onShowSender, threadOpen }: MessageItemProps) {
+  return (
+    <article className="message">
+      <header>
+        <span className="sender">{message.sender}</span>{' '}
+        <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
+      </header>
+      <p className="text">{message.message}</p>
+      <footer>
+        <button type="button" className="link" aria-expanded={threadOpen} onClick={() => onOpenThread(message)}>
+          {replyLabel(message.replyCount)}
+        </button>
+        {onShowSender && (
+          <button type="button" className="link" onClick={() => onShowSender(message.sender)}>
+            Messages by {message.sender}
+          </button>
+        )}
+      </footer>
+    </article>
+  );
+});

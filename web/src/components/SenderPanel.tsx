@@ -1,0 +1,32 @@
+import { useSenderMessages } from '../data/useSenderMessages';
+import { formatTime } from './MessageItem';
+
+/** Moderators: one sender's messages in every room, newest first. */
+export function SenderPanel({ sender, onClose }: { sender: string; onClose: () => void }) {
+  const { messages, hasMore, loading, error, loadMore } = useSenderMessages(sender);
+  return (
+    <section className="sender-panel" aria-label={`Messages by ${sender}`}>
+      <header>
+        <h2>Messages by {sender}</h2>
+        <button type="button" className="link" onClick={onClose}>
+          Close
+        </button>
+      </header>
+      {error && <p role="alert" className="error">{error}</p>}
+      <ol aria-busy={loading}>
+        {messages.map((m) => (
+          <li key={`${m.roomId}/${m.messageId}`}>
+            <span className="room">#{m.roomId}</span> <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
+            <p className="text">{m.message}</p>
+          </li>
+        ))}
+      </ol>
+      {!loading && !error && messages.length === 0 && <p>No messages.</p>}
+      {hasMore && (
+        <button type="button" className="link" onClick={() => void loadMore()} disabled={loading}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+import { useEffect } from 'react';
+
+import type { Message } from '../data/operations';
+import type { Room } from '../data/useRoom';
+import { useSendReply } from '../data/useSend';
+import { useThread } from '../data/useThread';
+import { Composer } from './Composer';
+import { formatTime } from './MessageItem';
+
+interface ThreadPanelProps {
+  room: Room;
+  roomId: string;
+  parent: Message;
+  onClose: () => void;
+}
+
+/** A message's replies, oldest first, with a reply box. Escape closes it. */
+export function ThreadPanel({ room, roomId, parent, onClose }: ThreadPanelProps) {
+  const thread = useThread(room, roomId, parent.messageId);
+  const sender = useSendReply(room, roomId, parent.messageId);
+
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        onClose();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  return (
+    <section className="thread" aria-label="Thread">
+      <header>
+        <h2>Thread</h2>
+        <button type="button" className="link" onClick={onClose}>
+          Close thread
+        </button>
+      </header>
+      <blockquote className="parent">
+        <span className="sender">{parent.sender}</span> <time dateTime={parent.createdAt}>{formatTime(parent.createdAt)}</time>
+        <p className="text">{parent.message}</p>
+      </blockquote>
+      <ol className="replies" aria-label="Replies" aria-busy={thread.loading}>
+        {thread.replies.map((reply) => (
+          <li key={reply.replyId}>
+            <span className="sender">{reply.sender}</span>{' '}
+            <time dateTime={reply.createdAt}>{formatTime(reply.createdAt)}</time>
+            <p className="text">{reply.message}</p>
+          </li>
+        ))}
+      </ol>
+      {thread.error && <p role="alert" className="error">{thread.error}</p>}
+      {thread.hasMore && (
+        <button type="button" className="link" onClick={() => void thread.loadMore()} disabled={thread.loading}>
+          Load more replies
+        </button>
+      )}
+      <Composer sender={sender} label="Reply" action="Send reply" focusOnMount />
+    </section>
+  );
+}

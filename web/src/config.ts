@@ -1,0 +1,72 @@
+// The client's run-time configuration: config.json beside index.html, written from the
+// stack's outputs (by `chatstack local` or the ChatWebApp component), so one build serves
+// every event.
+
+export type FanOutMode = 'perMessage' | 'batched';
+
+export interface ClientConfig {
+  graphqlUrl: string;
+  realtimeUrl: string;
+  region: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  fanOutMode: FanOutMode;
+  // Only the local stack sets it: where its Cognito-compatible endpoint listens.
+  cognitoEndpoint?: string;
+}
+
+const REQUIRED_STRINGS = ['graphqlUrl', 'realtimeUrl', 'region', 'userPoolId', 'userPoolClientId'] as const;
+const FAN_OUT_MODES: readonly FanOutMode[] = ['perMessage', 'batched'];
+
+export class ConfigError extends Error {}
+
+/** Checks a parsed config.json; a ConfigError names the key that is wrong. */
+export function parseConfig(raw: unknown): ClientConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('config.json must be a JSON object of the stack outputs.');
+  }
+  const values = raw as Record<string, unknown>;
+  for (const key of REQUIRED_STRINGS) {
+    const value = values[key];
+    if (typeof value !== 'string' || value === '') {
+      throw new ConfigError(`config.json: "${key}" is missing or not a string (it comes from the stack output ${key}).`);
+    }
+  }
+  const fanOutMode = values.fanOutMode ?? 'perMessage';
+  if (!FAN_OUT_MODES.includes(fanOutMode as FanOutMode)) {
+    throw new ConfigError(`config.json: "fanOutMode" is ${JSON.stringify(fanOutMode)}; expected perMessage or batched.`);
+  }
+  const cognitoEndpoint = values.cognitoEndpoint;
+  if (cognitoEndpoint !== undefined && typeof cognitoEndpoint !== 'string') {
+    throw new ConfigError('config.json: "cognitoEndpoint" must be a URL string when present.');
+  }
+  return {
+    graphqlUrl: values.graphqlUrl as string,
+    realtimeUrl: values.realtimeUrl as string,
+    region: values.region as string,
+    userPoolId: values.userPoolId as string,
+    userPoolClientId: values.userPoolClientId as string,
+    fanOutMode: fanOutMode as FanOutMode,
+    cognitoEndpoint: cognitoEndpoint || undefined,
+  };
+}
+
+export async function loadConfig(): Promise<ClientConfig> {
+  const url = new URL('config.json', document.baseURI);
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-store' });
+  } catch (error) {
+    throw new ConfigError(`Could not fetch ${url}: ${String(error)}`);
+  }
+  if (!response.ok) {
+    throw new ConfigError(`Could not fetch ${url}: HTTP ${response.status}.`);
+  }
+  let raw: unknown;
+  try {
+    raw = await response.json();
+  } catch {
+    throw new ConfigError(`${url} is not valid JSON.`);
+  }
+  return parseConfig(raw);
+}

@@ -1,0 +1,110 @@
+// One subscription that stays up: when AppSync (or the network) drops it, it subscribes
+// again with jittered exponential back-off, and reports each state so the page can say so.
+import type { ApolloClient, OperationVariables, TypedDocumentNode } from '@apollo/client';
+
+import type { SubscriptionContext } from './client';
+
+export type SubscriptionState = 'connecting' | 'live' | 'reconnecting';
+
+export interface LiveSubscriptionOptions<TData, TVariables extends OperationVariables> {
+  query: TypedDocumentNode<TData, TVariables>;
+  variables: TVariables;
+  onData: (data: TData) => void;
+  /**
+   * After every start_ack, before the state becomes live: fetch what may have been missed
+   * while not subscribed. Its failure counts as a failed attempt.
+   */
+  onSubscribed?: () => Promise<void>;
+  onState: (state: SubscriptionState, detail?: string) => void;
+}
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 15_000;
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const errors = (error as { errors?: { message?: string }[] }).errors;
+    if (Array.isArray(errors) && errors[0]?.message) {
+      return errors[0].message;
+    }
+    if ('message' in error && typeof error.message === 'string') {
+      return error.message;
+    }
+  }
+  return String(error);
+}
+
+/** Starts the subscription; the returned function ends it for good. */
+export function liveSubscription<TData, TVariables extends OperationVariables>(
+  client: ApolloClient,
+  options: LiveSubscriptionOptions<TData, TVariables>,
+): () => void {
+  let stopped = false;
+  let attempt = 0;
+  let generation = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let current: { unsubscribe(): void } | undefined;
+
+  const start = () => {
+    const mine = ++generation;
+    const isCurrent = () => !stopped && mine === generation;
+    const failed = (error: unknown) => {
+      if (!isCurrent()) {
+        return;
+      }
+      generation++;
+      current?.unsubscribe();
+      current = undefined;
+      const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+      attempt++;
+      options.onState('reconnecting', describe(error));
+      retryTimer = setTimeout(start, delay);
+    };
+    const context: SubscriptionContext & { queryDeduplication: boolean } = {
+      queryDeduplication: false,
+      onSubscribed: () => {
+        if (!isCurrent()) {
+          return;
+        }
+        (options.onSubscribed ? options.onSubscribed() : Promise.resolve()).then(
+          () => {
+            if (isCurrent()) {
+              attempt = 0;
+              options.onState('live');
+            }
+          },
+          failed,
+        );
+      },
+    };
+    current = client
+      .subscribe<TData, TVariables>({
+        query: options.query,
+        variables: options.variables,
+        fetchPolicy: 'no-cache',
+        context,
+      } as ApolloClient.SubscribeOptions<TData, TVariables>)
+      .subscribe({
+        next: (result) => {
+          if (!isCurrent()) {
+            return;
+          }
+          if (result.error) {
+            failed(result.error);
+          } else if (result.data) {
+            options.onData(result.data as TData);
+          }
+        },
+        error: failed,
+        complete: () => failed(new Error('The subscription ended.')),
+      });
+  };
+
+  options.onState('connecting');
+  start();
+  return () => {
+    stopped = true;
+    clearTimeout(retryTimer);
+    current?.unsubscribe();
+  };
+}

@@ -1,0 +1,152 @@
+// Every GraphQL operation the client sends (schema/chat.graphql is the contract).
+// Mutations select every field a subscription filters on or shows: AppSync sends
+// subscribers the mutation's selection set, and `roomId` must be in it for
+// onSendMessage(roomId) / onReply(roomId) to match.
+import { gql, type TypedDocumentNode } from '@apollo/client';
+
+export interface Message {
+  roomId: string;
+  messageId: string;
+  sender: string;
+  message: string;
+  createdAt: string;
+  repliedAt: string | null;
+  replyCount: number;
+}
+
+export interface Reply {
+  roomId: string;
+  messageId: string;
+  replyId: string;
+  sender: string;
+  message: string;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextToken: string | null;
+}
+
+const MESSAGE_FIELDS = gql`
+  fragment MessageFields on Message {
+    roomId
+    messageId
+    sender
+    message
+    createdAt
+    repliedAt
+    replyCount
+  }
+`;
+
+const REPLY_FIELDS = gql`
+  fragment ReplyFields on Reply {
+    roomId
+    messageId
+    replyId
+    sender
+    message
+    createdAt
+  }
+`;
+
+export const GET_MESSAGES: TypedDocumentNode<
+  { getMessages: Page<Message> },
+  { roomId: string; limit?: number; nextToken?: string | null }
+> = gql`
+  query GetMessages($roomId: ID!, $limit: Int, $nextToken: String) {
+    getMessages(roomId: $roomId, limit: $limit, nextToken: $nextToken) {
+      items {
+        ...MessageFields
+      }
+      nextToken
+    }
+  }
+  ${MESSAGE_FIELDS}
+`;
+
+export const GET_THREAD: TypedDocumentNode<
+  { getThread: Page<Reply> },
+  { roomId: string; messageId: string; limit?: number; nextToken?: string | null }
+> = gql`
+  query GetThread($roomId: ID!, $messageId: ID!, $limit: Int, $nextToken: String) {
+    getThread(roomId: $roomId, messageId: $messageId, limit: $limit, nextToken: $nextToken) {
+      items {
+        ...ReplyFields
+      }
+      nextToken
+    }
+  }
+  ${REPLY_FIELDS}
+`;
+
+export const GET_MESSAGES_BY_SENDER: TypedDocumentNode<
+  { getMessagesBySender: Page<Message> },
+  { sender: string; limit?: number; nextToken?: string | null }
+> = gql`
+  query GetMessagesBySender($sender: String!, $limit: Int, $nextToken: String) {
+    getMessagesBySender(sender: $sender, limit: $limit, nextToken: $nextToken) {
+      items {
+        ...MessageFields
+      }
+      nextToken
+    }
+  }
+  ${MESSAGE_FIELDS}
+`;
+
+export const SEND_MESSAGE: TypedDocumentNode<{ sendMessage: Message }, { roomId: string; message: string }> = gql`
+  mutation SendMessage($roomId: ID!, $message: String!) {
+    sendMessage(roomId: $roomId, message: $message) {
+      ...MessageFields
+    }
+  }
+  ${MESSAGE_FIELDS}
+`;
+
+export const REPLY_TO_MESSAGE: TypedDocumentNode<
+  { replyToMessage: Reply },
+  { roomId: string; messageId: string; message: string }
+> = gql`
+  mutation ReplyToMessage($roomId: ID!, $messageId: ID!, $message: String!) {
+    replyToMessage(roomId: $roomId, messageId: $messageId, message: $message) {
+      ...ReplyFields
+    }
+  }
+  ${REPLY_FIELDS}
+`;
+
+export const ON_SEND_MESSAGE: TypedDocumentNode<{ onSendMessage: Message | null }, { roomId: string }> = gql`
+  subscription OnSendMessage($roomId: ID!) {
+    onSendMessage(roomId: $roomId) {
+      ...MessageFields
+    }
+  }
+  ${MESSAGE_FIELDS}
+`;
+
+export const ON_MESSAGE_BATCH: TypedDocumentNode<
+  { onMessageBatch: { roomId: string; batchId: string; messages: Message[] } | null },
+  { roomId: string }
+> = gql`
+  subscription OnMessageBatch($roomId: ID!) {
+    onMessageBatch(roomId: $roomId) {
+      roomId
+      batchId
+      messages {
+        ...MessageFields
+      }
+    }
+  }
+  ${MESSAGE_FIELDS}
+`;
+
+export const ON_REPLY: TypedDocumentNode<{ onReply: Reply | null }, { roomId: string }> = gql`
+  subscription OnReply($roomId: ID!) {
+    onReply(roomId: $roomId) {
+      ...ReplyFields
+    }
+  }
+  ${REPLY_FIELDS}
+`;

@@ -1,0 +1,230 @@
+// A room as the page sees it: its messages (history + live, de-duplicated, in order), the
+// connection state, paging to older messages, and live replies for whoever shows a thread.
+import { useApolloClient } from '@apollo/client/react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import type { FanOutMode } from '../config';
+import {
+  EMPTY_FEED,
+  addLatestPage,
+  addLive,
+  addOlderPage,
+  countReply,
+  fillGap,
+  type Feed,
+} from './feed';
+import { liveSubscription, type SubscriptionState } from './liveSubscription';
+import { GET_MESSAGES, ON_MESSAGE_BATCH, ON_REPLY, ON_SEND_MESSAGE, type Message, type Reply } from './operations';
+
+/** Messages per history page. */
+export const PAGE_SIZE = 50;
+/** Pages read after a reconnect to find where the held messages end; more missed = restart. */
+const MAX_GAP_PAGES = 5;
+const GAP_PAGE_SIZE = 100;
+
+export type ReplyListener = (reply: Reply) => void;
+
+export interface RoomConnection {
+  state: SubscriptionState;
+  /** Why the last subscription attempt failed, while reconnecting. */
+  detail?: string;
+  /** Bumped whenever the room's subscriptions are live again after a drop: refetch what you show. */
+  resyncs: number;
+}
+
+export interface Room {
+  messages: Message[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  loadOlder: () => Promise<void>;
+  /** The sender's own mutation result, shown at once (the subscription copy is merged away). */
+  addOwn: (message: Message) => void;
+  /** The user's own reply (mutation result): counted and shown without waiting for onReply. */
+  addOwnReply: (reply: Reply) => void;
+  connection: RoomConnection;
+  onReply: (listener: ReplyListener) => () => void;
+}
+
+function combine(a: SubscriptionState, b: SubscriptionState): SubscriptionState {
+  if (a === 'live' && b === 'live') {
+    return 'live';
+  }
+  return a === 'reconnecting' || b === 'reconnecting' ? 'reconnecting' : 'connecting';
+}
+
+export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
+  const client = useApolloClient();
+  const feedRef = useRef<Feed>(EMPTY_FEED);
+  const [feed, setFeedState] = useState<Feed>(EMPTY_FEED);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [connection, setConnection] = useState<RoomConnection>({ state: 'connecting', resyncs: 0 });
+  const replyListeners = useRef(new Set<ReplyListener>());
+
+  const update = useCallback((change: (feed: Feed) => Feed) => {
+    const next = change(feedRef.current);
+    if (next !== feedRef.current) {
+      feedRef.current = next;
+      setFeedState(next);
+    }
+  }, []);
+
+  const fetchPage = useCallback(
+    async (nextToken: string | null, limit: number) => {
+      const { data } = await client.query({ query: GET_MESSAGES, variables: { roomId, limit, nextToken } });
+      if (!data) {
+        throw new Error('getMessages returned no data.');
+      }
+      return data.getMessages;
+    },
+    [client, roomId],
+  );
+
+  // Live or the user's own: counted once into its message, and passed to open threads.
+  const receiveReply = useCallback(
+    (reply: Reply) => {
+      update((f) => countReply(f, reply));
+      replyListeners.current.forEach((listener) => listener(reply));
+    },
+    [update],
+  );
+
+  // One hook instance serves one room: the page keys its room component by roomId.
+  useEffect(() => {
+    let messagesState: SubscriptionState = 'connecting';
+    let repliesState: SubscriptionState = 'connecting';
+    let combined: SubscriptionState = 'connecting';
+    let wasLive = false;
+    const report = (detail?: string) => {
+      const state = combine(messagesState, repliesState);
+      const resynced = state === 'live' && combined !== 'live' && wasLive;
+      combined = state;
+      wasLive ||= state === 'live';
+      setConnection((previous) => ({
+        state,
+        detail: state === 'reconnecting' ? detail ?? previous.detail : undefined,
+        resyncs: previous.resyncs + (resynced ? 1 : 0),
+      }));
+    };
+
+    // Everything sent while not subscribed: newest pages until they reach what is held.
+    const catchUp = async () => {
+      const held = feedRef.current.messages;
+      if (held.length === 0) {
+        const page = await fetchPage(null, PAGE_SIZE);
+        update((f) => addLatestPage(f, page.items, page.nextToken));
+        return;
+      }
+      const newestHeld = held[held.length - 1].messageId;
+      const fetched: Message[] = [];
+      let token: string | null = null;
+      let overlapped = false;
+      for (let i = 0; i < MAX_GAP_PAGES && !overlapped; i++) {
+        const page = await fetchPage(token, GAP_PAGE_SIZE);
+        fetched.push(...page.items);
+        token = page.nextToken;
+        overlapped = token === null || page.items.some((m) => m.messageId <= newestHeld);
+      }
+      update((f) => fillGap(f, fetched, token, overlapped));
+    };
+
+    const stopMessages =
+      fanOutMode === 'batched'
+        ? liveSubscription(client, {
+            query: ON_MESSAGE_BATCH,
+            variables: { roomId },
+            onData: (data) => {
+              const batch = data.onMessageBatch;
+              if (batch) {
+                update((f) => addLive(f, batch.messages));
+              }
+            },
+            onSubscribed: catchUp,
+            onState: (state, detail) => {
+              messagesState = state;
+              report(detail);
+            },
+          })
+        : liveSubscription(client, {
+            query: ON_SEND_MESSAGE,
+            variables: { roomId },
+            onData: (data) => {
+              const message = data.onSendMessage;
+              if (message) {
+                update((f) => addLive(f, [message]));
+              }
+            },
+            onSubscribed: catchUp,
+            onState: (state, detail) => {
+              messagesState = state;
+              report(detail);
+            },
+          });
+    const stopReplies = liveSubscription(client, {
+      query: ON_REPLY,
+      variables: { roomId },
+      onData: (data) => {
+        const reply = data.onReply;
+        if (reply) {
+          receiveReply(reply);
+        }
+      },
+      onState: (state, detail) => {
+        repliesState = state;
+        report(detail);
+      },
+    });
+    return () => {
+      stopMessages();
+      stopReplies();
+    };
+  }, [client, roomId, fanOutMode, fetchPage, update, receiveReply]);
+
+  const loadOlder = useCallback(async () => {
+    const current = feedRef.current;
+    if (!current.hasOlder || loadingOlder) {
+      return;
+    }
+    setLoadingOlder(true);
+    try {
+      if (!current.reseek) {
+        const page = await fetchPage(current.olderToken, PAGE_SIZE);
+        update((f) => addOlderPage(f, page.items, page.nextToken));
+        return;
+      }
+      // Held messages were trimmed: walk down from the newest page to the first page that
+      // reaches below the oldest held message, and continue paging from there.
+      const oldestHeld = current.messages[0]?.messageId ?? '';
+      let token: string | null = null;
+      for (;;) {
+        const page = await fetchPage(token, GAP_PAGE_SIZE);
+        if (page.items.some((m) => m.messageId < oldestHeld) || page.nextToken === null) {
+          update((f) => addOlderPage(f, page.items, page.nextToken));
+          return;
+        }
+        token = page.nextToken;
+      }
+    } finally {
+      setLoadingOlder(false);
+    }
+  }, [fetchPage, loadingOlder, update]);
+
+  const addOwn = useCallback((message: Message) => update((f) => addLive(f, [message])), [update]);
+
+  const onReply = useCallback((listener: ReplyListener) => {
+    replyListeners.current.add(listener);
+    return () => {
+      replyListeners.current.delete(listener);
+    };
+  }, []);
+
+  return {
+    messages: feed.messages,
+    hasOlder: feed.hasOlder,
+    loadingOlder,
+    loadOlder,
+    addOwn,
+    addOwnReply: receiveReply,
+    connection,
+    onReply,
+  };
+}
