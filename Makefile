@@ -6,10 +6,11 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 # The JavaScript clients the local-stack tests run (tests/clients: Amplify, Apollo + aws-appsync links).
 CLIENTS_STAMP := tests/clients/node_modules/.installed
+WEB_STAMP := web/node_modules/.installed
 
-.PHONY: install local test lint unit policy clean
+.PHONY: install chromium web local test lint unit policy clean
 
-install: $(PY_STAMP) $(NODE_STAMP) $(CLIENTS_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) $(WEB_STAMP) chromium
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,14 +26,32 @@ $(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
 	cd tests/clients && npm ci --no-audit --no-fund
 	touch $@
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund
+	touch $@
+
+# The browser tests drive Debian's chromium (Playwright with its executable path; Playwright's
+# own browser download is not reachable here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "make: installing Debian's chromium (browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	} || { echo "make: chromium is missing and 'apt-get install chromium' failed (run as root or install it)" >&2; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || { echo "make: chromium still missing after apt-get" >&2; exit 1; }
+
+# The web client's production build (web/dist), rebuilt when older than its sources.
+web: install
+	$(BIN)/python -m chatstack.local.web
+
 local: install
 	$(BIN)/chatstack local --stack dev
 
 lint: install
 	$(BIN)/ruff check .
 	npm run --silent lint
+	npm --prefix web run --silent lint
 
-unit: install
+unit: install web
 	$(BIN)/python -m pytest
 
 policy: install
@@ -42,4 +61,4 @@ test: lint unit
 	$(BIN)/chatstack policy --all
 
 clean:
-	rm -rf $(VENV) node_modules tests/clients/node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules tests/clients/node_modules web/node_modules web/dist .pytest_cache .hypothesis

@@ -60,7 +60,7 @@ def _local(args: argparse.Namespace, root: Path) -> int:
         return 2
     return stack.serve(args.stack, root, host=args.host, port=args.port, outputs_path=args.outputs,
                        config_overrides=overrides, state_dir=args.state_dir, fresh=args.fresh,
-                       max_connections=args.max_connections, tls=args.tls)
+                       max_connections=args.max_connections, tls=args.tls, web_client=not args.no_web)
 
 
 def _attendee_token(args: argparse.Namespace, root: Path) -> int:
@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--tls", action="store_true",
                        help="serve HTTPS/WSS with a local CA (.chatstack/tls; outputs tlsCaFile), as Amplify's "
                             "real-time client needs")
+    local.add_argument("--no-web", action="store_true",
+                       help="do not build or serve the web client at the endpoint's root")
     local.set_defaults(handler=_local)
 
     token = command("attendee-token",

@@ -151,6 +151,21 @@ class EventChatConfig(BaseModel):
     price_overrides: dict[str, float] = Field(
         default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.planning.quotas): USD."
     )
+    # The web client (components.chat_web_app): private S3 + CloudFront, config.json from the outputs.
+    web_app: bool = Field(default=False, alias="webApp", description="Deploy the web client (ChatWebApp).")
+    web_app_domain: str | None = Field(
+        default=None, alias="webAppDomain", max_length=253,
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        description="The web client's own host name (CloudFront alias); with webAppCertificateArn.",
+    )
+    web_app_certificate_arn: str | None = Field(
+        default=None, alias="webAppCertificateArn",
+        description="ACM certificate for webAppDomain; CloudFront only takes certificates from us-east-1.",
+    )
+    web_app_embed_origins: list[str] = Field(
+        default_factory=list, alias="webAppEmbedOrigins", max_length=20,
+        description="https origins that may frame the client (CSP frame-ancestors); none by default.",
+    )
 
     @field_validator("oidc_issuer")
     @classmethod
@@ -261,6 +276,37 @@ class EventChatConfig(BaseModel):
             if price < 0:
                 raise ValueError(f"{key} must not be negative")
         return value
+
+    @field_validator("web_app_certificate_arn")
+    @classmethod
+    def _certificate_in_us_east_1(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"arn:aws(-[a-z]+)*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+",
+                                                  value):
+            raise ValueError("not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from there)")
+        return value
+
+    @field_validator("web_app_embed_origins")
+    @classmethod
+    def _embed_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https://[a-z0-9.-]+(:\d{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an https origin (https://host[:port], no path)")
+        return value
+
+    @model_validator(mode="after")
+    def _web_app_settings(self) -> EventChatConfig:
+        if (self.web_app_domain is None) != (self.web_app_certificate_arn is None):
+            raise PydanticCustomError(
+                "web_app_domain_needs_certificate",
+                f"{NAMESPACE}:webAppDomain and {NAMESPACE}:webAppCertificateArn go together (CloudFront serves a "
+                "custom domain only with its ACM certificate); set both or neither",
+            )
+        if not self.web_app and (self.web_app_domain or self.web_app_embed_origins):
+            raise PydanticCustomError(
+                "web_app_settings_without_web_app",
+                f"{NAMESPACE}:webAppDomain / webAppEmbedOrigins are set but {NAMESPACE}:webApp is not true",
+            )
+        return self
 
     @property
     def production(self) -> bool:

@@ -37,6 +37,16 @@ class Project:
         return self.root / "resolvers" / "manifest.yaml"
 
     @property
+    def web_dir(self) -> Path:
+        """The web client's sources (npm project)."""
+        return self.root / "web"
+
+    @property
+    def web_dist(self) -> Path:
+        """The web client's production build (what ChatWebApp uploads and `chatstack local` serves)."""
+        return self.web_dir / "dist"
+
+    @property
     def state_dir(self) -> Path:
         """Where the local stack keeps what it generates (outputs, keys, logs)."""
         return self.root / ".chatstack"

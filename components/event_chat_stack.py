@@ -1,4 +1,4 @@
-"""One event's chat backend: user pool + table + API, wired together."""
+"""One event's chat: user pool + table + API (+ batched fan-out, + web client), wired together."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chatstack.config import EventChatConfig, StackConfigError
-from chatstack.event_names import check_event_name, physical_name
+from chatstack.event_names import check_event_name, physical_name, stem
 from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
 from chatstack.project import Project, find_project
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
@@ -17,6 +17,7 @@ from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
 from components.chat_table import ChatTable, ChatTableArgs
 from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
+from components.chat_web_app import ChatWebApp, ChatWebAppArgs, site_files
 from components.transforms import Transforms, check_roles
 
 
@@ -35,7 +36,7 @@ class EventChatStackArgs:
     project: str = "chatstack"
     # The program's own schema and resolvers; Pulumi runs a program from its project directory.
     files: Project = field(default_factory=find_project)
-    # Per child component: {"userPool": {...}, "table": {...}, "api": {...}}, each a
+    # Per child component: {"userPool": {...}, "table": {...}, "api": {...}, "webApp": {...}}, each a
     # transform mapping as the child component accepts.
     transform: dict[str, Transforms] = field(default_factory=dict)
     # The capacity plan the table and quota requests derive from; default: plan_for_config(config).
@@ -82,8 +83,10 @@ class EventChatStack(pulumi.ComponentResource):
         # not even this component.
         check_event_name(args.project, args.event)
         self.plan = plan = checked_plan(args.config, args.plan)
+        if args.config.web_app:
+            site_files(args.files.web_dist)  # an unbuilt client stops here, naming chatstack:webApp
         super().__init__("chatstack:index:EventChatStack", name, {}, opts)
-        check_roles(args.transform, {"userPool", "table", "api", "fanout", "alarms"}, "EventChatStack")
+        check_roles(args.transform, {"userPool", "table", "api", "fanout", "alarms", "webApp"}, "EventChatStack")
         config = args.config
         tags = event_tags(args.event, config)
 
@@ -189,6 +192,26 @@ class EventChatStack(pulumi.ComponentResource):
         self.user_pool_id = users.user_pool_id
         self.user_pool_client_id = users.client_id
         self.table_name = table.name
+        self.fan_out_mode = pulumi.Output.from_input(config.fan_out_mode)
+        self.web_url: pulumi.Output[str] | None = None
+        if config.web_app:
+            web = ChatWebApp(
+                f"{name}-web",
+                ChatWebAppArgs(
+                    stem=stem(args.project, args.event),
+                    tags=tags,
+                    region=args.region,
+                    site_dir=args.files.web_dist,
+                    outputs={**self.outputs(), "region": args.region},
+                    domain=config.web_app_domain,
+                    certificate_arn=config.web_app_certificate_arn,
+                    embed_origins=config.web_app_embed_origins,
+                    force_destroy=not config.production,
+                    transform=args.transform.get("webApp"),
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            self.web_url = web.web_url
         self.register_outputs(self.outputs())
 
     def _request_quota_increases(self, name: str, plan: CapacityPlan) -> None:
@@ -215,4 +238,6 @@ class EventChatStack(pulumi.ComponentResource):
             "userPoolId": self.user_pool_id,
             "userPoolClientId": self.user_pool_client_id,
             "tableName": self.table_name,
+            "fanOutMode": self.fan_out_mode,
+            **({"webUrl": self.web_url} if self.web_url is not None else {}),
         }

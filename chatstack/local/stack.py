@@ -59,7 +59,8 @@ FUNCTION = "aws:appsync/function:Function"
 RESOLVER = "aws:appsync/resolver:Resolver"
 
 # Exactly the deployed stack's outputs; the local stack adds LOCAL_OUTPUT_KEYS.
-OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName")
+OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
+               "fanOutMode")
 # cognitoEndpoint: local Cognito (Amplify's Auth.Cognito.userPoolEndpoint); dynamodbEndpoint: the
 # table's DynamoDB API; localAdmin: the only credential either accepts for admin calls;
 # tlsCaFile (with --tls): the CA to trust; oidcIssuer (attendeeAuth oidc): the local issuer.
@@ -494,6 +495,8 @@ class LocalStack:
     fresh: bool = False
     # HTTPS and WSS (a local CA under .chatstack/tls), as Amplify's real-time client needs.
     tls: bool = False
+    # The built web client (web/dist) to serve at the endpoint's root (chatstack.local.web), or None.
+    web_dist: Path | None = None
     run: ProgramRun | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -601,6 +604,10 @@ class LocalStack:
         app = self.appsync.app()
         if self.oidc_issuer is not None:
             self.oidc_issuer.add_routes(app)
+        if self.web_dist is not None:
+            from chatstack.local.web import add_web_client
+
+            add_web_client(app, self.web_dist, lambda: self.outputs)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         ssl_context = None
@@ -617,6 +624,7 @@ class LocalStack:
             "userPoolClientId": made.client_id,
             "tableName": made.table_name,
             "cognitoEndpoint": cognito_endpoint,
+            "fanOutMode": run.outputs.get("fanOutMode"),
             "dynamodbEndpoint": cognito_endpoint,
             "localAdmin": dict(self.local_admin),
         }
@@ -624,6 +632,8 @@ class LocalStack:
             self.outputs["oidcIssuer"] = self.oidc_issuer.issuer
         if self.tls_files is not None:
             self.outputs["tlsCaFile"] = str(self.tls_files.ca_certificate.resolve())
+        if self.web_dist is not None:
+            self.outputs["webUrl"] = f"http{secure}://{url_host}:{port}/"
         missing = [k for k in OUTPUT_KEYS if k not in run.outputs]
         if missing:
             raise LocalStackError(f"the program no longer exports {missing}")
@@ -710,12 +720,23 @@ def example_sign_up(outputs_path: Path) -> str:
 def serve(
     stack: str, root: Path, host: str = "127.0.0.1", port: int = 0, outputs_path: str | None = None,
     config_overrides: dict[str, str] | None = None, state_dir: str | None = None, fresh: bool = False,
-    max_connections: int = 1000, tls: bool = False,
+    max_connections: int = 1000, tls: bool = False, web_client: bool = True,
 ) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code. moto's state is kept in
     `state_dir` (default .chatstack/<stack>/state); `fresh` starts from an empty one."""
     path = Path(outputs_path) if outputs_path else Project(root).state_dir / stack / "outputs.json"
     data_dir = Path(state_dir) if state_dir else Project(root).state_dir / stack / "state"
+    web_dist = None
+    if web_client:
+        from chatstack.local.web import WebBuild, WebBuildError
+
+        build = WebBuild(Project(root).web_dir)
+        try:
+            build.ensure_built(lambda line: print(f"chatstack local: {line}", flush=True))
+        except WebBuildError as error:
+            print(f"chatstack local: {error} (or serve without it: --no-web)", file=sys.stderr)
+            return 1
+        web_dist = build.dist
     try:
         sock = bind(host, port)
     except LocalStackError as error:
@@ -724,7 +745,8 @@ def serve(
 
     async def main() -> int:
         local = LocalStack(stack, host=host, port=port, root=root, config_overrides=dict(config_overrides or {}),
-                           data_dir=data_dir, fresh=fresh, max_connections=max_connections, tls=tls)
+                           data_dir=data_dir, fresh=fresh, max_connections=max_connections, tls=tls,
+                           web_dist=web_dist)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -739,7 +761,7 @@ def serve(
             # Threads doing long work (a large document, resolver calls) hand the interpreter
             # back to the event loop within 1 ms instead of 5 ms.
             sys.setswitchinterval(0.001)
-            keys = [k for k in (*OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS) if k in outputs]
+            keys = [k for k in (*OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS, "webUrl") if k in outputs]
             write_outputs(path, {k: outputs[k] for k in keys})  # mode 0600: it holds localAdmin
             print(f"chatstack local: stack {stack!r} ready in {local.timings['ready']:.1f}s", flush=True)
             for key in keys:
@@ -750,6 +772,8 @@ def serve(
             print(f"  outputs written to {path}")
             print(f"  state kept in {data_dir} (saved within 1 s of a change; --fresh starts empty)")
             print(f"  moto log         {local.moto_log}")
+            if web_client:
+                print(f"  chat in a browser: {outputs['webUrl']}?room=lobby")
             print(f"  create a user: {example_sign_up(path)}")
             if tls:
                 print(f"  Node clients: NODE_EXTRA_CA_CERTS={outputs['tlsCaFile']}")

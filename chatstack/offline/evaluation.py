@@ -103,6 +103,17 @@ class _CloudMocks:
         elif kind == "aws:sqs/queue:Queue":
             rid = state["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
             state["arn"] = f"arn:aws:sqs:{region}:{account}:{name}"
+        elif kind == "aws:s3/bucket:Bucket":
+            rid = state["bucket"] = inputs.get("bucket") or f"{inputs.get('bucketPrefix', '')}{self._token(args.name)}"
+            state["arn"] = f"arn:aws:s3:::{rid}"
+            state["bucketRegionalDomainName"] = f"{rid}.s3.{region}.amazonaws.com"
+        elif kind == "aws:cloudfront/distribution:Distribution":
+            rid = "E" + self._token(args.name, 13).upper()
+            state["arn"] = f"arn:aws:cloudfront::{account}:distribution/{rid}"
+            state["domainName"] = f"d{self._token(args.name, 13)}.cloudfront.net"
+        elif kind in ("aws:cloudfront/originAccessControl:OriginAccessControl",
+                      "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"):
+            rid = self._token(args.name, 14).upper()
         elif kind == "aws:cloudwatch/logGroup:LogGroup":
             rid = name
             state["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{name}"

@@ -55,6 +55,13 @@ SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+S3_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+S3_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 
 # What the batched fan-out consumer may do beyond logging and dead-lettering.
 STREAM_READ_ACTIONS = frozenset(
@@ -73,7 +80,9 @@ TAGGABLE_TYPES = frozenset({
     "aws:lambda/function:Function",
     "aws:sqs/queue:Queue",
     "aws:sns/topic:Topic",
-    "aws:s3/bucket:Bucket",
+    S3_BUCKET,
+    S3_OBJECT,
+    DISTRIBUTION,
 })
 EVENT_TAGS = ("event", "environment", "owner")
 
@@ -89,6 +98,12 @@ DYNAMODB_ITEM_ACTIONS = frozenset(
     )
 )
 PASSWORD_AUTH_FLOWS = frozenset({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"})
+
+# CloudFront viewer security policies of at least TLS 1.2 (CloudFront developer guide).
+TLS_1_2_POLICIES = frozenset({"TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"})
+HTTPS_VIEWER_POLICIES = frozenset({"redirect-to-https", "https-only"})
+S3_PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -523,6 +538,179 @@ def _client_password_auth(resources: list[PolicyResource]) -> Iterable[tuple[str
                    client.urn)
 
 
+# ---------------------------------------------------------------------------- web client (S3 + CloudFront)
+
+
+def _bucket_label(bucket: PolicyResource) -> str:
+    return _label("S3 bucket", bucket.name)
+
+
+def _belongs_to(resource: PolicyResource, bucket: PolicyResource) -> bool:
+    """Whether a bucket-scoped resource (access block, policy, encryption) is for `bucket`:
+    it depends on it, or names it (the engine links dependencies; names may be unknown in preview)."""
+    if any(d.urn == bucket.urn for d in resource.dependencies):
+        return True
+    name = get(bucket.props, "bucket")
+    return bool(name) and get(resource.props, "bucket") == name
+
+
+def _bucket_not_public(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    blocks = _of_type(resources, S3_PUBLIC_ACCESS_BLOCK)
+    policies = _of_type(resources, S3_BUCKET_POLICY)
+    fix = ("Fix: a BucketPublicAccessBlock with all four settings true, no public ACL or website hosting, and a "
+           "bucket policy that allows only this stack's CloudFront distribution (components/chat_web_app.py).")
+    for bucket in _of_type(resources, S3_BUCKET):
+        where = _bucket_label(bucket)
+        block = [b for b in blocks if _belongs_to(b, bucket)]
+        off = sorted({flag for flag in S3_PUBLIC_ACCESS_FLAGS for b in block if get(b.props, flag) is not True})
+        if not block or off:
+            detail = "has no public access block" if not block else f"does not block public access ({', '.join(off)})"
+            yield f"{where} {detail}: one public policy or ACL would publish it. {fix}", bucket.urn
+        if str(get(bucket.props, "acl") or "") in PUBLIC_ACLS or get(bucket.props, "website") is not None:
+            yield f"{where} is public (public ACL or website hosting). {fix}", bucket.urn
+        for policy in (p for p in policies if _belongs_to(p, bucket)):
+            for document in _policy_documents(get(policy.props, "policy")):
+                for statement in _statements(document):
+                    principal = get(statement, "Principal")
+                    anyone = principal == "*" or (isinstance(principal, Mapping) and get(principal, "AWS") == "*")
+                    if get(statement, "Effect") == "Allow" and anyone:
+                        yield (f"{where} has a bucket policy ('{policy.name}') that allows everyone "
+                               f"({as_list(get(statement, 'Action'))}). {fix}", policy.urn)
+
+
+def _bucket_encrypted(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    configurations = _of_type(resources, S3_ENCRYPTION)
+    for bucket in _of_type(resources, S3_BUCKET):
+        inline = get(bucket.props, "serverSideEncryptionConfiguration")
+        separate = [c for c in configurations if _belongs_to(c, bucket)]
+        algorithms = [get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+                      for c in separate for rule in as_list(get(c.props, "rules"))]
+        algorithms += [get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+                       for rule in as_list(get(inline, "rules"))]
+        if not any(a in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms):
+            yield (f"{_bucket_label(bucket)} has no default server-side encryption configured. Fix: a "
+                   "BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms.", bucket.urn)
+
+
+def _origin_access_control(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    distributions = _of_type(resources, DISTRIBUTION)
+    fix = ("Fix: S3 origins use an origin access control (originAccessControlId, SigV4), and the bucket policy "
+           "allows cloudfront.amazonaws.com only with Condition StringEquals AWS:SourceArn = this distribution.")
+    for distribution in distributions:
+        for origin in as_list(get(distribution.props, "origins")):
+            if get(origin, "customOriginConfig") is not None:
+                domain = str(get(origin, "domainName") or "")
+                if ".s3-website" in domain or "s3-website-" in domain:
+                    yield (f"CloudFront distribution '{distribution.name}' serves an S3 website endpoint ({domain}), "
+                           f"which only works for a public bucket. {fix}", distribution.urn)
+                continue
+            if not get(origin, "originAccessControlId"):
+                legacy = get(origin, "s3OriginConfig", "originAccessIdentity")
+                how = "a legacy origin access identity" if legacy else "no origin access control"
+                yield (f"CloudFront distribution '{distribution.name}' reads origin '{get(origin, 'originId')}' with "
+                       f"{how}. {fix}", distribution.urn)
+    arns = {str(get(d.props, "arn")) for d in distributions if get(d.props, "arn")}
+    for policy in _of_type(resources, S3_BUCKET_POLICY):
+        for document in _policy_documents(get(policy.props, "policy")):
+            for statement in _statements(document):
+                service = get(statement, "Principal", "Service")
+                if get(statement, "Effect") != "Allow" or "cloudfront.amazonaws.com" not in as_list(service):
+                    continue
+                source = get(statement, "Condition", "StringEquals", "AWS:SourceArn")
+                if not source or (arns and not set(map(str, as_list(source))) <= arns):
+                    yield (f"Bucket policy '{policy.name}' lets CloudFront read without naming this stack's "
+                           f"distribution (AWS:SourceArn {source or 'unset'}): any distribution could. {fix}",
+                           policy.urn)
+
+
+def _cache_behaviors(props: Mapping[str, Any]) -> list[Any]:
+    return [get(props, "defaultCacheBehavior"), *as_list(get(props, "orderedCacheBehaviors"))]
+
+
+def _https_only(args: ResourceValidationArgs) -> Iterable[str]:
+    for behavior in _cache_behaviors(args.props):
+        policy = get(behavior, "viewerProtocolPolicy")
+        if policy not in HTTPS_VIEWER_POLICIES:
+            yield (f"CloudFront distribution '{args.name}' serves {get(behavior, 'pathPattern') or 'the default path'}"
+                   f" over plain HTTP (viewerProtocolPolicy {policy}): tokens and messages could be read or changed "
+                   "on the way. Fix: viewerProtocolPolicy = 'redirect-to-https'.")
+
+
+def _tls_1_2(args: ResourceValidationArgs) -> Iterable[str]:
+    if not is_production(args.props):
+        return
+    certificate = get(args.props, "viewerCertificate")
+    version = get(certificate, "minimumProtocolVersion")
+    if get(certificate, "cloudfrontDefaultCertificate") is True or version not in TLS_1_2_POLICIES:
+        why = ("uses the *.cloudfront.net certificate, for which CloudFront fixes the security policy at TLSv1"
+               if get(certificate, "cloudfrontDefaultCertificate") is True else f"allows {version or 'TLSv1'}")
+        yield (f"CloudFront distribution '{args.name}' is in production and {why}: viewers may connect with TLS "
+               "below 1.2. Fix: give the event's web client its own domain (chatstack:webAppDomain and "
+               "chatstack:webAppCertificateArn, an ACM certificate in us-east-1); it then uses TLSv1.2_2021.")
+
+
+def _csp_directives(policy: str) -> dict[str, list[str]]:
+    directives: dict[str, list[str]] = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives.setdefault(words[0].lower(), words[1:])
+    return directives
+
+
+def _expected_connect_sources(resources: list[PolicyResource]) -> set[str] | None:
+    """'self' plus this stack's GraphQL and real-time URLs and Cognito in the API's region, when known."""
+    apis = _of_type(resources, GRAPHQL_API)
+    if len(apis) != 1:
+        return None
+    uris = get(apis[0].props, "uris")
+    arn = str(get(apis[0].props, "arn") or "")
+    if not isinstance(uris, Mapping) or not get(uris, "GRAPHQL") or arn.count(":") < 4:
+        return None
+    region = arn.split(":")[3]
+    return {"'self'", str(get(uris, "GRAPHQL")), str(get(uris, "REALTIME")), f"https://cognito-idp.{region}.amazonaws.com/"}
+
+
+def _security_headers(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    fix = ("Fix: the response headers policy of components/chat_web_app.py (CSP from "
+           "components.web_client.content_security_policy, HSTS) on every cache behavior.")
+    expected = _expected_connect_sources(resources)
+    for distribution in _of_type(resources, DISTRIBUTION):
+        where = f"CloudFront distribution '{distribution.name}'"
+        for behavior in _cache_behaviors(distribution.props):
+            if not get(behavior, "responseHeadersPolicyId"):
+                yield (f"{where} serves {get(behavior, 'pathPattern') or 'the default path'} without a response "
+                       f"headers policy: no Content-Security-Policy. {fix}", distribution.urn)
+        policies = [d for d in distribution.dependencies if d.resource_type == RESPONSE_HEADERS_POLICY]
+        if get(get(distribution.props, "defaultCacheBehavior"), "responseHeadersPolicyId") and not policies:
+            yield (f"{where} uses a response headers policy from outside this stack, which chatstack cannot check "
+                   f"for a CSP. {fix}", distribution.urn)
+        for policy in policies:
+            where_policy = f"Response headers policy '{policy.name}' (of {where})"
+            security = get(policy.props, "securityHeadersConfig")
+            csp = get(security, "contentSecurityPolicy", "contentSecurityPolicy")
+            if not csp:
+                yield f"{where_policy} sends no Content-Security-Policy. {fix}", policy.urn
+                continue
+            directives = _csp_directives(str(csp))
+            for name in ("default-src", "script-src", "connect-src", "frame-ancestors"):
+                if name not in directives:
+                    yield f"{where_policy} has a CSP without {name}. {fix}", policy.urn
+            scripts = directives.get("script-src", [])
+            loose = [s for s in scripts if s in ("'unsafe-inline'", "'unsafe-eval'", "*", "https:", "data:")]
+            if loose:
+                yield f"{where_policy} allows scripts from {loose}. {fix}", policy.urn
+            connect = directives.get("connect-src", [])
+            wild = [s for s in connect if "*" in s or s.rstrip(":") in ("https", "wss", "http", "ws")]
+            if wild:
+                yield f"{where_policy} lets the page connect anywhere ({wild}). {fix}", policy.urn
+            elif expected is not None and "connect-src" in directives and set(connect) != expected:
+                yield (f"{where_policy} has connect-src {sorted(set(connect))}; this stack's AppSync and Cognito "
+                       f"endpoints are {sorted(expected)}. {fix}", policy.urn)
+            if get(security, "strictTransportSecurity", "accessControlMaxAgeSec") is None:
+                yield f"{where_policy} sends no Strict-Transport-Security. {fix}", policy.urn
+
+
 # ---------------------------------------------------------------------------- stack
 
 
@@ -632,6 +820,22 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_rule("alarms-notify", MANDATORY,
                    "Every CloudWatch alarm has alarm actions (the stack's alarm topic), so someone hears it.",
                    [METRIC_ALARM], _alarm_notifies),
+    _stack_rule("s3-bucket-not-public", MANDATORY,
+                "S3 buckets block all public access (access block, no public ACL, website or policy); the web "
+                "client's bucket is read only through CloudFront.", _bucket_not_public),
+    _stack_rule("s3-bucket-encrypted", MANDATORY,
+                "S3 buckets have default server-side encryption.", _bucket_encrypted),
+    _stack_rule("cloudfront-origin-access-control", MANDATORY,
+                "CloudFront reads S3 origins through an origin access control, and bucket policies let only this "
+                "stack's distribution read.", _origin_access_control),
+    _resource_rule("cloudfront-https-only", MANDATORY,
+                   "CloudFront serves viewers over HTTPS only (HTTP redirects).", [DISTRIBUTION], _https_only),
+    _resource_rule("cloudfront-tls-1-2-production", MANDATORY,
+                   "Production CloudFront distributions accept TLS 1.2 or later only (own domain and certificate).",
+                   [DISTRIBUTION], _tls_1_2),
+    _stack_rule("cloudfront-security-headers", MANDATORY,
+                "CloudFront sends a Content-Security-Policy (connect-src exactly this stack's AppSync and Cognito "
+                "endpoints, no unsafe scripts) and HSTS on every path.", _security_headers),
     _stack_rule("one-table-api-user-pool", MANDATORY,
                 "An event stack has exactly one DynamoDB table, one AppSync API and one Cognito user pool.",
                 _one_of_each),

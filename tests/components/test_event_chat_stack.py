@@ -7,7 +7,8 @@ from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config, stack_names
 from tests.conftest import run_stack
 
-OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName"}
+OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
+               "fanOutMode"}
 TAGGED = {
     "aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool", "aws:appsync/graphQLApi:GraphQLApi",
     "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup",

@@ -103,7 +103,8 @@ def _local(*args: str, stack: str = "dev") -> subprocess.Popen:
 def test_chatstack_local_serves_writes_outputs_and_stops_on_sigterm(tmp_path):
     outputs_path = tmp_path / "outputs.json"
     port = _free_port()
-    process = _local("--port", str(port), "--outputs", str(outputs_path), "--state-dir", str(tmp_path / "state"))
+    process = _local("--port", str(port), "--outputs", str(outputs_path), "--state-dir", str(tmp_path / "state"),
+                     "--no-web")
     try:
         deadline = time.monotonic() + 60
         while not outputs_path.exists():

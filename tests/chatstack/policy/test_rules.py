@@ -16,6 +16,7 @@ from chatstack.policy.rules import POLICIES, TAGGABLE_TYPES
 from chatstack.policy.runner import Violation, check_resources
 from chatstack.project import stack_names
 from tests.conftest import run_stack
+from tests.web_build import built_web_dist
 
 BY_NAME = {p.name: p for p in POLICIES}
 
@@ -217,6 +218,92 @@ FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] 
 ]
 
 
+
+# ------------------------------------------------------------------ the web client (ChatWebApp)
+
+WEB_DOMAIN = {"webAppDomain": "chat.example.com",
+              "webAppCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d"}
+
+
+def _web(stack: str = "dev", **overrides: str) -> ProgramRun:
+    built_web_dist()  # ChatWebApp uploads the real build
+    return run_stack(stack, webApp="true", **overrides)
+
+
+def _web_mutated(type_token: str, edit: Callable[[dict], object]) -> list[RegisteredResource]:
+    return mutated(_web(), type_token, edit)
+
+
+def _without(type_token: str) -> list[RegisteredResource]:
+    return [r for r in _web().resources if r.type != type_token]
+
+
+def _web_bucket_policy(edit: Callable[[dict], object]) -> list[RegisteredResource]:
+    def change(inputs):
+        document = json.loads(inputs["policy"])
+        edit(document["Statement"][0])
+        inputs["policy"] = json.dumps(document)
+    return _web_mutated("aws:s3/bucketPolicy:BucketPolicy", change)
+
+
+def _csp(edit: Callable[[str], str]) -> list[RegisteredResource]:
+    def change(inputs):
+        csp = inputs["securityHeadersConfig"]["contentSecurityPolicy"]
+        csp["contentSecurityPolicy"] = edit(csp["contentSecurityPolicy"])
+    return _web_mutated("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", change)
+
+
+FIRING += [
+    ("s3-bucket-not-public", "no-access-block",
+     lambda: _without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+     "chat-web-site", "has no public access block"),
+    ("s3-bucket-not-public", "policy-allowed",
+     lambda: _web_mutated("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                          lambda i: i.update(blockPublicPolicy=False)),
+     "chat-web-site", "does not block public access (blockPublicPolicy)"),
+    ("s3-bucket-not-public", "public-read-policy",
+     lambda: _web_bucket_policy(lambda statement: (statement.update(Principal="*"), statement.pop("Condition"))),
+     "chat-web-site-policy", "allows everyone"),
+    ("s3-bucket-encrypted", "no-encryption",
+     lambda: _without("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"),
+     "chat-web-site", "no default server-side encryption"),
+    ("cloudfront-origin-access-control", "no-oac",
+     lambda: _web_mutated("aws:cloudfront/distribution:Distribution",
+                          lambda i: i["origins"][0].pop("originAccessControlId")),
+     "chat-web-cdn", "no origin access control"),
+    ("cloudfront-origin-access-control", "any-distribution-reads",
+     lambda: _web_bucket_policy(lambda statement: statement.pop("Condition")),
+     "chat-web-site-policy", "without naming this stack's distribution"),
+    ("cloudfront-https-only", "plain-http",
+     lambda: _web_mutated("aws:cloudfront/distribution:Distribution",
+                          lambda i: i["defaultCacheBehavior"].update(viewerProtocolPolicy="allow-all")),
+     "chat-web-cdn", "over plain HTTP"),
+    ("cloudfront-tls-1-2-production", "cloudfront-certificate",
+     lambda: _web("finals-250k").resources, "chat-web-cdn", "fixes the security policy at TLSv1"),
+    ("cloudfront-tls-1-2-production", "old-policy",
+     lambda: mutated(_web("finals-250k", **WEB_DOMAIN), "aws:cloudfront/distribution:Distribution",
+                     lambda i: i["viewerCertificate"].update(minimumProtocolVersion="TLSv1.1_2016")),
+     "chat-web-cdn", "allows TLSv1.1_2016"),
+    ("cloudfront-security-headers", "no-headers-policy",
+     lambda: _web_mutated("aws:cloudfront/distribution:Distribution",
+                          lambda i: i["defaultCacheBehavior"].pop("responseHeadersPolicyId")),
+     "chat-web-cdn", "without a response headers policy"),
+    ("cloudfront-security-headers", "no-csp",
+     lambda: _web_mutated("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+                          lambda i: i["securityHeadersConfig"].pop("contentSecurityPolicy")),
+     "chat-web-headers", "sends no Content-Security-Policy"),
+    ("cloudfront-security-headers", "connect-anywhere",
+     lambda: _csp(lambda csp: csp.replace("connect-src 'self'", "connect-src 'self' https:")),
+     "chat-web-headers", "lets the page connect anywhere"),
+    ("cloudfront-security-headers", "another-api",
+     lambda: _csp(lambda csp: csp.replace("connect-src 'self'",
+                                          "connect-src 'self' https://other.appsync-api.us-east-1.amazonaws.com/graphql")),
+     "chat-web-headers", "this stack's AppSync and Cognito endpoints are"),
+    ("cloudfront-security-headers", "unsafe-inline-scripts",
+     lambda: _csp(lambda csp: csp.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")),
+     "chat-web-headers", "allows scripts from"),
+]
+
 @pytest.mark.parametrize(("rule", "case", "resources", "resource", "text"), FIRING,
                          ids=[f"{r}:{c}" for r, c, *_ in FIRING])
 def test_rule_fires_on_a_minimal_bad_stack(rule, case, resources, resource, text):
@@ -339,3 +426,15 @@ def test_every_taggable_type_a_stack_registers_is_known(overrides):
 def test_a_production_pool_with_self_sign_up_passes_with_ses_or_admin_created_users(setting):
     run = run_stack("finals-250k", attendeeAuth="cognito", participants="40", **setting)
     assert fired(run.resources, "cognito-self-sign-up-needs-ses-production") == []
+
+
+@pytest.mark.parametrize(("stack", "overrides"), [("dev", {}), ("finals-250k", WEB_DOMAIN),
+                                                  ("finals-250k", {**WEB_DOMAIN, "fanOutMode": "batched"})])
+def test_stacks_with_the_web_client_pass_every_rule(stack, overrides):
+    violations = check_resources(_web(stack, **overrides).resources, POLICIES)
+    assert violations == [], [dataclasses.astuple(v) for v in violations]
+
+
+def test_development_web_client_may_use_the_cloudfront_certificate():
+    assert fired(_web("dev").resources, "cloudfront-tls-1-2-production") == []
+    assert fired(_web("finals-250k").resources, "cloudfront-tls-1-2-production")
