@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 
 import type { FanOutMode } from '../config';
-import type { Message } from '../data/operations';
+import { authorName, type Message } from '../data/operations';
 import { useRoom } from '../data/useRoom';
 import { useSendMessage } from '../data/useSend';
 import { Composer } from './Composer';
@@ -22,7 +22,8 @@ export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: C
   const room = useRoom(roomId, fanOutMode);
   const sender = useSendMessage(room, roomId);
   const [threadId, setThreadId] = useState<string | null>(null);
-  const [senderShown, setSenderShown] = useState<string | null>(null);
+  const [senderShown, setSenderShown] = useState<{ sender: string; name: string } | null>(null);
+  const showSender = useCallback((message: Message) => setSenderShown({ sender: message.sender, name: authorName(message) }), []);
   // The thread's parent as currently held (its reply count stays live).
   const threadParent = threadId ? room.messages.find((m) => m.messageId === threadId) : undefined;
   const [threadFallback, setThreadFallback] = useState<Message | null>(null);
@@ -56,12 +57,19 @@ export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: C
             onLoadOlder={room.loadOlder}
             openThreadId={threadId}
             onOpenThread={openThread}
-            onShowSender={moderator ? setSenderShown : undefined}
+            onShowSender={moderator ? showSender : undefined}
           />
           <Composer sender={sender} label="Message" action="Send" placeholder={`Message #${roomId}`} />
         </main>
         {parent && <ThreadPanel key={parent.messageId} room={room} roomId={roomId} parent={parent} onClose={closeThread} />}
-        {senderShown && <SenderPanel key={senderShown} sender={senderShown} onClose={() => setSenderShown(null)} />}
+        {senderShown && (
+          <SenderPanel
+            key={senderShown.sender}
+            sender={senderShown.sender}
+            name={senderShown.name}
+            onClose={() => setSenderShown(null)}
+          />
+        )}
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 
-import type { Message } from '../data/operations';
+import { authorName, type Message } from '../data/operations';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -20,7 +20,7 @@ interface MessageItemProps {
   message: Message;
   onOpenThread: (message: Message) => void;
   /** Moderators only: show the sender's messages across rooms. */
-  onShowSender?: (sender: string) => void;
+  onShowSender?: (message: Message) => void;
   threadOpen: boolean;
 }
 
@@ -28,7 +28,7 @@ export const MessageItem = memo(function MessageItem({ message, onOpenThread, on
   return (
     <article className="message">
       <header>
-        <span className="sender">{message.sender}</span>{' '}
+        <span className="sender">{authorName(message)}</span>{' '}
         <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
       </header>
       <p className="text">{message.message}</p>
@@ -37,8 +37,8 @@ export const MessageItem = memo(function MessageItem({ message, onOpenThread, on
           {replyLabel(message.replyCount)}
         </button>
         {onShowSender && (
-          <button type="button" className="link" onClick={() => onShowSender(message.sender)}>
-            Messages by {message.sender}
+          <button type="button" className="link" onClick={() => onShowSender(message)}>
+            Messages by {authorName(message)}
           </button>
         )}
       </footer>

@@ -15,7 +15,7 @@ interface MessageListProps {
   onLoadOlder: () => Promise<void>;
   openThreadId: string | null;
   onOpenThread: (message: Message) => void;
-  onShowSender?: (sender: string) => void;
+  onShowSender?: (message: Message) => void;
 }
 
 /**

@@ -1,13 +1,21 @@
 import { useSenderMessages } from '../data/useSenderMessages';
 import { formatTime } from './MessageItem';
 
+interface SenderPanelProps {
+  /** The sender's stable id (getMessagesBySender's argument). */
+  sender: string;
+  /** How the page names them. */
+  name: string;
+  onClose: () => void;
+}
+
 /** Moderators: one sender's messages in every room, newest first. */
-export function SenderPanel({ sender, onClose }: { sender: string; onClose: () => void }) {
+export function SenderPanel({ sender, name, onClose }: SenderPanelProps) {
   const { messages, hasMore, loading, error, loadMore } = useSenderMessages(sender);
   return (
-    <section className="sender-panel" aria-label={`Messages by ${sender}`}>
+    <section className="sender-panel" aria-label={`Messages by ${name}`}>
       <header>
-        <h2>Messages by {sender}</h2>
+        <h2>Messages by {name}</h2>
         <button type="button" className="link" onClick={onClose}>
           Close
         </button>

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 
-import type { Message } from '../data/operations';
+import { authorName, type Message } from '../data/operations';
 import type { Room } from '../data/useRoom';
 import { useSendReply } from '../data/useSend';
 import { useThread } from '../data/useThread';
@@ -38,13 +38,13 @@ export function ThreadPanel({ room, roomId, parent, onClose }: ThreadPanelProps)
         </button>
       </header>
       <blockquote className="parent">
-        <span className="sender">{parent.sender}</span> <time dateTime={parent.createdAt}>{formatTime(parent.createdAt)}</time>
+        <span className="sender">{authorName(parent)}</span> <time dateTime={parent.createdAt}>{formatTime(parent.createdAt)}</time>
         <p className="text">{parent.message}</p>
       </blockquote>
       <ol className="replies" aria-label="Replies" aria-busy={thread.loading}>
         {thread.replies.map((reply) => (
           <li key={reply.replyId}>
-            <span className="sender">{reply.sender}</span>{' '}
+            <span className="sender">{authorName(reply)}</span>{' '}
             <time dateTime={reply.createdAt}>{formatTime(reply.createdAt)}</time>
             <p className="text">{reply.message}</p>
           </li>

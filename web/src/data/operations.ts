@@ -7,7 +7,10 @@ import { gql, type TypedDocumentNode } from '@apollo/client';
 export interface Message {
   roomId: string;
   messageId: string;
+  /** The sender's stable id (the token's sub); what getMessagesBySender takes. */
   sender: string;
+  /** The sender's display name when they sent it. */
+  senderName: string | null;
   message: string;
   createdAt: string;
   repliedAt: string | null;
@@ -19,8 +22,14 @@ export interface Reply {
   messageId: string;
   replyId: string;
   sender: string;
+  senderName: string | null;
   message: string;
   createdAt: string;
+}
+
+/** Who to show as the author: the display name, else the stable id. */
+export function authorName(item: { sender: string; senderName: string | null }): string {
+  return item.senderName || item.sender;
 }
 
 export interface Page<T> {
@@ -33,6 +42,7 @@ const MESSAGE_FIELDS = gql`
     roomId
     messageId
     sender
+    senderName
     message
     createdAt
     repliedAt
@@ -46,6 +56,7 @@ const REPLY_FIELDS = gql`
     messageId
     replyId
     sender
+    senderName
     message
     createdAt
   }
