@@ -18,9 +18,12 @@ def test_own_domain_with_its_certificate():
     assert config.web_app_domain == "chat.example.com" and config.web_app_certificate_arn == CERTIFICATE
 
 
+TOGETHER = "chatstack:webAppDomain and chatstack:webAppCertificateArn"
+
+
 @pytest.mark.parametrize(("values", "message"), [
-    ({"webApp": "true", "webAppDomain": "chat.example.com"}, "chatstack:webAppDomain and chatstack:webAppCertificateArn"),
-    ({"webApp": "true", "webAppCertificateArn": CERTIFICATE}, "chatstack:webAppDomain and chatstack:webAppCertificateArn"),
+    ({"webApp": "true", "webAppDomain": "chat.example.com"}, TOGETHER),
+    ({"webApp": "true", "webAppCertificateArn": CERTIFICATE}, TOGETHER),
     ({"webAppDomain": "chat.example.com", "webAppCertificateArn": CERTIFICATE}, "chatstack:webApp is not true"),
     ({"webApp": "true", "webAppDomain": "chat.example.com",
       "webAppCertificateArn": CERTIFICATE.replace("us-east-1", "eu-west-1")}, "chatstack:webAppCertificateArn"),

@@ -41,7 +41,8 @@ def test_off_by_default_and_on_with_the_config_key():
     assert not [r for r in run_stack("dev").resources if r.type.startswith("aws:cloudfront")]
     assert "webUrl" not in run_stack("dev").outputs
     run = web_run()
-    assert run.outputs["webUrl"] == f"https://{one(run, 'aws:cloudfront/distribution:Distribution').computed['domainName']}/"
+    domain = one(run, "aws:cloudfront/distribution:Distribution").computed["domainName"]
+    assert run.outputs["webUrl"] == f"https://{domain}/"
 
 
 def test_bucket_is_private_encrypted_and_readable_only_by_the_distribution():

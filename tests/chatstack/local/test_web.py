@@ -84,7 +84,8 @@ def test_root_serves_the_app_config_json_and_the_deployed_headers(tmp_path):
         assert page.status == 200 and "<title>chat</title>" in await page.text()
         assert page.headers["Cache-Control"] == "no-cache"
         csp = page.headers["Content-Security-Policy"]
-        assert "connect-src 'self' http://127.0.0.1:9/graphql ws://127.0.0.1:9/graphql/realtime http://127.0.0.1:8/" in csp
+        assert ("connect-src 'self' http://127.0.0.1:9/graphql ws://127.0.0.1:9/graphql/realtime "
+                "http://127.0.0.1:8/") in csp
         assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
         assert "Strict-Transport-Security" not in page.headers  # plain HTTP locally
         config = await client.get("/config.json")
