@@ -726,17 +726,11 @@ def serve(
     `state_dir` (default .chatstack/<stack>/state); `fresh` starts from an empty one."""
     path = Path(outputs_path) if outputs_path else Project(root).state_dir / stack / "outputs.json"
     data_dir = Path(state_dir) if state_dir else Project(root).state_dir / stack / "state"
-    web_dist = None
-    if web_client:
-        from chatstack.local.web import WebBuild, WebBuildError
+    from chatstack.local.web import WebBuild, WebBuildError
 
-        build = WebBuild(Project(root).web_dir)
-        try:
-            build.ensure_built(lambda line: print(f"chatstack local: {line}", flush=True))
-        except WebBuildError as error:
-            print(f"chatstack local: {error} (or serve without it: --no-web)", file=sys.stderr)
-            return 1
-        web_dist = build.dist
+    # Built once the stack is up (a bad config fails first), before it says it is ready.
+    build = WebBuild(Project(root).web_dir) if web_client else None
+    web_dist = build.dist if build else None
     try:
         sock = bind(host, port)
     except LocalStackError as error:
@@ -753,6 +747,13 @@ def serve(
             loop.add_signal_handler(signum, stop.set)
         try:
             outputs = await local.start(sock)
+            if build is not None:
+                try:
+                    await asyncio.to_thread(build.ensure_built,
+                                            lambda line: print(f"chatstack local: {line}", flush=True))
+                except WebBuildError as error:
+                    print(f"chatstack local: {error} (or serve without it: --no-web)", file=sys.stderr)
+                    return 1
             # Everything loaded so far (Pulumi, botocore's models, the schema: ~220,000 objects)
             # lives as long as the process: frozen out of the collector, and young collections
             # made rarer, a full collection no longer stops every request for ~0.4 s.
