@@ -1,0 +1,294 @@
+"""The web client in a real browser (Debian's headless Chromium driven by Playwright), against
+the local stack serving the production build at its root: users sign in through the
+Authenticator and everything is found by its accessible name, as an outside test would.
+
+One stack per fan-out mode and one browser for the module; each test uses its own room.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from chatstack.local.session import LOCAL_PASSWORD, BackgroundLoop, cognito_client, sign_up_and_in
+from chatstack.local.stack import LocalStack
+from tests.web_build import built_web_dist
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency (make install)")
+expect = playwright_api.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Generous: a 2-core machine shared with other test processes; expect() polls, it does not sleep.
+UI_TIMEOUT_MS = 20_000
+SEND = """mutation Send($roomId: ID!, $message: String!) {
+  sendMessage(roomId: $roomId, message: $message) { roomId messageId sender senderName message createdAt replyCount }
+}"""
+
+
+@dataclass
+class ServedStack:
+    loop: BackgroundLoop
+    local: LocalStack
+    outputs: dict
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def user(self, username: str, groups: tuple[str, ...] = ()) -> str:
+        """A user as sign-up and its e-mailed code leave them (confirmed, e-mail verified),
+        created once, with the local password; returns the username."""
+        if username not in self.tokens:
+            self.tokens[username] = sign_up_and_in(self.outputs, username, groups)["id"]
+            cognito_client(self.outputs).admin_update_user_attributes(
+                UserPoolId=self.outputs["userPoolId"], Username=username,
+                UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+        return username
+
+    def send_as(self, username: str, room: str, message: str) -> dict:
+        """sendMessage over HTTP, as another client of the stack would."""
+        body = json.dumps({"query": SEND, "variables": {"roomId": room, "message": message}}).encode()
+        request = urllib.request.Request(self.outputs["graphqlUrl"], data=body, method="POST", headers={
+            "Authorization": self.tokens[username], "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            result = json.loads(response.read())
+        assert "errors" not in result, result
+        return result["data"]["sendMessage"]
+
+    def url(self, room: str) -> str:
+        return f"{self.outputs['webUrl']}?room={room}"
+
+
+def _serve(stack: str, **config: str) -> Iterator[ServedStack]:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    loop = BackgroundLoop(f"web-{stack}")
+    local = LocalStack(stack, web_dist=built_web_dist(), keepalive_seconds=5)
+    if config:
+        from chatstack.offline.evaluation import evaluate_program
+        from chatstack.project import read_stack_config
+
+        overrides = {f"chatstack:{k}": v for k, v in config.items()}
+        local.run = evaluate_program(stack, config={**read_stack_config(stack), **overrides})
+    outputs = loop.run(local.start())
+    try:
+        yield ServedStack(loop, local, outputs)
+    finally:
+        loop.run(local.stop())
+        loop.close()
+
+
+@pytest.fixture(scope="module")
+def per_message() -> Iterator[ServedStack]:
+    yield from _serve("dev")
+
+
+@pytest.fixture(scope="module")
+def batched() -> Iterator[ServedStack]:
+    yield from _serve("dev", fanOutMode="batched", flushIntervalMs="200")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One browser context (one user's browser profile) with its page; collects page errors and
+    CSP violations, which fail the test."""
+
+    def __init__(self, browser, served: ServedStack, username: str):
+        self.context = browser.new_context(viewport={"width": 1100, "height": 700})
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("console", self._console)
+        self.served = served
+        self.username = served.user(username)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text or "Refused to" in message.text:
+            self.problems.append(f"CSP: {message.text}")
+
+    def open(self, room: str) -> Session:
+        self.page.goto(self.served.url(room))
+        return self
+
+    def sign_in(self) -> Session:
+        page = self.page
+        page.get_by_role("textbox", name="Username").fill(self.username)
+        page.get_by_label("Password", exact=True).fill(LOCAL_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        return self.live()
+
+    def live(self) -> Session:
+        expect(self.page.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
+        return self
+
+    def messages(self):
+        return self.page.get_by_role("log").get_by_role("article")
+
+    def message(self, text: str):
+        return self.messages().filter(has=self.page.get_by_text(text, exact=True))
+
+    def send(self, text: str, with_enter: bool = True) -> None:
+        box = self.page.get_by_role("textbox", name="Message")
+        box.fill(text)
+        if with_enter:
+            box.press("Enter")
+        else:
+            self.page.get_by_role("button", name="Send", exact=True).click()
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.problems == []
+
+
+def room(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def sessions(browser):
+    opened: list[Session] = []
+
+    def open_session(served: ServedStack, username: str, room_id: str, signed_in: bool = True) -> Session:
+        session = Session(browser, served, username).open(room_id)
+        opened.append(session)
+        return session.sign_in() if signed_in else session
+
+    yield open_session
+    for session in opened:
+        session.close()
+
+
+def exchange_live(sessions, served: ServedStack, room_id: str) -> tuple[Session, Session]:
+    alice = sessions(served, "alice", room_id)
+    bob = sessions(served, "bob", room_id)
+    alice.send("hello from alice")
+    expect(bob.message("hello from alice")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(bob.message("hello from alice")).to_contain_text("alice")
+    bob.send("hi alice, bob here", with_enter=False)
+    expect(alice.message("hi alice, bob here")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    # The sender's own copy (mutation result and subscription) is shown once.
+    expect(alice.message("hello from alice")).to_have_count(1)
+    return alice, bob
+
+
+def page_history(sessions, served: ServedStack, room_id: str) -> None:
+    served.user("carol")
+    sent = [served.send_as("carol", room_id, f"history {i:02d}") for i in range(60)]
+    reader = sessions(served, "bob", room_id)
+    expect(reader.message("history 59")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(reader.message("history 00")).to_have_count(0)
+    reader.page.get_by_role("button", name="Load earlier messages").click()
+    expect(reader.message("history 00")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    texts = [t for t in reader.messages().all_inner_texts() if "history" in t]
+    numbers = [int(re.search(r"history (\d+)", t).group(1)) for t in texts]
+    assert numbers == list(range(60)), numbers  # oldest first, newest at the bottom, each once
+    assert [m["messageId"] for m in sent] == sorted(m["messageId"] for m in sent)
+
+
+def reply_in_thread(alice: Session, bob: Session) -> None:
+    alice.message("hello from alice").get_by_role("button", name=re.compile(r"^Reply")).click()
+    thread = alice.page.get_by_role("region", name="Thread")
+    thread.get_by_role("textbox", name="Reply").fill("a reply in the thread")
+    thread.get_by_role("button", name="Send reply").click()
+    expect(thread.get_by_text("a reply in the thread")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(bob.message("hello from alice").get_by_role("button", name=re.compile(r"^Reply"))).to_have_text(
+        "Reply (1 reply)", timeout=UI_TIMEOUT_MS)
+    bob.message("hello from alice").get_by_role("button", name=re.compile(r"^Reply")).click()
+    expect(bob.page.get_by_role("region", name="Thread").get_by_text("a reply in the thread")).to_be_visible(
+        timeout=UI_TIMEOUT_MS)
+
+
+def test_two_users_exchange_messages_live_page_history_and_reply(per_message, sessions):
+    room_id = room("lobby")
+    alice, bob = exchange_live(sessions, per_message, room_id)
+    reply_in_thread(alice, bob)
+    page_history(sessions, per_message, room("history"))
+    screenshot = os.environ.get("CHATSTACK_SCREENSHOT")
+    if screenshot:  # the README's picture: CHATSTACK_SCREENSHOT=docs/web-client.png
+        alice.page.screenshot(path=screenshot)
+
+
+def test_batched_stack_exchange_live_page_history_and_reply(batched, sessions):
+    assert batched.outputs["fanOutMode"] == "batched"
+    alice, bob = exchange_live(sessions, batched, room("batched"))
+    reply_in_thread(alice, bob)
+    page_history(sessions, batched, room("batched-history"))
+
+
+def test_a_moderator_sees_a_senders_messages_across_rooms(per_message, sessions):
+    first, second = room("mod-a"), room("mod-b")
+    per_message.user("dave")
+    per_message.send_as("dave", first, "dave in room a")
+    per_message.send_as("dave", second, "dave in room b")
+    per_message.user("mia", groups=("moderators",))
+    moderator = sessions(per_message, "mia", first)
+    expect(moderator.message("dave in room a")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    moderator.message("dave in room a").get_by_role("button", name="Messages by dave").click()
+    panel = moderator.page.get_by_role("region", name="Messages by dave")
+    expect(panel.get_by_text("dave in room b")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(panel.get_by_text("dave in room a")).to_be_visible()
+    # An attendee has no such button.
+    attendee = sessions(per_message, "bob", first)
+    expect(attendee.message("dave in room a")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(attendee.message("dave in room a").get_by_role("button", name="Messages by dave")).to_have_count(0)
+
+
+def test_an_over_long_message_shows_the_error_and_keeps_the_text(per_message, sessions):
+    alice = sessions(per_message, "alice", room("errors"))
+    too_long = "x" * 2001
+    alice.send(too_long)
+    alert = alice.page.get_by_role("alert")
+    expect(alert).to_contain_text("ValidationError", timeout=UI_TIMEOUT_MS)
+    expect(alice.page.get_by_role("textbox", name="Message")).to_have_value(too_long)
+    expect(alice.messages()).to_have_count(0)
+
+
+def test_a_server_side_drop_recovers_to_live_without_losing_messages(per_message, sessions):
+    room_id = room("drop")
+    bob = sessions(per_message, "bob", room_id)
+    per_message.user("alice")
+    per_message.loop.run(per_message.local.appsync.realtime.close_all())
+    expect(bob.page.get_by_role("status")).not_to_have_text("Live", timeout=UI_TIMEOUT_MS)
+    sent = [per_message.send_as("alice", room_id, f"while away {i}") for i in range(3)]
+    bob.live()
+    for message in sent:
+        expect(bob.message(message["message"])).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    per_message.send_as("alice", room_id, "after the drop")
+    expect(bob.message("after the drop")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+
+def test_the_session_survives_a_reload_and_token_expiry(per_message, sessions):
+    room_id = room("session")
+    alice = sessions(per_message, "alice", room_id)
+    alice.page.reload()
+    alice.live()  # no sign-in form: the session came back from storage
+    expect(alice.page.get_by_role("button", name="Sign in")).to_have_count(0)
+    # Make every held token look expired (Amplify compares exp with the clock plus its drift):
+    # the next request must refresh them with the refresh token first.
+    alice.page.evaluate("""() => {
+        for (const key of Object.keys(localStorage)) {
+            if (key.endsWith('.clockDrift')) localStorage.setItem(key, String(3 * 3600 * 1000));
+        }
+    }""")
+    with alice.page.expect_request(lambda r: r.url.startswith(per_message.outputs["cognitoEndpoint"])
+                                   and "Token" in (r.headers.get("x-amz-target") or ""),
+                                   timeout=UI_TIMEOUT_MS):
+        alice.page.reload()
+    alice.live()
+    alice.send("sent with refreshed tokens")
+    expect(alice.message("sent with refreshed tokens")).to_have_count(1, timeout=UI_TIMEOUT_MS)
