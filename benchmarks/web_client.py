@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatstack.local.session import LOCAL_PASSWORD, BackgroundLoop, sign_up_and_in  # noqa: E402
+from chatstack.local.session import LOCAL_PASSWORD, BackgroundLoop, sign_up_and_in, verify_email  # noqa: E402
 from chatstack.local.stack import LocalStack  # noqa: E402
 from chatstack.local.web import WebBuild  # noqa: E402
 
@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = loop.run(local.start())
     try:
         sign_up_and_in(outputs, "viewer")
+        verify_email(outputs, "viewer")
         sender_token = sign_up_and_in(outputs, "sender")["id"]
         room = f"bench-{int(time.time())}"
         chromium = shutil.which("chromium") or "/usr/bin/chromium"

@@ -125,3 +125,11 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def verify_email(outputs: dict[str, Any], username: str, cognito: Any = None) -> None:
+    """Mark the user's e-mail verified, as confirming sign-up with the e-mailed code does (the
+    Authenticator otherwise asks an admin-confirmed user to verify a contact after sign-in)."""
+    (cognito or cognito_client(outputs)).admin_update_user_attributes(
+        UserPoolId=outputs["userPoolId"], Username=username,
+        UserAttributes=[{"Name": "email_verified", "Value": "true"}])

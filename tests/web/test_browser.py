@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from chatstack.local.session import LOCAL_PASSWORD, BackgroundLoop, cognito_client, sign_up_and_in
+from chatstack.local.session import LOCAL_PASSWORD, BackgroundLoop, sign_up_and_in, verify_email
 from chatstack.local.stack import LocalStack
 from tests.web_build import built_web_dist
 
@@ -46,9 +46,7 @@ class ServedStack:
         created once, with the local password; returns the username."""
         if username not in self.tokens:
             self.tokens[username] = sign_up_and_in(self.outputs, username, groups)["id"]
-            cognito_client(self.outputs).admin_update_user_attributes(
-                UserPoolId=self.outputs["userPoolId"], Username=username,
-                UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+            verify_email(self.outputs, username)
         return username
 
     def send_as(self, username: str, room: str, message: str) -> dict:
