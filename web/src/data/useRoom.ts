@@ -127,6 +127,28 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
       update((f) => fillGap(f, fetched, token, overlapped));
     };
 
+    // Live messages are merged once per frame, not once per message: a burst (a batch, or
+    // frames queued while the page was busy) costs one render.
+    let pending: Message[] = [];
+    let flushScheduled = false;
+    const flush = () => {
+      flushScheduled = false;
+      const arrived = pending;
+      pending = [];
+      update((f) => addLive(f, arrived));
+    };
+    const receiveLive = (messages: Message[]) => {
+      pending.push(...messages);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        // A hidden page gets no animation frames: flush on a timer there.
+        if (document.hidden) {
+          setTimeout(flush, 250);
+        } else {
+          requestAnimationFrame(flush);
+        }
+      }
+    };
     const stopMessages =
       fanOutMode === 'batched'
         ? liveSubscription(client, {
@@ -135,7 +157,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
             onData: (data) => {
               const batch = data.onMessageBatch;
               if (batch) {
-                update((f) => addLive(f, batch.messages));
+                receiveLive(batch.messages);
               }
             },
             onSubscribed: catchUp,
@@ -150,7 +172,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
             onData: (data) => {
               const message = data.onSendMessage;
               if (message) {
-                update((f) => addLive(f, [message]));
+                receiveLive([message]);
               }
             },
             onSubscribed: catchUp,
