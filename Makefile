@@ -35,8 +35,9 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "make: installing Debian's chromium (browser tests)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	} || { echo "make: chromium is missing and 'apt-get install chromium' failed (run as root or install it)" >&2; exit 1; }
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	} || { echo "make: chromium is missing and 'apt-get install chromium' failed (needs root or sudo; or install it yourself)" >&2; exit 1; }
 	@command -v chromium >/dev/null 2>&1 || { echo "make: chromium still missing after apt-get" >&2; exit 1; }
 
 # The web client's production build (web/dist), rebuilt when older than its sources.
