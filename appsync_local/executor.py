@@ -32,6 +32,7 @@ from appsync_local.engine import (
     encode_json,
 )
 from appsync_local.manifest import Resolver, ResolverManifest
+from appsync_local.remote_sources import UnavailableDataSource
 
 
 class _Abort(Exception):
@@ -74,7 +75,10 @@ class LocalResolverRuntime:
         id_factory: IdFactory | None = None,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
         call_log_size: int = 1000,
+        data_sources: dict[str, Any] | None = None,
     ) -> None:
+        """`data_sources` supplies HTTP and AWS_LAMBDA data sources by name (see remote_sources);
+        one not supplied fails when invoked."""
         self.manifest = manifest
         self.env = dict(env)
         self.clock = clock
@@ -97,6 +101,10 @@ class LocalResolverRuntime:
                 )
             elif source.type == "NONE":
                 self._data_sources[source.name] = NoneDataSource()
+            elif source.name in (data_sources or {}):
+                self._data_sources[source.name] = data_sources[source.name]
+            elif source.type in ("HTTP", "AWS_LAMBDA"):
+                self._data_sources[source.name] = UnavailableDataSource(source.name, source.type)
             else:
                 raise ValueError(f"data source type {source.type} is not supported locally")
         self._resolvers: dict[tuple[str, str], Resolver] = {(r.type, r.field): r for r in manifest.resolvers}

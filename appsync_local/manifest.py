@@ -27,11 +27,20 @@ class ManifestError(ValueError):
     """The manifest or a file it names is inconsistent."""
 
 
+DATA_SOURCE_TYPES = ("AMAZON_DYNAMODB", "NONE", "HTTP", "AWS_LAMBDA")
+
+
 @dataclass(frozen=True)
 class DataSource:
     name: str
-    type: Literal["AMAZON_DYNAMODB", "NONE"]
+    type: Literal["AMAZON_DYNAMODB", "NONE", "HTTP", "AWS_LAMBDA"]
     iam_actions: tuple[str, ...] = ()
+    # HTTP: "self" = the API's own GraphQL endpoint, called with SigV4 (service appsync)
+    # and allowed only `graphql_fields` ("Type.field").
+    endpoint: str | None = None
+    graphql_fields: tuple[str, ...] = ()
+    # AWS_LAMBDA: the deployment may leave it out (it then deploys as NONE).
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,14 @@ def load_manifest(path: Path) -> ResolverManifest:
     manifest = ResolverManifest(
         environment=tuple(raw.get("environment", [])),
         data_sources=tuple(
-            DataSource(name=d["name"], type=d["type"], iam_actions=tuple(d.get("iamActions", [])))
+            DataSource(
+                name=d["name"],
+                type=d["type"],
+                iam_actions=tuple(d.get("iamActions", [])),
+                endpoint=d.get("endpoint"),
+                graphql_fields=tuple(d.get("graphqlFields", [])),
+                optional=bool(d.get("optional", False)),
+            )
             for d in raw["dataSources"]
         ),
         functions=tuple(
@@ -129,6 +145,14 @@ def _check(manifest: ResolverManifest) -> None:
     names = [r.name for r in manifest.resolvers]
     if len(names) != len(set(names)):
         raise ManifestError("a field has more than one resolver")
+    for source in manifest.data_sources:
+        if source.type not in DATA_SOURCE_TYPES:
+            raise ManifestError(f"data source {source.name}: type must be one of {', '.join(DATA_SOURCE_TYPES)}")
+        if source.type == "HTTP" and (source.endpoint != "self" or not source.graphql_fields):
+            raise ManifestError(f"data source {source.name}: HTTP data sources call the API itself "
+                                "(endpoint: self) and name the graphqlFields they may call")
+        if source.optional and source.type != "AWS_LAMBDA":
+            raise ManifestError(f"data source {source.name}: only AWS_LAMBDA data sources can be optional")
     for function in manifest.functions:
         manifest.data_source(function.data_source)
     for resolver in manifest.resolvers:

@@ -102,3 +102,15 @@ class SigV4Verifier:
                 "The request signature we calculated does not match the signature you provided."
             )
         return principal
+
+
+def request_signer(principal: IamPrincipal, region: str, service: str = "appsync"):
+    """A remote_sources.Signer that signs as `principal` (what an HTTP data source with AWS_IAM
+    authorization does with its service role)."""
+
+    def sign(method: str, url: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
+        request = AWSRequest(method=method, url=url, data=body, headers=headers)
+        SigV4Auth(Credentials(principal.access_key_id, principal.secret_access_key), service, region).add_auth(request)
+        return dict(request.headers.items())
+
+    return sign

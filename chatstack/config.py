@@ -148,6 +148,20 @@ class EventChatConfig(BaseModel):
         default_factory=dict, alias="quotaOverrides",
         description="Per quota key (chatstack.planning.quotas): a new default, or {default, ceiling, quotaCode}.",
     )
+    # Moderation: the optional message review hook (see resolvers/functions/reviewMessage.js).
+    message_review_function_arn: str | None = Field(
+        default=None, alias="messageReviewFunctionArn",
+        pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$",
+        description="Lambda that allows, denies or rewrites each message (sendMessage, replyToMessage).",
+    )
+    message_review_fallback: Literal["allow", "deny"] = Field(
+        default="allow", alias="messageReviewFallback",
+        description="What happens to a message when the review Lambda errs or times out.",
+    )
+    message_review_local_handler: str | None = Field(
+        default=None, alias="messageReviewLocalHandler", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="chatstack local only: module:function standing in for the review Lambda (same event/result).",
+    )
     price_overrides: dict[str, float] = Field(
         default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.planning.quotas): USD."
     )
@@ -307,6 +321,11 @@ class EventChatConfig(BaseModel):
                 f"{NAMESPACE}:webAppDomain / webAppEmbedOrigins are set but {NAMESPACE}:webApp is not true",
             )
         return self
+
+    @property
+    def message_review(self) -> str:
+        """ctx.env.MESSAGE_REVIEW: "off" without a review hook, else the hook's fallback."""
+        return self.message_review_fallback if self.message_review_function_arn else "off"
 
     @property
     def production(self) -> bool:

@@ -45,11 +45,13 @@ class OidcAttendeeAuth:
 
 
 def resolver_environment(table_name: str, retention_seconds: int, oidc: OidcAttendeeAuth | None,
-                         per_message_rooms: tuple[str, ...] | None = None) -> dict[str, str]:
+                         per_message_rooms: tuple[str, ...] | None = None,
+                         message_review: str = "off") -> dict[str, str]:
     """ctx.env for the manifest's code (names: resolvers/manifest.yaml `environment`).
 
     per_message_rooms: the rooms whose onSendMessage subscriptions are open (batched stacks);
-    None: every room (per-message stacks).
+    None: every room (per-message stacks). message_review: "off" without a review hook, else
+    its fallback ("allow" | "deny").
     """
     return {
         "PER_MESSAGE_ROOMS": "*" if per_message_rooms is None else json.dumps(list(per_message_rooms)),
@@ -58,6 +60,7 @@ def resolver_environment(table_name: str, retention_seconds: int, oidc: OidcAtte
         "OIDC_NAME_CLAIM": oidc.name_claim if oidc else "name",
         "OIDC_MODERATOR_CLAIM": oidc.moderator_claim if oidc else "",
         "OIDC_MODERATOR_VALUE": oidc.moderator_value if oidc else "",
+        "MESSAGE_REVIEW": message_review,
     }
 
 
@@ -78,6 +81,9 @@ class ChatApiArgs:
     per_message_rooms: tuple[str, ...] | None = None
     # Where the API's alarms notify (the stack's AlarmTopic); None: alarms without actions.
     alarm_topic_arn: pulumi.Input[str] | None = None
+    # The message review Lambda (manifest data source messageReview); None deploys it as NONE.
+    message_review_function_arn: str | None = None
+    message_review: str = "off"  # ctx.env.MESSAGE_REVIEW: off | allow | deny (the fallback)
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
     exclude_verbose_content: bool = True
     log_retention_days: int = 30
@@ -230,17 +236,33 @@ class ChatApi(pulumi.ComponentResource):
         for source in a.manifest.data_sources:
             ds_args: dict = {"api_id": api.id, "name": source.name, "type": source.type}
             depends: list[pulumi.Resource] = [previous]
-            if source.type == "AMAZON_DYNAMODB":
+            if source.type == "AWS_LAMBDA" and source.optional and not a.message_review_function_arn:
+                ds_args["type"] = "NONE"
+            elif source.type == "AWS_LAMBDA":
+                role = self._service_role("review", "dataSourceRole")  # name_prefix <= 38 characters
+                review_policy = lambda_invoke_policy(a.message_review_function_arn)
+                depends.append(self._role_policy(source.name, role, review_policy))
+                ds_args["service_role_arn"] = role.arn
+                ds_args["lambda_config"] = {"function_arn": a.message_review_function_arn}
+            elif source.type == "HTTP":
+                role = self._service_role("events", "dataSourceRole")
+                policy = api.arn.apply(lambda arn, fields=source.graphql_fields: graphql_fields_policy(arn, fields))
+                depends.append(self._role_policy(source.name, role, policy))
+                ds_args["service_role_arn"] = role.arn
+                ds_args["http_config"] = {
+                    # The API's own origin: the function's resourcePath is /graphql.
+                    "endpoint": api.uris.apply(lambda uris: uris["GRAPHQL"].rsplit("/graphql", 1)[0]),
+                    "authorization_config": {
+                        "authorization_type": "AWS_IAM",
+                        "aws_iam_config": {"signing_region": a.region, "signing_service_name": "appsync"},
+                    },
+                }
+            elif source.type == "AMAZON_DYNAMODB":
                 role = self._service_role(f"{source.name.lower()}", "dataSourceRole")
-                policy = aws.iam.RolePolicy(
-                    f"{self._name}-{source.name.lower()}-policy",
-                    role=role.id,
-                    policy=pulumi.Output.from_input(a.table_arn).apply(
-                        lambda arn, actions=source.iam_actions: table_access_policy(arn, actions)
-                    ),
-                    opts=pulumi.ResourceOptions(parent=self),
+                policy = pulumi.Output.from_input(a.table_arn).apply(
+                    lambda arn, actions=source.iam_actions: table_access_policy(arn, actions)
                 )
-                depends.append(policy)
+                depends.append(self._role_policy(source.name, role, policy))
                 ds_args["service_role_arn"] = role.arn
                 ds_args["dynamodb_config"] = {"table_name": a.table_name, "region": a.region}
             opts = pulumi.ResourceOptions(parent=self, depends_on=depends)
@@ -250,11 +272,20 @@ class ChatApi(pulumi.ComponentResource):
             )
         return created
 
+    def _role_policy(self, source_name: str, role: aws.iam.Role, policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
+        return aws.iam.RolePolicy(
+            f"{self._name}-{source_name.lower()}-policy",
+            role=role.id,
+            policy=policy,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def _functions_and_resolvers(self, api, data_sources) -> None:
         a = self._args
         manifest = a.manifest
         env = pulumi.Output.from_input(a.table_name).apply(
-            lambda table_name: resolver_environment(table_name, a.retention_seconds, a.oidc, a.per_message_rooms)
+            lambda table_name: resolver_environment(table_name, a.retention_seconds, a.oidc, a.per_message_rooms,
+                                                    a.message_review)
         )
         # Functions and resolvers continue the chain the data sources started (see _data_sources).
         previous: pulumi.Resource = list(data_sources.values())[-1] if data_sources else api
@@ -311,4 +342,21 @@ def table_access_policy(table_arn: str, actions: tuple[str, ...]) -> str:
                 }
             ],
         }
+    )
+
+
+def graphql_fields_policy(api_arn: str, fields: tuple[str, ...]) -> str:
+    """appsync:GraphQL on exactly these fields ("Type.field") of this API."""
+    resources = [f"{api_arn}/types/{field.split('.')[0]}/fields/{field.split('.')[1]}" for field in fields]
+    return json.dumps(
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": ["appsync:GraphQL"], "Resource": sorted(resources)}]}
+    )
+
+
+def lambda_invoke_policy(function_arn: str) -> str:
+    """lambda:InvokeFunction on the one review function."""
+    return json.dumps(
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [function_arn]}]}
     )

@@ -152,6 +152,8 @@ class EventChatStack(pulumi.ComponentResource):
                 oidc=oidc_attendee_auth(config),
                 per_message_rooms=tuple(config.per_message_rooms) if config.fan_out_mode == "batched" else None,
                 alarm_topic_arn=alarms.topic_arn,
+                message_review_function_arn=config.message_review_function_arn,
+                message_review=config.message_review,
                 log_level=config.log_level,
                 exclude_verbose_content=config.production,
                 log_retention_days=config.log_retention_days,

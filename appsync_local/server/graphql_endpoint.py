@@ -271,7 +271,22 @@ class GraphQLEndpoint:
             for directive in definition.ast_node.directives if definition.ast_node else ():
                 if directive.name.value == "aws_subscribe":
                     for mutation in _directive_args(directive).get("mutations") or []:
+                        self._check_subscribed_mutation(name, definition, mutation)
                         self.subscribers_of.setdefault(mutation, []).append(name)
+
+    def _check_subscribed_mutation(self, name: str, definition: Any, mutation: str) -> None:
+        """AppSync refuses a schema whose subscription listens to a mutation of another type
+        ("The subscription has an invalid output type"); so does the local endpoint."""
+        mutation_type = self.schema.mutation_type
+        target = mutation_type.fields.get(mutation) if mutation_type else None
+        if target is None:
+            raise ValueError(f"Subscription.{name}: @aws_subscribe names {mutation}, which is not a mutation")
+        if get_named_type(target.type) is not get_named_type(definition.type):
+            raise ValueError(
+                f"Subscription.{name}: the subscription has an invalid output type: it returns "
+                f"{get_named_type(definition.type).name}, mutation {mutation} returns "
+                f"{get_named_type(target.type).name}"
+            )
 
     def close(self) -> None:
         for pool in (self._pool, self._parse_pool, self._large_parse_pool):
@@ -413,9 +428,10 @@ class GraphQLEndpoint:
         )
         async with context.in_flight:
             result: FieldResult = await asyncio.get_running_loop().run_in_executor(self._pool, call)
-        for request in (result.extensions or {}).get("invalidateSubscriptions") or []:
-            context.invalidations.append(request)
         errors = list(result.errors or [])
+        if not (result.data is None and errors):
+            # A field that failed invalidates nothing: only a completed mutation closes subscriptions.
+            context.invalidations.extend((result.extensions or {}).get("invalidateSubscriptions") or [])
         if result.data is None and errors:
             first = errors.pop(0)
             self._append(context, info, errors)

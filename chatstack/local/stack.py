@@ -68,7 +68,8 @@ LOCAL_OUTPUT_KEYS = ("cognitoEndpoint", "dynamodbEndpoint", "localAdmin", "tlsCa
 
 MOTO_STATE_FILE = "moto.pickle"
 
-RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any], Any]
+# (manifest, env, dynamodb client, {data source name: HTTP/Lambda stand-in}) -> ResolverRuntime
+RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any, dict[str, Any]], Any]
 
 
 class MotoProcess:
@@ -349,6 +350,9 @@ def check_pipelines(run: ProgramRun, manifest: ResolverManifest) -> None:
             raise LocalStackError(f"{declared.name}: registered data source {i.get('dataSource')}")
     registered_sources = {d.inputs["name"]: d.inputs["type"] for d in run.of_type(DATA_SOURCE)}
     declared_sources = {d.name: d.type for d in manifest.data_sources}
+    for source in manifest.data_sources:  # an optional Lambda the stack leaves out deploys as NONE
+        if source.optional and registered_sources.get(source.name) == "NONE":
+            declared_sources[source.name] = "NONE"
     if registered_sources != declared_sources:
         raise LocalStackError(f"data sources: registered {registered_sources}, manifest {declared_sources}")
 
@@ -437,12 +441,58 @@ def _evaluate(stack: str, root: Path, overrides: dict[str, str] | None = None) -
         loop.close()
 
 
-def default_runtime_factory(manifest: ResolverManifest, env: dict[str, str], dynamodb: Any) -> Any:
+def default_runtime_factory(
+    manifest: ResolverManifest, env: dict[str, str], dynamodb: Any, data_sources: dict[str, Any]
+) -> Any:
     try:
         from appsync_local.executor import LocalResolverRuntime
     except ImportError as error:
         raise LocalStackError(f"the local resolver runtime is not available: {error}") from error
-    return LocalResolverRuntime(manifest, env, dynamodb)
+    return LocalResolverRuntime(manifest, env, dynamodb, data_sources=data_sources)
+
+
+def review_handler(config: Any) -> Callable[[Any], Any]:
+    """The Python callable that stands in for the review Lambda (chatstack:messageReviewLocalHandler)."""
+    import importlib
+
+    spec = config.message_review_local_handler
+    if not spec:
+        raise LocalStackError(
+            "chatstack:messageReviewFunctionArn is set, so the local stack needs a stand-in for the review "
+            "Lambda: set chatstack:messageReviewLocalHandler to module:function (same event and result)"
+        )
+    module_name, _, function_name = spec.partition(":")
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise LocalStackError(f"chatstack:messageReviewLocalHandler: cannot load {spec}: {error}") from error
+    if not callable(handler):
+        raise LocalStackError(f"chatstack:messageReviewLocalHandler: {spec} is not callable")
+    return handler
+
+
+# The review Lambda's budget locally; AppSync waits as long as the function's own timeout
+# (at least 1 s), so a deployed hook should set a short one (IVS Chat allows 200 ms).
+LOCAL_REVIEW_TIMEOUT_SECONDS = 1.0
+
+
+def remote_data_sources(
+    run: ProgramRun, manifest: ResolverManifest, config: Any, origin: str, principal: IamPrincipal, region: str
+) -> dict[str, Any]:
+    """Local stand-ins for the manifest's HTTP (the API itself, signed as `principal`) and
+    AWS_LAMBDA (a Python callable) data sources, as the program registered them."""
+    from appsync_local.remote_sources import HttpDataSource, LambdaDataSource
+    from appsync_local.sigv4 import request_signer
+
+    registered = {d.inputs["name"]: d.inputs["type"] for d in run.of_type(DATA_SOURCE)}
+    sources: dict[str, Any] = {}
+    for source in manifest.data_sources:
+        if source.type == "HTTP":
+            sources[source.name] = HttpDataSource(origin, sign=request_signer(principal, region))
+        elif source.type == "AWS_LAMBDA" and registered.get(source.name) == "AWS_LAMBDA":
+            handler = review_handler(config)
+            sources[source.name] = LambdaDataSource(handler, timeout_seconds=LOCAL_REVIEW_TIMEOUT_SECONDS)
+    return sources
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -504,6 +554,7 @@ class LocalStack:
     def __post_init__(self) -> None:
         self.fanout = None
         self.fanout_principal = None
+        self.events_principal = None
         self._moto = None
         self._runner = None
         self.appsync = None
@@ -567,7 +618,11 @@ class LocalStack:
         self.materialised = made
         self.timings["materialise"] = time.perf_counter() - started
 
-        self.runtime = self.runtime_factory(manifest, env, self.dynamodb)
+        url_host = f"[{host}]" if ":" in host else host
+        config = parse_stack_values(run.config)
+        self.events_principal = local_backend_principal(run, "events")
+        remote = remote_data_sources(run, manifest, config, f"http://{url_host}:{port}", self.events_principal, region)
+        self.runtime = self.runtime_factory(manifest, env, self.dynamodb, remote)
         api_inputs = api.inputs
         endpoint = GraphQLEndpoint(
             api_inputs["schema"],
@@ -595,8 +650,8 @@ class LocalStack:
         tokens = TokenVerifiers(verifiers)
         await asyncio.to_thread(tokens.load_keys)  # before serving: requests never wait on a key fetch
         if self.iam_verify is None:
-            self.fanout_principal = local_backend_principal(run)
-            self.iam_verify = SigV4Verifier([self.fanout_principal], region).verify
+            self.fanout_principal = local_backend_principal(run, "fanout")
+            self.iam_verify = SigV4Verifier([self.fanout_principal, self.events_principal], region).verify
         self.appsync = LocalAppSync(
             endpoint, tokens.verify, keepalive_seconds=self.keepalive_seconds, max_connections=self.max_connections,
             iam_verify=self.iam_verify,
@@ -701,14 +756,14 @@ class LocalStack:
             self._moto = None
 
 
-def local_backend_principal(run: ProgramRun) -> IamPrincipal:
-    """The IAM identity the local stack's backend callers (the fan-out consumer) sign with:
-    fresh secret per start, standing for the stack's consumer role."""
+def local_backend_principal(run: ProgramRun, role: str) -> IamPrincipal:
+    """An IAM identity a local backend caller signs with (role "fanout": the fan-out consumer;
+    "events": the moderation pipelines' HTTP data source): fresh secret per start."""
     return IamPrincipal(
-        access_key_id="AKIALOCALCHATSTACK",
+        access_key_id=f"AKIALOCAL{role.upper()}",
         secret_access_key=secrets.token_hex(20),
         account_id=MOCK_ACCOUNT,
-        user_arn=f"arn:aws:iam::{MOCK_ACCOUNT}:role/{run.project}-{run.stack}-fanout",
+        user_arn=f"arn:aws:iam::{MOCK_ACCOUNT}:role/{run.project}-{run.stack}-{role}",
     )
 
 

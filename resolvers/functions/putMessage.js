@@ -1,5 +1,8 @@
 // Writes one MESSAGE row with a conditional put (never overwrites). sender, senderName and
-// createdAt come from the caller (validateArgs' ctx.stash.caller) and the clock, never from arguments.
+// createdAt come from the caller (validateArgs' ctx.stash.caller) and the clock, never from
+// arguments. In slow mode the caller's slow-mode state is written in the same transaction
+// (checkSendAllowed built it): a message that raced another one in fails with SlowMode and
+// writes nothing.
 import { util } from '@aws-appsync/utils';
 
 export function request(ctx) {
@@ -21,17 +24,28 @@ export function request(ctx) {
   if (retentionSeconds > 0) {
     item.expiresAt = util.time.nowEpochSeconds() + retentionSeconds;
   }
+  ctx.stash.item = item;
+  const key = util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}`, sk: `MSG#${messageId}` });
+  const condition = { expression: 'attribute_not_exists(pk)' };
+  if (!ctx.stash.slowMode) {
+    return { operation: 'PutItem', key, attributeValues: util.dynamodb.toMapValues(item), condition };
+  }
   return {
-    operation: 'PutItem',
-    key: util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}`, sk: `MSG#${messageId}` }),
-    attributeValues: util.dynamodb.toMapValues(item),
-    condition: { expression: 'attribute_not_exists(pk)' },
+    operation: 'TransactWriteItems',
+    transactItems: [
+      { table: ctx.env.TABLE_NAME, operation: 'PutItem', key, attributeValues: util.dynamodb.toMapValues(item), condition },
+      ctx.stash.slowMode.item,
+    ],
   };
 }
 
 export function response(ctx) {
   if (ctx.error) {
+    const reasons = (ctx.result && ctx.result.cancellationReasons) || [];
+    if (reasons.length > 1 && reasons[1].type === 'ConditionalCheckFailed') {
+      util.error(`slow mode: one message per ${ctx.stash.slowMode.seconds} s; try again shortly`, 'SlowMode');
+    }
     util.error(ctx.error.message, ctx.error.type);
   }
-  return ctx.result;
+  return ctx.stash.slowMode ? ctx.stash.item : ctx.result;
 }

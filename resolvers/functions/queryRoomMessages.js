@@ -1,5 +1,6 @@
 // getMessages, after validateArgs: a room's messages, newest first. One Query on the
-// room partition per page; the page size is the validated ctx.stash.limit.
+// room partition per page; the page size is the validated ctx.stash.limit. Deleted messages
+// (tombstones) are filtered out after the limit, as DynamoDB filters: a page may be short.
 import { util } from '@aws-appsync/utils';
 
 export function request(ctx) {
@@ -10,6 +11,7 @@ export function request(ctx) {
       expression: 'pk = :pk AND begins_with(sk, :prefix)',
       expressionValues: util.dynamodb.toMapValues({ ':pk': `ROOM#${roomId}`, ':prefix': 'MSG#' }),
     },
+    filter: { expression: 'attribute_not_exists(deletedAt)' },
     scanIndexForward: false,
     limit: ctx.stash.limit,
     nextToken,

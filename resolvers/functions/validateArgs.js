@@ -1,7 +1,7 @@
 // Validates a field's arguments on the NONE data source, before any data source is read
-// or written. Every Query and chat Mutation pipeline starts here, so each rule lives
-// once. Stashes what the next function uses: limit (queries), the trimmed message
-// (writes), and ctx.stash.caller = {id, name, isModerator}: who is calling, derived here
+// or written. Every Query, chat Mutation and room Subscription pipeline starts here, so each
+// rule lives once. Stashes what the next function uses: limit (queries), the trimmed message
+// (writes), the moderation inputs (reason, changes), and ctx.stash.caller = {id, name, isModerator}: who is calling, derived here
 // and nowhere else, from whichever provider signed the request (Cognito, OIDC or IAM).
 import { util } from '@aws-appsync/utils';
 
@@ -13,6 +13,12 @@ const MAX_LIMIT = 100;
 // Cognito staff in this group moderate; OIDC attendees do when the stack's moderator claim says so.
 const MODERATORS_GROUP = 'moderators';
 const MAX_NAME_LENGTH = 128;
+const MAX_USER_ID_LENGTH = 128;
+const MAX_REASON_LENGTH = 500;
+const MAX_BAN_SECONDS = 31536000; // a year; longer is a permanent ban (no duration)
+const MAX_SLOW_MODE_SECONDS = 3600;
+const MAX_BLOCKED_TERMS = 200;
+const MAX_BLOCKED_TERM_LENGTH = 64;
 
 // The validated arguments of each field whose pipeline starts with this function.
 // signedIn: the field needs a caller (an API key is none); moderator: a moderating caller.
@@ -22,7 +28,16 @@ const FIELD_ARGS = {
   getMessagesBySender: { limit: true, moderator: true },
   sendMessage: { roomId: true, message: true, signedIn: true },
   replyToMessage: { roomId: true, messageId: true, message: true, signedIn: true },
-  onSendMessage: { roomId: true },
+  getRoomSettings: { roomId: true },
+  getModerationLog: { limit: true, roomId: true, moderator: true },
+  deleteMessage: { roomId: true, messageId: true, moderator: true },
+  banUser: { roomId: true, userId: true, ban: true, moderator: true },
+  unbanUser: { roomId: true, userId: true, moderator: true },
+  updateRoomSettings: { roomId: true, settings: true, moderator: true },
+  onSendMessage: { roomId: true, signedIn: true },
+  onReply: { roomId: true, signedIn: true },
+  onMessageBatch: { roomId: true, signedIn: true },
+  onRoomEvent: { roomId: true, signedIn: true },
 };
 
 function invalid(message, field) {
@@ -33,6 +48,71 @@ function checkId(ctx, name) {
   if (!util.matches(ID_PATTERN, ctx.args[name])) {
     invalid(`${name} must be ${ID_RULE}`, name);
   }
+}
+
+function given(value) {
+  return value !== undefined && value !== null;
+}
+
+// userId is the sender value a message carries (the caller id: a token's sub).
+function checkUserId(ctx) {
+  const userId = ctx.args.userId;
+  if (userId.length < 1 || userId.length > MAX_USER_ID_LENGTH || userId.trim() !== userId) {
+    invalid(`userId must be 1-${MAX_USER_ID_LENGTH} characters without surrounding spaces`, 'userId');
+  }
+}
+
+function checkBan(ctx) {
+  const seconds = ctx.args.durationSeconds;
+  if (given(seconds) && (seconds < 1 || seconds > MAX_BAN_SECONDS)) {
+    invalid(`durationSeconds must be 1-${MAX_BAN_SECONDS}; omit it for a permanent ban`, 'durationSeconds');
+  }
+  const reason = given(ctx.args.reason) ? ctx.args.reason.trim() : '';
+  if (reason.length > MAX_REASON_LENGTH) {
+    invalid(`reason must be at most ${MAX_REASON_LENGTH} characters`, 'reason');
+  }
+  if (ctx.args.userId === ctx.stash.caller.id) {
+    invalid('a moderator cannot ban themselves', 'userId');
+  }
+  ctx.stash.reason = reason.length > 0 ? reason : null;
+}
+
+// Only what is given changes; pinnedMessageId null (given) unpins.
+function checkSettings(ctx) {
+  const args = ctx.args;
+  const changes = {};
+  if (given(args.slowModeSeconds)) {
+    if (args.slowModeSeconds < 0 || args.slowModeSeconds > MAX_SLOW_MODE_SECONDS) {
+      invalid(`slowModeSeconds must be 0 (off) to ${MAX_SLOW_MODE_SECONDS}`, 'slowModeSeconds');
+    }
+    changes.slowModeSeconds = args.slowModeSeconds;
+  }
+  if (given(args.blockedTerms)) {
+    if (args.blockedTerms.length > MAX_BLOCKED_TERMS) {
+      invalid(`blockedTerms may hold at most ${MAX_BLOCKED_TERMS} terms`, 'blockedTerms');
+    }
+    const terms = [];
+    args.blockedTerms.forEach((raw) => {
+      const term = raw.trim().toLowerCase();
+      if (term.length < 1 || term.length > MAX_BLOCKED_TERM_LENGTH) {
+        invalid(`each blocked term must be 1-${MAX_BLOCKED_TERM_LENGTH} characters after trimming`, 'blockedTerms');
+      }
+      if (!terms.includes(term)) {
+        terms.push(term);
+      }
+    });
+    changes.blockedTerms = terms;
+  }
+  if (args.pinnedMessageId !== undefined) {
+    if (args.pinnedMessageId !== null) {
+      checkId(ctx, 'pinnedMessageId');
+    }
+    changes.pinnedMessageId = args.pinnedMessageId;
+  }
+  if (Object.keys(changes).length === 0) {
+    invalid('give at least one of slowModeSeconds, blockedTerms, pinnedMessageId', 'roomId');
+  }
+  ctx.stash.changes = changes;
 }
 
 // A display name from a token: trimmed and bounded; the stable id when there is none.
@@ -116,6 +196,15 @@ export function request(ctx) {
   }
   if (has.messageId) {
     checkId(ctx, 'messageId');
+  }
+  if (has.userId) {
+    checkUserId(ctx);
+  }
+  if (has.ban) {
+    checkBan(ctx);
+  }
+  if (has.settings) {
+    checkSettings(ctx);
   }
   if (has.message) {
     const text = ctx.args.message.trim();

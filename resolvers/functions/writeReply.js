@@ -1,5 +1,6 @@
 // Writes a THREAD row and marks its parent MESSAGE (repliedAt, replyCount + 1) in one
-// DynamoDB transaction: both or neither. A missing parent cancels the transaction.
+// DynamoDB transaction: both or neither. A missing parent cancels the transaction. In slow
+// mode the caller's slow-mode state joins the transaction (see putMessage).
 import { util } from '@aws-appsync/utils';
 
 export function request(ctx) {
@@ -21,28 +22,29 @@ export function request(ctx) {
     reply.expiresAt = util.time.nowEpochSeconds() + retentionSeconds;
   }
   ctx.stash.reply = reply;
-  return {
-    operation: 'TransactWriteItems',
-    transactItems: [
-      {
-        table: ctx.env.TABLE_NAME,
-        operation: 'PutItem',
-        key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#MSG#${messageId}`, sk: `REPLY#${replyId}` }),
-        attributeValues: util.dynamodb.toMapValues(reply),
-        condition: { expression: 'attribute_not_exists(pk)' },
+  const transactItems = [
+    {
+      table: ctx.env.TABLE_NAME,
+      operation: 'PutItem',
+      key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#MSG#${messageId}`, sk: `REPLY#${replyId}` }),
+      attributeValues: util.dynamodb.toMapValues(reply),
+      condition: { expression: 'attribute_not_exists(pk)' },
+    },
+    {
+      table: ctx.env.TABLE_NAME,
+      operation: 'UpdateItem',
+      key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: `MSG#${messageId}` }),
+      update: {
+        expression: 'SET repliedAt = :createdAt ADD replyCount :one',
+        expressionValues: util.dynamodb.toMapValues({ ':createdAt': createdAt, ':one': 1 }),
       },
-      {
-        table: ctx.env.TABLE_NAME,
-        operation: 'UpdateItem',
-        key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: `MSG#${messageId}` }),
-        update: {
-          expression: 'SET repliedAt = :createdAt ADD replyCount :one',
-          expressionValues: util.dynamodb.toMapValues({ ':createdAt': createdAt, ':one': 1 }),
-        },
-        condition: { expression: 'attribute_exists(pk)' },
-      },
-    ],
-  };
+      condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)' },
+    },
+  ];
+  if (ctx.stash.slowMode) {
+    transactItems.push(ctx.stash.slowMode.item);
+  }
+  return { operation: 'TransactWriteItems', transactItems };
 }
 
 export function response(ctx) {
@@ -50,6 +52,9 @@ export function response(ctx) {
     const reasons = (ctx.result && ctx.result.cancellationReasons) || [];
     if (reasons.length > 1 && reasons[1].type === 'ConditionalCheckFailed') {
       util.error(`message ${ctx.args.messageId} does not exist in room ${ctx.args.roomId}`, 'NotFound');
+    }
+    if (reasons.length > 2 && reasons[2].type === 'ConditionalCheckFailed') {
+      util.error(`slow mode: one message per ${ctx.stash.slowMode.seconds} s; try again shortly`, 'SlowMode');
     }
     util.error(ctx.error.message, ctx.error.type);
   }

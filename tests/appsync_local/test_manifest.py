@@ -22,15 +22,29 @@ def test_manifest_loads_and_names_existing_files():
 def test_every_client_field_validates_its_arguments_first_on_the_none_data_source():
     manifest = PROJECT.manifest()
     pipelines = {r.field: r.functions for r in manifest.resolvers}
-    assert all(r.kind == "PIPELINE" and r.file == "pipeline.js" for r in manifest.resolvers)
+    assert all(r.kind == "PIPELINE" for r in manifest.resolvers)
+    assert {r.file for r in manifest.resolvers if r.type == "Subscription"} == {"subscription.js"}
+    assert {r.file for r in manifest.resolvers if r.type != "Subscription"} == {"pipeline.js"}
+    moderation = ("writeModeration", "publishRoomEvent")
+    room_subscription = ("validateArgs", "checkSubscriber")
     assert pipelines == {
         "getMessages": ("validateArgs", "queryRoomMessages"),
         "getThread": ("validateArgs", "queryThread"),
         "getMessagesBySender": ("validateArgs", "queryMessagesBySender"),
-        "sendMessage": ("validateArgs", "putMessage"),
-        "replyToMessage": ("validateArgs", "writeReply"),
+        "sendMessage": ("validateArgs", "checkSendAllowed", "reviewMessage", "putMessage"),
+        "replyToMessage": ("validateArgs", "checkSendAllowed", "reviewMessage", "writeReply"),
         "publishBatch": ("readFanoutCursor", "advanceFanoutCursor"),
-        "onSendMessage": ("validateArgs", "allowRoomSubscription"),
+        "deleteMessage": ("validateArgs", "prepareDelete", *moderation),
+        "banUser": ("validateArgs", "prepareBan", *moderation),
+        "unbanUser": ("validateArgs", "prepareUnban", *moderation),
+        "updateRoomSettings": ("validateArgs", "prepareSettings", *moderation),
+        "publishRoomEvent": ("echoRoomEvent",),
+        "getRoomSettings": ("validateArgs", "readRoomSettings"),
+        "getModerationLog": ("validateArgs", "queryModerationLog"),
+        "onSendMessage": ("validateArgs", "allowRoomSubscription", "checkSubscriber"),
+        "onReply": room_subscription,
+        "onMessageBatch": room_subscription,
+        "onRoomEvent": room_subscription,
     }
     assert manifest.data_source(manifest.function("validateArgs").data_source).type == "NONE"
     # validateArgs fails closed on a field it has no rules for, so every field using it is listed there
@@ -48,7 +62,7 @@ def test_every_resolver_field_exists_in_the_schema():
     sdl = PROJECT.manifest().root.parent.joinpath("schema", "chat.graphql").read_text()
     # AppSync's directives and scalars are built in there; declare them for graphql-core.
     prelude = "\n".join(
-        [f"scalar {s}" for s in ("AWSDateTime",)]
+        [f"scalar {s}" for s in ("AWSDateTime", "AWSJSON")]
         + [
             "directive @aws_subscribe(mutations: [String!]!) on FIELD_DEFINITION",
             "directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION",

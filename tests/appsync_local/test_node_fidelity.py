@@ -35,7 +35,7 @@ SHIM_PACKAGE = ROOT / "appsync_local" / "node_harness" / "aws-appsync-utils"
 PROBE = Path(__file__).with_name("library_probe.js")
 
 ENV_A = resolver_environment("chat-test", 3600, None)
-ENV_B = resolver_environment("chatstack-finals-chat", 0, None)  # no TTL branch
+ENV_B = resolver_environment("chatstack-finals-chat", 0, None, message_review="deny")  # no TTL branch
 ENV_BATCHED = resolver_environment("chat-test", 3600, None, per_message_rooms=("backstage",))
 ON_SEND = {"type_name": "Subscription", "field": "onSendMessage"}
 ALICE = user("alice")
@@ -78,6 +78,28 @@ CANCELLED = {"keys": None, "cancellationReasons": [{"type": "None", "message": "
                                                    {"type": "ConditionalCheckFailed", "message": "failed"}]}
 BATCH = [{"sequence": "0" * 39 + "1", "messageId": "m1", "sender": "a", "message": "x", "createdAt": "t"},
          {"sequence": "0" * 39 + "2", "messageId": "m2", "sender": "b", "message": "y", "createdAt": "t"}]
+
+MOD = user("mod", ["moderators"])
+CALLER = {"id": "alice", "name": "alice", "isModerator": False}
+MOD_CALLER = {"id": "mod", "name": "mod", "isModerator": True}
+SENDING = {**STASHED, "caller": CALLER}
+TABLE_A = ENV_A["TABLE_NAME"]
+SETTINGS_ROW = {"slowModeSeconds": 5, "blockedTerms": ["spoiler", "buy now"], "version": 3, "updatedAt": "t"}
+MESSAGE_ROW = {"roomId": "lobby", "messageId": "01M", "sender": "alice", "message": "hi", "createdAt": "t",
+               "replyCount": 0}
+BAN_ROW = {"roomId": "lobby", "userId": "alice", "bannedBy": "mod", "createdAt": "t", "reason": "spam"}
+MODERATION = {"caller": MOD_CALLER, "moderation": {
+    "action": "banUser", "target": "alice", "reason": "spam", "details": {"durationSeconds": 60},
+    "item": {"table": TABLE_A, "operation": "PutItem", "key": {"pk": {"S": "ROOM#lobby"}, "sk": {"S": "BAN#alice"}},
+             "attributeValues": {"type": {"S": "BAN"}}},
+    "conflict": {"message": "alice is not banned", "type": "NotFound"},
+    "event": {"type": "USER_BANNED", "userId": "alice"}, "result": {"userId": "alice", "active": True}}}
+EVENT = {"eventId": "01E", "type": "USER_BANNED", "userId": "alice", "createdAt": "t"}
+
+
+def _batch(*rows: Any) -> dict[str, Any]:
+    return {"data": {TABLE_A: list(rows)}, "unprocessedKeys": {TABLE_A: []}}
+
 
 # id -> (file, env, handler, ctx, auth type). Covers every function and resolver in the manifest.
 CASES: dict[str, tuple[str, dict[str, str], str, dict[str, Any], str | None]] = {
@@ -200,6 +222,118 @@ CASES: dict[str, tuple[str, dict[str, str], str, dict[str, Any], str | None]] = 
     "writeReply.response": ("functions/writeReply.js", ENV_A, "response",
                             _ctx({"roomId": "lobby", "messageId": "01P"}, field="replyToMessage",
                                  stash={"reply": {"replyId": "r1"}}, result={"keys": []}, error=None), USER_POOL),
+    # moderation: the send-path checks (ban, blocked terms, slow mode) and the review hook
+    "validateArgs.request.moderator": (VALIDATE, ENV_A, "request",
+                                       _ctx({"roomId": "lobby", "userId": "alice", "durationSeconds": 60,
+                                             "reason": " spam "}, field="banUser", identity=MOD), USER_POOL),
+    "validateArgs.request.not-moderator": (VALIDATE, ENV_A, "request",
+                                           _ctx({"roomId": "lobby", "messageId": "01M"}, field="deleteMessage"),
+                                           USER_POOL),
+    "validateArgs.request.settings": (VALIDATE, ENV_A, "request",
+                                      _ctx({"roomId": "lobby", "blockedTerms": [" Spoiler ", "spoiler"],
+                                            "pinnedMessageId": None}, field="updateRoomSettings", identity=MOD),
+                                      USER_POOL),
+    "checkSendAllowed.request": ("functions/checkSendAllowed.js", ENV_A, "request",
+                                 _ctx({"roomId": "lobby", "message": "x"}, stash=SENDING), USER_POOL),
+    "checkSendAllowed.response.slow-mode": ("functions/checkSendAllowed.js", ENV_A, "response",
+                                            _ctx({"roomId": "lobby"}, stash=SENDING, error=None,
+                                                 result=_batch(SETTINGS_ROW, None, None)), USER_POOL),
+    "checkSendAllowed.response.too-soon": ("functions/checkSendAllowed.js", ENV_A, "response",
+                                           _ctx({"roomId": "lobby"}, stash=SENDING, error=None,
+                                                result=_batch(SETTINGS_ROW, None,
+                                                              {"lastSentAt": int(START * 1000) - 2000})), USER_POOL),
+    "checkSendAllowed.response.blocked": ("functions/checkSendAllowed.js", ENV_A, "response",
+                                          _ctx({"roomId": "lobby"}, stash={**SENDING, "message": "Buy... NOW!"},
+                                               error=None, result=_batch(SETTINGS_ROW, None, None)), USER_POOL),
+    "checkSendAllowed.response.banned": ("functions/checkSendAllowed.js", ENV_A, "response",
+                                         _ctx({"roomId": "lobby"}, stash=SENDING, error=None,
+                                              result=_batch(None, BAN_ROW, None)), USER_POOL),
+    "reviewMessage.request.off": ("functions/reviewMessage.js", ENV_A, "request",
+                                  _ctx({"roomId": "lobby"}, stash=SENDING, prev=None), USER_POOL),
+    "reviewMessage.request": ("functions/reviewMessage.js", ENV_B, "request",
+                              _ctx({"roomId": "lobby"}, stash=SENDING, env=ENV_B), USER_POOL),
+    "reviewMessage.response.rewrite": ("functions/reviewMessage.js", ENV_B, "response",
+                                       _ctx({"roomId": "lobby"}, stash=SENDING, env=ENV_B, error=None,
+                                            result={"result": "ALLOW", "message": "h*llo"}), USER_POOL),
+    "reviewMessage.response.fallback": ("functions/reviewMessage.js", ENV_B, "response",
+                                        _ctx({"roomId": "lobby"}, stash=SENDING, env=ENV_B, result=None,
+                                             error={"message": "timed out", "type": "Lambda:Timeout"}), USER_POOL),
+    # moderation actions: prepare*, the shared transactional write, the room-event publish
+    "prepareDelete.request": ("functions/prepareDelete.js", ENV_A, "request",
+                              _ctx({"roomId": "lobby", "messageId": "01M"}, field="deleteMessage",
+                                   stash={"caller": MOD_CALLER}), USER_POOL),
+    "prepareDelete.response": ("functions/prepareDelete.js", ENV_A, "response",
+                               _ctx({"roomId": "lobby", "messageId": "01M"}, field="deleteMessage",
+                                    stash={"caller": MOD_CALLER}, result=MESSAGE_ROW, error=None), USER_POOL),
+    "prepareBan.request": ("functions/prepareBan.js", ENV_A, "request",
+                           _ctx({"roomId": "lobby", "userId": "alice"}, field="banUser", stash={"caller": MOD_CALLER}),
+                           USER_POOL),
+    "prepareBan.response": ("functions/prepareBan.js", ENV_A, "response",
+                            _ctx({"roomId": "lobby", "userId": "alice", "durationSeconds": 60}, field="banUser",
+                                 stash={"caller": MOD_CALLER, "reason": "spam"}, result=None), USER_POOL),
+    "prepareUnban.request": ("functions/prepareUnban.js", ENV_A, "request",
+                             _ctx({"roomId": "lobby", "userId": "alice"}, field="unbanUser",
+                                  stash={"caller": MOD_CALLER}), USER_POOL),
+    "prepareUnban.response.not-banned": ("functions/prepareUnban.js", ENV_A, "response",
+                                         _ctx({"roomId": "lobby", "userId": "alice"}, field="unbanUser",
+                                              stash={"caller": MOD_CALLER}, result=None, error=None), USER_POOL),
+    "prepareSettings.request": ("functions/prepareSettings.js", ENV_A, "request",
+                                _ctx({"roomId": "lobby"}, field="updateRoomSettings",
+                                     stash={"caller": MOD_CALLER, "changes": {"pinnedMessageId": "01M"}}), USER_POOL),
+    "prepareSettings.response": ("functions/prepareSettings.js", ENV_A, "response",
+                                 _ctx({"roomId": "lobby"}, field="updateRoomSettings",
+                                      stash={"caller": MOD_CALLER, "changes": {"pinnedMessageId": "01M",
+                                                                               "slowModeSeconds": 0}},
+                                      result=_batch(SETTINGS_ROW, MESSAGE_ROW), error=None), USER_POOL),
+    "writeModeration.request": ("functions/writeModeration.js", ENV_A, "request",
+                                _ctx({"roomId": "lobby", "userId": "alice"}, field="banUser", stash=MODERATION),
+                                USER_POOL),
+    "writeModeration.response.conflict": ("functions/writeModeration.js", ENV_A, "response",
+                                          _ctx({"roomId": "lobby", "userId": "alice"}, field="banUser",
+                                               stash=MODERATION, result={"keys": None, "cancellationReasons": [
+                                                   {"type": "ConditionalCheckFailed", "message": "failed"},
+                                                   {"type": "None", "message": "null"}]},
+                                               error={"message": "Transaction cancelled",
+                                                      "type": "DynamoDB:TransactionCanceledException"}), USER_POOL),
+    "publishRoomEvent.request": ("functions/publishRoomEvent.js", ENV_A, "request",
+                                 _ctx({"roomId": "lobby"}, field="banUser", stash={"roomEvent": EVENT}), USER_POOL),
+    "publishRoomEvent.response.failed": ("functions/publishRoomEvent.js", ENV_A, "response",
+                                         _ctx({"roomId": "lobby"}, field="banUser", prev={"userId": "alice"},
+                                              result={"statusCode": 401, "headers": {}, "body": '{"errors": ['
+                                                      '{"errorType": "UnauthorizedException", "message": "no"}]}'},
+                                              error=None), USER_POOL),
+    "echoRoomEvent.request": ("functions/echoRoomEvent.js", ENV_A, "request",
+                              _ctx({"roomId": "lobby", "event": {**EVENT, "settings": {"slowModeSeconds": 1}}},
+                                   field="publishRoomEvent", identity=None), IAM),
+    "echoRoomEvent.response": ("functions/echoRoomEvent.js", ENV_A, "response",
+                               _ctx({"roomId": "lobby"}, field="publishRoomEvent", identity=None,
+                                    result={**EVENT, "roomId": "lobby", "settings": {"slowModeSeconds": 1}}), IAM),
+    "readRoomSettings.request": ("functions/readRoomSettings.js", ENV_A, "request",
+                                 _query({"roomId": "lobby"}, "getRoomSettings"), USER_POOL),
+    "readRoomSettings.response.defaults": ("functions/readRoomSettings.js", ENV_A, "response",
+                                           _query({"roomId": "lobby"}, "getRoomSettings", result=None, error=None),
+                                           USER_POOL),
+    "queryModerationLog.request": ("functions/queryModerationLog.js", ENV_A, "request",
+                                   _query({"roomId": "lobby"}, "getModerationLog", stash={"limit": 10}), USER_POOL),
+    "queryModerationLog.response": ("functions/queryModerationLog.js", ENV_A, "response",
+                                    _query({"roomId": "lobby"}, "getModerationLog", result=PAGE, error=None),
+                                    USER_POOL),
+    "checkSubscriber.request": ("functions/checkSubscriber.js", ENV_A, "request",
+                                _ctx({"roomId": "lobby"}, type_name="Subscription", field="onSendMessage",
+                                     stash={"caller": CALLER}), USER_POOL),
+    "checkSubscriber.response.banned": ("functions/checkSubscriber.js", ENV_A, "response",
+                                        _ctx({"roomId": "lobby"}, type_name="Subscription", field="onSendMessage",
+                                             stash={"caller": CALLER}, result=BAN_ROW, error=None), USER_POOL),
+    "subscription.request": ("subscription.js", ENV_A, "request",
+                             _ctx({"roomId": "lobby"}, type_name="Subscription", field="onSendMessage"), USER_POOL),
+    "subscription.response": ("subscription.js", ENV_A, "response",
+                              _ctx({"roomId": "lobby"}, type_name="Subscription", field="onSendMessage",
+                                   stash={"caller": CALLER}), USER_POOL),
+    "pipeline.response.invalidate": ("pipeline.js", ENV_A, "response",
+                                     _ctx({"roomId": "lobby", "userId": "alice"}, field="banUser", prev=WRITTEN,
+                                          stash={"invalidate": [{"subscriptionField": "onSendMessage",
+                                                                 "payload": {"roomId": "lobby", "userId": "alice"}}]}),
+                                     USER_POOL),
     # readFanoutCursor
     "readFanoutCursor.request": ("functions/readFanoutCursor.js", ENV_A, "request",
                                  _ctx({"roomId": "lobby", "messages": BATCH}, field="publishBatch"), IAM),

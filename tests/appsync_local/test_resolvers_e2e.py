@@ -40,8 +40,9 @@ def test_send_message_writes_one_message_row(runtime, dynamodb):
     assert data["roomId"] == "lobby"
     assert data["replyCount"] == 0
     assert data["messageId"] == "00000000000000000000000001"  # from the injected id factory
-    # the injected clock is read once per handler call: before, validateArgs, putMessage
-    assert data["createdAt"] == "2023-11-14T22:13:20.003Z"
+    # the injected clock is read once per handler call: before, validateArgs, checkSendAllowed
+    # (request, response), reviewMessage (request: no hook, early return), putMessage
+    assert data["createdAt"] == "2023-11-14T22:13:20.006Z"
     rows = all_rows(dynamodb)
     assert len(rows) == 1
     row = rows[0]
@@ -296,7 +297,7 @@ def test_resolvers_use_only_the_iam_actions_the_manifest_grants(runtime, manifes
     granted = set(manifest.data_source("chatTable").iam_actions)
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= recorded
     assert recorded <= granted, recorded - granted
-    assert {c.operation for c in runtime.dynamodb_calls} == {"PutItem", "TransactWriteItems", "Query"}
+    assert {c.operation for c in runtime.dynamodb_calls} == {"BatchGetItem", "PutItem", "TransactWriteItems", "Query"}
     assert all(set(c.tables) == {TABLE} for c in runtime.dynamodb_calls)
 
 
@@ -304,7 +305,8 @@ def test_has_resolver(runtime):
     assert runtime.has_resolver("Mutation", "sendMessage")
     assert runtime.has_resolver("Query", "getThread")
     assert runtime.has_resolver("Subscription", "onSendMessage")  # the per-room rule of batched stacks
-    assert not runtime.has_resolver("Subscription", "onMessageBatch")
+    assert runtime.has_resolver("Subscription", "onMessageBatch")  # ban checks
+    assert not runtime.has_resolver("Query", "noSuchField")
 
 
 @pytest.mark.parametrize("token", [

@@ -59,13 +59,15 @@ def test_the_copys_own_resolvers_are_deployed(copy, monkeypatch):
     from chatstack.project import find_project
 
     marker = "// deployed from the copy"
-    pipeline = copy / "resolvers" / "pipeline.js"
-    pipeline.write_text(pipeline.read_text() + f"\n{marker}\n")
+    resolver_files = [copy / "resolvers" / "pipeline.js", copy / "resolvers" / "subscription.js"]
+    for file in resolver_files:
+        file.write_text(file.read_text() + f"\n{marker}\n")
     monkeypatch.chdir(copy / "sub")
     try:
         run = evaluate_program("copyonly", find_project().root)
     finally:
-        pipeline.write_text(pipeline.read_text().replace(f"\n{marker}\n", ""))
+        for file in resolver_files:
+            file.write_text(file.read_text().replace(f"\n{marker}\n", ""))
     codes = [r.inputs["code"] for r in run.of_type("aws:appsync/resolver:Resolver")]
     assert codes and all(marker in code for code in codes)
 

@@ -1,0 +1,22 @@
+// Room subscriptions, after validateArgs: a user banned from the room (a timeout not yet
+// over) may not subscribe to it again. One GetItem of their BAN row.
+import { util } from '@aws-appsync/utils';
+
+export function request(ctx) {
+  return {
+    operation: 'GetItem',
+    key: util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}`, sk: `BAN#${ctx.stash.caller.id}` }),
+    consistentRead: true,
+  };
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    util.error(ctx.error.message, ctx.error.type);
+  }
+  const ban = ctx.result;
+  if (ban && (!ban.expiresAt || ban.expiresAt > util.time.nowEpochSeconds())) {
+    util.error(`you are banned from room ${ctx.args.roomId}`, 'Forbidden');
+  }
+  return null;
+}

@@ -1,0 +1,48 @@
+// Every moderation mutation, after its prepare* function: the action's write and its audit
+// row in one DynamoDB transaction (both or neither), and the room event for
+// publishRoomEvent. A failed condition on the action is the conflict prepare* described.
+import { util } from '@aws-appsync/utils';
+
+export function request(ctx) {
+  const moderation = ctx.stash.moderation;
+  const { roomId } = ctx.args;
+  const eventId = util.autoUlid();
+  const createdAt = util.time.nowISO8601();
+  ctx.stash.roomEvent = { ...moderation.event, eventId, createdAt };
+  const audit = {
+    type: 'AUDIT',
+    roomId,
+    eventId,
+    action: moderation.action,
+    actor: ctx.stash.caller.id,
+    target: moderation.target,
+    reason: moderation.reason,
+    details: JSON.stringify(moderation.details),
+    createdAt,
+  };
+  return {
+    operation: 'TransactWriteItems',
+    transactItems: [
+      moderation.item,
+      {
+        table: ctx.env.TABLE_NAME,
+        operation: 'PutItem',
+        key: util.dynamodb.toMapValues({ pk: `AUDIT#${roomId}`, sk: `EVENT#${eventId}` }),
+        attributeValues: util.dynamodb.toMapValues(audit),
+        condition: { expression: 'attribute_not_exists(pk)' },
+      },
+    ],
+  };
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    const reasons = (ctx.result && ctx.result.cancellationReasons) || [];
+    const conflict = ctx.stash.moderation.conflict;
+    if (conflict && reasons.length > 0 && reasons[0].type === 'ConditionalCheckFailed') {
+      util.error(conflict.message, conflict.type);
+    }
+    util.error(ctx.error.message, ctx.error.type);
+  }
+  return ctx.stash.moderation.result;
+}

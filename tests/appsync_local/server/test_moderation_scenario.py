@@ -1,0 +1,219 @@
+"""Moderation end to end against the served dev stack (`chatstack local --stack dev`), with
+real gql clients: delete (onRoomEvent within 1 s, gone from history), ban (Forbidden,
+nothing written, the banned user's onSendMessage closed by invalidation, another room
+unaffected), unban, slow mode, blocked terms, and Unauthorized for non-moderators."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from gql import gql
+from gql.transport.exceptions import TransportQueryError
+
+from tests.appsync_local.server.support import run_async
+from tests.appsync_local.server.test_end_to_end import (
+    GET_MESSAGES,
+    SEND,
+    fresh_room,
+    http_client,
+    run,
+    subscribe,
+    wait_subscribed,
+    ws_client,
+)
+
+DELETE = gql("""
+mutation Delete($roomId: ID!, $messageId: ID!) {
+  deleteMessage(roomId: $roomId, messageId: $messageId) { roomId messageId sender message deletedAt deletedBy }
+}""")
+BAN = gql("""
+mutation Ban($roomId: ID!, $userId: String!, $durationSeconds: Int, $reason: String) {
+  banUser(roomId: $roomId, userId: $userId, durationSeconds: $durationSeconds, reason: $reason) {
+    roomId userId reason bannedBy createdAt expiresAt active
+  }
+}""")
+UNBAN = gql("""
+mutation Unban($roomId: ID!, $userId: String!) { unbanUser(roomId: $roomId, userId: $userId) { userId active } }""")
+SETTINGS = gql("""
+mutation Settings($roomId: ID!, $slowModeSeconds: Int, $blockedTerms: [String!], $pinnedMessageId: ID) {
+  updateRoomSettings(roomId: $roomId, slowModeSeconds: $slowModeSeconds, blockedTerms: $blockedTerms,
+                     pinnedMessageId: $pinnedMessageId) {
+    roomId slowModeSeconds blockedTerms pinnedMessage { messageId message } updatedAt
+  }
+}""")
+GET_SETTINGS = gql("""
+query GetSettings($roomId: ID!) {
+  getRoomSettings(roomId: $roomId) { slowModeSeconds blockedTerms pinnedMessage { messageId sender message } }
+}""")
+LOG = gql("""
+query Log($roomId: ID!) {
+  getModerationLog(roomId: $roomId) { items { action actor target reason details createdAt } nextToken }
+}""")
+ON_ROOM_EVENT = gql("""
+subscription OnRoomEvent($roomId: ID!) {
+  onRoomEvent(roomId: $roomId) { roomId eventId type messageId userId settings { slowModeSeconds } createdAt }
+}""")
+ON_SEND = gql("subscription OnSend($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message } }")
+REPLY = gql("""
+mutation Reply($roomId: ID!, $messageId: ID!, $message: String!) {
+  replyToMessage(roomId: $roomId, messageId: $messageId, message: $message) { replyId }
+}""")
+
+
+async def error_of(session, document, variables) -> dict:
+    with pytest.raises(TransportQueryError) as raised:
+        await run(session, document, variables)
+    return raised.value.errors[0]
+
+
+def history(served, room: str) -> list[dict]:
+    async def read():
+        async with http_client(served, "bob") as session:
+            return (await run(session, GET_MESSAGES, {"roomId": room, "limit": 100}))["getMessages"]["items"]
+
+    return run_async(read())
+
+
+def test_delete_reaches_room_event_subscribers_within_a_second_and_leaves_history(served):
+    room = fresh_room("mod-delete")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod, \
+                ws_client(served, "bob") as bob_ws:
+            kept = (await run(alice, SEND, {"roomId": room, "message": "keep me"}))["sendMessage"]
+            doomed = (await run(alice, SEND, {"roomId": room, "message": "delete me"}))["sendMessage"]
+            events = subscribe(bob_ws, ON_ROOM_EVENT, {"roomId": room})
+            first = asyncio.ensure_future(events.__anext__())
+            await wait_subscribed(served, "onRoomEvent", room)
+            started = time.perf_counter()
+            deleted = (await run(mod, DELETE, {"roomId": room, "messageId": doomed["messageId"]}))["deleteMessage"]
+            event = (await asyncio.wait_for(first, 5))["onRoomEvent"]
+            latency = time.perf_counter() - started
+            again = await error_of(mod, DELETE, {"roomId": room, "messageId": doomed["messageId"]})
+            return kept, doomed, deleted, event, latency, again
+
+    kept, doomed, deleted, event, latency, again = run_async(scenario())
+    assert deleted["messageId"] == doomed["messageId"] and deleted["message"] == ""
+    assert deleted["deletedBy"] == "mod" and deleted["deletedAt"]
+    assert event["type"] == "MESSAGE_DELETED" and event["messageId"] == doomed["messageId"]
+    assert event["roomId"] == room
+    assert latency < 1.0, f"the deletion reached onRoomEvent after {latency:.2f} s"
+    assert [m["messageId"] for m in history(served, room)] == [kept["messageId"]]
+    assert again["errorType"] == "NotFound"
+
+
+def test_ban_refuses_writes_closes_the_users_room_subscription_and_unban_restores(served):
+    room, other = fresh_room("mod-ban"), fresh_room("mod-ban-other")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod, \
+                ws_client(served, "alice") as alice_ws:
+            sent = (await run(alice, SEND, {"roomId": room, "message": "before the ban"}))["sendMessage"]
+            in_room = subscribe(alice_ws, ON_SEND, {"roomId": room})
+            elsewhere = subscribe(alice_ws, ON_SEND, {"roomId": other})
+            room_next = asyncio.ensure_future(in_room.__anext__())
+            other_next = asyncio.ensure_future(elsewhere.__anext__())
+            await wait_subscribed(served, "onSendMessage", room)
+            await wait_subscribed(served, "onSendMessage", other)
+            ban = (await run(mod, BAN, {"roomId": room, "userId": "alice", "reason": "spam"}))["banUser"]
+            # Invalidation completes the subscription: the async iterator ends.
+            with pytest.raises(StopAsyncIteration):
+                await asyncio.wait_for(room_next, 5)
+            refused = await error_of(alice, SEND, {"roomId": room, "message": "while banned"})
+            reply_refused = await error_of(alice, REPLY, {"roomId": room, "messageId": sent["messageId"],
+                                                           "message": "reply while banned"})
+            # Another room: alice still posts and still receives.
+            await run(alice, SEND, {"roomId": other, "message": "elsewhere"})
+            delivered = (await asyncio.wait_for(other_next, 5))["onSendMessage"]
+            lifted = (await run(mod, UNBAN, {"roomId": room, "userId": "alice"}))["unbanUser"]
+            after = (await run(alice, SEND, {"roomId": room, "message": "after the unban"}))["sendMessage"]
+            log = (await run(mod, LOG, {"roomId": room}))["getModerationLog"]["items"]
+            return ban, refused, reply_refused, delivered, lifted, after, log
+
+    ban, refused, reply_refused, delivered, lifted, after, log = run_async(scenario())
+    assert ban["active"] is True and ban["expiresAt"] is None and ban["bannedBy"] == "mod"
+    assert refused["errorType"] == "Forbidden" and reply_refused["errorType"] == "Forbidden"
+    assert delivered["message"] == "elsewhere"
+    assert lifted == {"userId": "alice", "active": False}
+    assert after["message"] == "after the unban"
+    messages = [m["message"] for m in history(served, room)]
+    assert "while banned" not in messages and messages == ["after the unban", "before the ban"]
+    assert [(e["action"], e["actor"], e["target"]) for e in log] == [
+        ("unbanUser", "mod", "alice"), ("banUser", "mod", "alice")]
+    assert log[1]["reason"] == "spam"
+
+
+def test_timeout_ends_by_itself(served):
+    room = fresh_room("mod-timeout")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod:
+            ban = (await run(mod, BAN, {"roomId": room, "userId": "alice", "durationSeconds": 1}))["banUser"]
+            refused = await error_of(alice, SEND, {"roomId": room, "message": "during"})
+            await asyncio.sleep(1.1)
+            after = (await run(alice, SEND, {"roomId": room, "message": "after"}))["sendMessage"]
+            return ban, refused, after
+
+    ban, refused, after = run_async(scenario())
+    assert ban["expiresAt"] and refused["errorType"] == "Forbidden" and after["message"] == "after"
+
+
+def test_slow_mode_blocked_terms_and_pin(served):
+    room = fresh_room("mod-slow")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod, \
+                ws_client(served, "bob") as bob_ws:
+            events = subscribe(bob_ws, ON_ROOM_EVENT, {"roomId": room})
+            first = asyncio.ensure_future(events.__anext__())
+            await wait_subscribed(served, "onRoomEvent", room)
+            settings = (await run(mod, SETTINGS, {"roomId": room, "slowModeSeconds": 5,
+                                                  "blockedTerms": ["Spoiler", "  buy now "]}))["updateRoomSettings"]
+            event = (await asyncio.wait_for(first, 5))["onRoomEvent"]
+            one = (await run(alice, SEND, {"roomId": room, "message": "first"}))["sendMessage"]
+            slow = await error_of(alice, SEND, {"roomId": room, "message": "second too soon"})
+            moderator_exempt = (await run(mod, SEND, {"roomId": room, "message": "mods are exempt"}))["sendMessage"]
+            blocked = await error_of(mod, SEND, {"roomId": room, "message": "SPOILER: he dies"})
+            phrase = await error_of(mod, SEND, {"roomId": room, "message": "Buy... now!"})
+            not_whole_word = (await run(mod, SEND, {"roomId": room, "message": "spoilers are fine"}))["sendMessage"]
+            await asyncio.sleep(5.05)
+            two = (await run(alice, SEND, {"roomId": room, "message": "second"}))["sendMessage"]
+            pinned = (await run(mod, SETTINGS, {"roomId": room, "pinnedMessageId": one["messageId"]}))
+            read = (await run(alice, GET_SETTINGS, {"roomId": room}))["getRoomSettings"]
+            return settings, event, slow, moderator_exempt, blocked, phrase, not_whole_word, two, pinned, read
+
+    settings, event, slow, exempt, blocked, phrase, not_whole_word, two, pinned, read = run_async(scenario())
+    assert settings["slowModeSeconds"] == 5 and settings["blockedTerms"] == ["spoiler", "buy now"]
+    assert event["type"] == "SETTINGS_UPDATED" and event["settings"]["slowModeSeconds"] == 5
+    assert slow["errorType"] == "SlowMode" and "send again in" in slow["message"]
+    assert slow["errorInfo"]["retryAfterSeconds"] in (4, 5)
+    assert exempt["message"] == "mods are exempt"
+    assert blocked["errorType"] == "Blocked" and phrase["errorType"] == "Blocked"
+    assert not_whole_word["message"] == "spoilers are fine" and two["message"] == "second"
+    assert pinned["updateRoomSettings"]["pinnedMessage"]["message"] == "first"
+    assert read == {"slowModeSeconds": 5, "blockedTerms": ["spoiler", "buy now"],
+                    "pinnedMessage": {"messageId": pinned["updateRoomSettings"]["pinnedMessage"]["messageId"],
+                                      "sender": "alice", "message": "first"}}
+    messages = [m["message"] for m in history(served, room)]
+    assert "second too soon" not in messages and "SPOILER: he dies" not in messages
+
+
+@pytest.mark.parametrize("document, variables", [
+    (DELETE, {"roomId": "r1", "messageId": "m1"}),
+    (BAN, {"roomId": "r1", "userId": "bob"}),
+    (UNBAN, {"roomId": "r1", "userId": "bob"}),
+    (SETTINGS, {"roomId": "r1", "slowModeSeconds": 10}),
+    (LOG, {"roomId": "r1"}),
+])
+def test_non_moderators_get_unauthorized_and_nothing_changes(served, document, variables):
+    async def scenario():
+        async with http_client(served, "alice") as alice:
+            return await error_of(alice, document, variables)
+
+    error = run_async(scenario())
+    assert error["errorType"] == "Unauthorized"
+    assert served.local.dynamodb.get_item(
+        TableName=served.outputs["tableName"], Key={"pk": {"S": "ROOM#r1"}, "sk": {"S": "BAN#bob"}}
+    ).get("Item") is None
