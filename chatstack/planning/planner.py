@@ -21,6 +21,13 @@ Model (stated, so it can be checked; see docs "Sizing an event"):
 - DynamoDB: each message is one PutItem of ceil(item/1 KB) WRU, plus the same again for the
   bySender GSI (projects ALL). Replies are counted as messages (a reply's transaction costs
   more: covered by the table headroom, not by the cost estimate).
+- Moderation on every message (upper bound: slow mode on in every room): one consistent
+  BatchGetItem of the room's SETTINGS row (<= 4 KB), the sender's BAN row and slow-mode
+  state (3 RRU; absent items are billed too), and the message written in a transaction with
+  the slow-mode state (transactional writes cost double on the table; the GSI write is
+  ordinary). Every room subscription (onSendMessage or onMessageBatch, onReply,
+  onRoomEvent) reads the subscriber's BAN row once (consistent GetItem, 1 RRU) on join.
+  Moderation actions themselves (a few per minute) are not counted.
 - Joins: if joinWindowSeconds is set, participants/joinWindowSeconds connections/s are
   required; otherwise everyone joins at once, paced by the new-connection quota.
 - Joining also needs sign-in. attendeeAuth=cognito: each attendee signs up (SignUp +
@@ -49,7 +56,13 @@ AttendeeAuth = Literal["cognito", "oidc"]
 Verdict = Literal["fits-defaults", "needs-quota-increases", "impossible"]
 
 HISTORY_PAGE_SIZE = 50  # getMessages default limit
-SUBSCRIPTIONS_PER_PARTICIPANT = 2  # onSendMessage + onReply
+SUBSCRIPTIONS_PER_PARTICIPANT = 3  # onSendMessage (or onMessageBatch) + onReply + onRoomEvent
+# checkSendAllowed: consistent BatchGetItem of SETTINGS (<= 4 KB), BAN and slow-mode rows.
+MODERATION_RRU_PER_MESSAGE = 3
+# The slow-mode state row (< 1 KB), written in the message's transaction: 2 WRU.
+SLOW_MODE_WRU_PER_MESSAGE = 2
+# checkSubscriber: one consistent GetItem of the subscriber's BAN row per room subscription.
+RRU_PER_SUBSCRIBE = 1
 # Bytes a MESSAGE row adds around its text: attribute names plus pk, sk, type, roomId,
 # messageId (ULID), sender, createdAt, replyCount, gsi1pk, gsi1sk, expiresAt (estimate).
 ITEM_OVERHEAD_BYTES = 350
@@ -157,7 +170,9 @@ class CapacityPlan:
     subscription_payload_bytes: int
     item_bytes: int
     wru_per_message: int
+    rru_per_message: float
     rru_per_history_query: float
+    rru_per_join: float
     write_units_per_second: float
     read_units_per_second: float
     write_units_per_event: float
@@ -288,14 +303,18 @@ def plan_event(
     # DynamoDB.
     item_bytes = inputs.average_message_bytes + ITEM_OVERHEAD_BYTES
     wru_per_put = math.ceil(item_bytes / WRU_BYTES)
-    wru_per_message = wru_per_put * (1 + len(table_design.GLOBAL_SECONDARY_INDEXES))  # every GSI projects ALL
+    # The table write is transactional (slow mode), so it costs double; every GSI projects ALL.
+    wru_per_message = (2 * wru_per_put + wru_per_put * len(table_design.GLOBAL_SECONDARY_INDEXES)
+                       + SLOW_MODE_WRU_PER_MESSAGE)
+    rru_per_message = MODERATION_RRU_PER_MESSAGE
     rru_per_history_query = math.ceil(HISTORY_PAGE_SIZE * item_bytes / RRU_BYTES) * 0.5  # eventually consistent
+    rru_per_join = rru_per_history_query + SUBSCRIPTIONS_PER_PARTICIPANT * RRU_PER_SUBSCRIBE
     cursor_wru_per_second = publisher_mutations_per_second  # UpdateItem of the FANOUT row (< 1 KB)
     cursor_rru_per_second = publisher_mutations_per_second  # consistent GetItem of it (< 4 KB)
     write_units_per_second = mps * wru_per_message + cursor_wru_per_second
-    read_units_per_second = peak_join_rate * rru_per_history_query + cursor_rru_per_second
+    read_units_per_second = peak_join_rate * rru_per_join + mps * rru_per_message + cursor_rru_per_second
     write_units_per_event = write_units_per_second * seconds
-    read_units_per_event = n * rru_per_history_query + cursor_rru_per_second * seconds
+    read_units_per_event = n * rru_per_join + (mps * rru_per_message + cursor_rru_per_second) * seconds
 
     # AppSync requests: every mutation and query (the history load is one query per participant).
     requests_per_second = mps + publisher_mutations_per_second + peak_join_rate
@@ -335,6 +354,8 @@ def plan_event(
         "one room: every participant subscribes to it and receives every message, their own included",
         "peak rates held for the whole event (costs are an upper bound)",
         f"history: one {HISTORY_PAGE_SIZE}-item eventually consistent query per participant on join",
+        "moderation checks on every message with slow mode on (upper bound): 3 RRU read, message and slow-mode "
+        f"state in one transaction; a ban check per room subscription ({SUBSCRIPTIONS_PER_PARTICIPANT} per join)",
         f"stored item = message + {ITEM_OVERHEAD_BYTES} B of keys and attributes; subscriber payload = message "
         f"+ {PAYLOAD_ENVELOPE_BYTES} B",
         "Cognito MAU: every participant is billed once per month (Essentials plan); the free tier is per "
@@ -358,7 +379,9 @@ def plan_event(
         subscription_payload_bytes=payload,
         item_bytes=item_bytes,
         wru_per_message=wru_per_message,
+        rru_per_message=rru_per_message,
         rru_per_history_query=rru_per_history_query,
+        rru_per_join=rru_per_join,
         write_units_per_second=write_units_per_second,
         read_units_per_second=read_units_per_second,
         write_units_per_event=write_units_per_event,

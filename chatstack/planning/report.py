@@ -83,8 +83,10 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         f"  recommended attendee auth: {plan.recommended_attendee_auth} ({plan.attendee_auth_recommendation})",
         "",
         "DynamoDB",
-        f"  item {plan.item_bytes:,} B: {plan.wru_per_message} WRU per message (table + bySender GSI); "
-        f"{_num(plan.rru_per_history_query)} RRU per history load",
+        f"  item {plan.item_bytes:,} B: {plan.wru_per_message} WRU per message (transaction with slow-mode state "
+        f"+ bySender GSI), {_num(plan.rru_per_message)} RRU per message (ban, settings, slow-mode check)",
+        f"  {_num(plan.rru_per_join)} RRU per join ({_num(plan.rru_per_history_query)} history load + ban check "
+        "per subscription)",
         f"  writes: {_num(plan.write_units_per_second)} WRU/s, {_num(plan.write_units_per_event)} per event",
         f"  reads:  {_num(plan.read_units_per_second)} RRU/s at peak join, {_num(plan.read_units_per_event)} per event",
     ]

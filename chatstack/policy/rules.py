@@ -476,6 +476,60 @@ def _alarm_notifies(args: ResourceValidationArgs) -> Iterable[str]:
                "event unseen. Fix: alarm_actions = [the stack's alarm topic ARN] (components.alarm_topic).")
 
 
+# ---------------------------------------------------------------------------- IAM callers of the API
+
+# Fields only Cognito moderators may call: never reachable with IAM credentials.
+MODERATION_FIELDS = frozenset({"deleteMessage", "banUser", "unbanUser", "updateRoomSettings", "getModerationLog"})
+_SCHEMA_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_SCHEMA_TYPE = re.compile(r"\btype\s+(\w+)([^{]*)\{([^}]*)\}")
+_SCHEMA_FIELD = re.compile(r"(?m)^\s*(\w+)\s*(?=[(:])")
+
+
+def iam_fields(schema: str) -> set[tuple[str, str]]:
+    """(type, field) pairs an AWS_IAM caller may reach: the field, or its type, has @aws_iam."""
+    text = _SCHEMA_STRING.sub("", schema)
+    reachable: set[tuple[str, str]] = set()
+    for type_name, header, body in _SCHEMA_TYPE.findall(text):
+        # Each field's text runs to the next field's name (arguments and directives may wrap).
+        starts = [m for m in _SCHEMA_FIELD.finditer(body) if body[:m.start()].count("(") == body[:m.start()].count(")")]
+        for index, match in enumerate(starts):
+            end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
+            if "@aws_iam" in header or "@aws_iam" in body[match.start():end]:
+                reachable.add((type_name, match.group(1)))
+    return reachable
+
+
+def _appsync_iam_grants(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    apis = [(str(get(a.props, "arn") or ""), iam_fields(str(get(a.props, "schema") or "")), a)
+            for a in _of_type(resources, GRAPHQL_API)]
+    fix = ("Fix: grant appsync:GraphQL only on '<API ARN>/types/<Type>/fields/<field>' of this API's @aws_iam "
+           "backend fields (publishBatch, publishRoomEvent); moderation fields stay Cognito-moderators only.")
+    for _, reachable, api in apis:
+        for type_name, field_name in sorted(reachable):
+            if field_name in MODERATION_FIELDS:
+                yield (f"AppSync API '{api.name}' lets IAM callers reach the moderation field "
+                       f"{type_name}.{field_name} (@aws_iam): any role with appsync:GraphQL could moderate. {fix}",
+                       api.urn)
+    allowed = {f"{arn}/types/{t}/fields/{f}" for arn, reachable, _ in apis if arn
+               for t, f in reachable if f not in MODERATION_FIELDS}
+    documents: list[tuple[PolicyResource, Mapping[str, Any]]] = []
+    for policy in _of_type(resources, ROLE_POLICY):
+        documents += [(policy, doc) for doc in _policy_documents(get(policy.props, "policy"))]
+    for role in _of_type(resources, ROLE):
+        for inline in as_list(get(role.props, "inlinePolicies")):
+            documents += [(role, doc) for doc in _policy_documents(get(inline, "policy"))]
+    for owner, document in documents:
+        for statement in _statements(document):
+            actions = [str(a).lower() for a in as_list(get(statement, "Action"))]
+            if get(statement, "Effect") != "Allow" or not any(a in ("appsync:graphql", "appsync:*", "*")
+                                                              for a in actions):
+                continue
+            stray = [str(r) for r in as_list(get(statement, "Resource")) if str(r) not in allowed]
+            if stray:
+                yield (f"IAM policy of '{owner.name}' allows appsync:GraphQL on {stray}, not only named IAM "
+                       f"backend fields of this stack's API. {fix}", owner.urn)
+
+
 # ---------------------------------------------------------------------------- Cognito
 
 
@@ -791,6 +845,10 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _stack_rule("iam-appsync-datasource-least-privilege", MANDATORY,
                 "AppSync DynamoDB data-source roles allow only DynamoDB item actions, only on this stack's table "
                 "and its indexes.", _datasource_role_policy),
+    _stack_rule("appsync-iam-callers-least-privilege", MANDATORY,
+                "IAM callers reach only named backend fields: every appsync:GraphQL grant names @aws_iam fields of "
+                "this API, and no moderation field (deleteMessage, banUser, ...) is reachable with IAM.",
+                _appsync_iam_grants),
     _resource_rule("cognito-password-policy", MANDATORY,
                    f"Cognito user pools require passwords of at least {MIN_PASSWORD_LENGTH} characters with lower "
                    "case, upper case and numbers.",

@@ -12,9 +12,10 @@ QUOTA = "aws:servicequotas/serviceQuota:ServiceQuota"
 
 
 def test_on_demand_ceilings_come_from_the_plan(production, dev):
-    # batched: 50 msg/s x 2 WRU + 1 cursor write per flush = 101 WRU/s, x 2 headroom = 202; reads: the
-    # 30-minute join window brings 138.9 joins/s x 5 RRU + 1 cursor read = 695.4, x 2 = 1,391
-    for run, stack, expected in ((production, "finals-250k", (1_391, 202)), (dev, "dev", (2_000, 100))):
+    # batched: 50 msg/s x 5 WRU (slow-mode transaction + GSI) + 1 cursor write per flush = 251 WRU/s,
+    # x 2 headroom = 502; reads: the 30-minute join window brings 138.9 joins/s x 8 RRU (history + ban
+    # checks) + 50 msg/s x 3 RRU (moderation check) + 1 cursor read = 1,262.1, x 2 = 2,525
+    for run, stack, expected in ((production, "finals-250k", (2_525, 502)), (dev, "dev", (3_212, 100))):
         plan = plan_stack(stack)
         throughput = run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]
         assert (throughput["maxReadRequestUnits"], throughput["maxWriteRequestUnits"]) == expected
@@ -22,9 +23,9 @@ def test_on_demand_ceilings_come_from_the_plan(production, dev):
 
 
 def test_ceilings_follow_the_message_rate():
-    # 250,000 x 80 msg/s (20M/s, at the planning ceiling): 80 x 2 WRU x 2 headroom = 320
+    # 250,000 x 80 msg/s (20M/s, at the planning ceiling): 80 x 5 WRU x 2 headroom = 800
     run = run_stack("finals-250k", messagesPerSecond="80", fanOutMode="perMessage")
-    assert run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]["maxWriteRequestUnits"] == 320
+    assert run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]["maxWriteRequestUnits"] == 800
 
 
 def test_provisioned_autoscaling_bounds_come_from_the_plan():
@@ -33,11 +34,11 @@ def test_provisioned_autoscaling_bounds_come_from_the_plan():
     targets = {t.inputs["scalableDimension"]: t.inputs for t in run.of_type("aws:appautoscaling/target:Target")}
     write = targets["dynamodb:table:WriteCapacityUnits"]
     read = targets["dynamodb:table:ReadCapacityUnits"]
-    # writes: min ceil(100 WRU/s / 0.7) = 143, max max(100, 100 x 2) = 200; reads 5..1,389
-    # (138.9 joins/s over the 30-minute join window x 5 RRU x 2)
-    assert (write["minCapacity"], write["maxCapacity"]) == (143, 200)
-    assert (read["minCapacity"], read["maxCapacity"]) == (5, 1_389)
-    assert plan.table.min_write_capacity == 143
+    # writes: min ceil(250 WRU/s / 0.7) = 358, max max(100, 250 x 2) = 500; reads 5..2,523
+    # ((138.9 joins/s over the 30-minute join window x 8 RRU + 50 msg/s x 3 RRU) x 2)
+    assert (write["minCapacity"], write["maxCapacity"]) == (358, 500)
+    assert (read["minCapacity"], read["maxCapacity"]) == (5, 2_523)
+    assert plan.table.min_write_capacity == 358
     assert "onDemandThroughput" not in run.one("aws:dynamodb/table:Table").inputs
 
 

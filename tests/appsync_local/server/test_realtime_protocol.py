@@ -271,9 +271,12 @@ class SubscriptionResolverRuntime:
             })
         self.count += 1
         extensions = {}
-        if arguments["message"] == "close the room":
+        if arguments["message"].startswith("close the room"):
             extensions["invalidateSubscriptions"] = [{"subscriptionField": "onSendMessage",
                                                        "payload": {"roomId": arguments["roomId"]}}]
+        if arguments["message"] == "close the room, then fail":
+            # AppSync invalidates only for a mutation that completes.
+            return FieldResult(None, [ResolverError("refused", "Forbidden")], extensions=extensions)
         return FieldResult({"roomId": arguments["roomId"], "messageId": str(self.count),
                             "sender": identity["username"], "message": arguments["message"],
                             "createdAt": "2026-01-01T00:00:00Z", "replyCount": 0}, extensions=extensions)
@@ -312,14 +315,32 @@ def test_subscription_resolver_filters_errors_and_invalidation(served, resolver_
             await post(session, Urls, 'mutation { sendMessage(roomId: "enh", message: "bob\'s") '
                                       '{ roomId messageId message sender } }', {}, "bob")
             data = await receive(ws)
+            await post(session, Urls, 'mutation { sendMessage(roomId: "enh", message: "close the room, then fail") '
+                                      '{ roomId } }', {}, "bob")
+            await post(session, Urls, 'mutation { sendMessage(roomId: "enh", message: "still open") '
+                                      '{ roomId message sender } }', {}, "bob")
+            still_open = await receive(ws)
             await post(session, Urls, 'mutation { sendMessage(roomId: "enh", message: "close the room") '
                                       '{ roomId } }', {}, "bob")
             ended = await receive(ws)
             await ws.close()
-            return denied, data, ended
+            return denied, data, still_open, ended
 
-    denied, data, ended = run_async(scenario())
+    denied, data, still_open, ended = run_async(scenario())
+    assert still_open["payload"]["data"]["onSendMessage"]["message"] == "still open"
     assert denied["type"] == "error" and denied["payload"]["errors"][0]["errorType"] == "Forbidden"
     assert data["payload"]["data"]["onSendMessage"]["message"] == "bob's"
     assert ended == {"id": "1", "type": "complete"}
 
+
+
+def test_a_subscription_to_a_mutation_of_another_type_is_refused_as_appsync_does():
+    schema = """
+type Message { id: ID! }
+type Event { id: ID! }
+type Query { q: String }
+type Mutation { send: Message  note: Event }
+type Subscription { onSend: Message @aws_subscribe(mutations: ["send", "note"]) }
+"""
+    with pytest.raises(ValueError, match="invalid output type: it returns Message, mutation note returns Event"):
+        GraphQLEndpoint(schema, SubscriptionResolverRuntime())

@@ -43,33 +43,35 @@ def test_dev_stack_by_hand():
     # ramp = 200 / 200 new connections/s = 1 s; everyone joins in that second: 200 joins/s
     assert plan.connection_ramp_seconds == 1
     assert plan.peak_join_rate == 200
-    # item = 400 + 350 = 750 B -> ceil(750/1024) = 1 WRU, + 1 for the bySender GSI = 2 WRU/message
-    assert (plan.item_bytes, plan.wru_per_message) == (750, 2)
-    # 2 msg/s x 2 WRU = 4 WRU/s; x 7,200 s = 28,800 WRU
-    assert (plan.write_units_per_second, plan.write_units_per_event) == (4, 28_800)
-    # history: 50 x 750 = 37,500 B -> ceil(37,500/4,096) = 10 x 0.5 (eventually consistent) = 5 RRU
-    assert plan.rru_per_history_query == 5
-    # peak reads 200 joins/s x 5 = 1,000 RRU/s; per event 200 x 5 = 1,000 RRU
-    assert (plan.read_units_per_second, plan.read_units_per_event) == (1_000, 1_000)
+    # item = 400 + 350 = 750 B -> ceil(750/1024) = 1 WRU, written in a transaction (x2) with the
+    # slow-mode state (1 WRU x2), + 1 for the bySender GSI = 5 WRU/message
+    assert (plan.item_bytes, plan.wru_per_message) == (750, 5)
+    # 2 msg/s x 5 WRU = 10 WRU/s; x 7,200 s = 72,000 WRU
+    assert (plan.write_units_per_second, plan.write_units_per_event) == (10, 72_000)
+    # history: 50 x 750 = 37,500 B -> ceil(37,500/4,096) = 10 x 0.5 (eventually consistent) = 5 RRU,
+    # + a consistent ban check per room subscription (3) = 8 RRU per join; 3 RRU per message checked
+    assert (plan.rru_per_history_query, plan.rru_per_join, plan.rru_per_message) == (5, 8, 3)
+    # peak reads 200 joins/s x 8 + 2 msg/s x 3 = 1,606 RRU/s; per event 200 x 8 + 6 x 7,200 = 44,800 RRU
+    assert (plan.read_units_per_second, plan.read_units_per_event) == (1_606, 44_800)
     # payload = 400 + 300 envelope = 700 B
     assert plan.subscription_payload_bytes == 700
     # requests/s = 2 mutations + 200 history queries = 202
     assert plan.requests_per_second == 202
     # $: requests (2 x 7,200 + 200 = 14,600) x 4/M = 0.0584; updates 400 x 7,200 = 2.88M x 2/M = 5.76;
-    # connection-minutes 200 x 120 = 24,000 x 0.08/M = 0.00192; WRU 28,800 x 0.625/M = 0.018;
-    # RRU 1,000 x 0.125/M = 0.000125; Cognito 200 MAU < 10,000 free = 0
+    # connection-minutes 200 x 120 = 24,000 x 0.08/M = 0.00192; WRU 72,000 x 0.625/M = 0.045;
+    # RRU 44,800 x 0.125/M = 0.0056; Cognito 200 MAU < 10,000 free = 0
     assert cost(plan, "appsyncRequests").per_event_usd == pytest.approx(0.0584)
     assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(5.76)
     assert cost(plan, "appsyncConnectionMinutes").per_event_usd == pytest.approx(0.00192)
-    assert cost(plan, "dynamodbWriteRequestUnits").per_event_usd == pytest.approx(0.018)
-    assert cost(plan, "dynamodbReadRequestUnits").per_event_usd == pytest.approx(0.000125)
+    assert cost(plan, "dynamodbWriteRequestUnits").per_event_usd == pytest.approx(0.045)
+    assert cost(plan, "dynamodbReadRequestUnits").per_event_usd == pytest.approx(0.0056)
     assert cost(plan, "cognitoEssentialsMau").per_event_usd == 0
-    # total 5.838445 per event / 2 h = 2.9192225 per hour
-    assert plan.cost_per_event_usd == pytest.approx(5.838445)
-    assert plan.cost_per_hour_usd == pytest.approx(2.9192225)
+    # total 5.87092 per event / 2 h = 2.93546 per hour
+    assert plan.cost_per_event_usd == pytest.approx(5.87092)
+    assert plan.cost_per_hour_usd == pytest.approx(2.93546)
     assert plan.verdict == "fits-defaults" and plan.quota_increases == ()
-    # on-demand ceilings: writes max(100 floor, 4 x 2) = 100; reads max(100, 1,000 x 2) = 2,000
-    assert (plan.table.max_write_request_units, plan.table.max_read_request_units) == (100, 2_000)
+    # on-demand ceilings: writes max(100 floor, 10 x 2) = 100; reads max(100, 1,606 x 2) = 3,212
+    assert (plan.table.max_write_request_units, plan.table.max_read_request_units) == (100, 3_212)
 
 
 def test_250k_at_1_message_per_second_by_hand():
@@ -88,12 +90,13 @@ def test_250k_at_1_message_per_second_by_hand():
     assert cost(plan, "appsyncConnectionMinutes").per_event_usd == pytest.approx(3.6)
     # requests 1 x 10,800 + 250,000 = 260,800 x $4/M = $1.0432
     assert cost(plan, "appsyncRequests").per_event_usd == pytest.approx(1.0432)
-    # RRU 250,000 x 5 = 1.25M x $0.125/M = $0.15625; WRU 2 x 10,800 = 21,600 x $0.625/M = $0.0135
-    assert cost(plan, "dynamodbReadRequestUnits").per_event_usd == pytest.approx(0.15625)
-    assert cost(plan, "dynamodbWriteRequestUnits").per_event_usd == pytest.approx(0.0135)
-    # total 5,404.81295 per event; / 3 h = 1,801.60432 per hour
-    assert plan.cost_per_event_usd == pytest.approx(5_404.81295)
-    assert plan.cost_per_hour_usd == pytest.approx(1_801.604317, rel=1e-9)
+    # RRU 250,000 x 8 + 1 x 3 x 10,800 = 2,032,400 x $0.125/M = $0.25405;
+    # WRU 5 x 10,800 = 54,000 x $0.625/M = $0.03375
+    assert cost(plan, "dynamodbReadRequestUnits").per_event_usd == pytest.approx(0.25405)
+    assert cost(plan, "dynamodbWriteRequestUnits").per_event_usd == pytest.approx(0.03375)
+    # total 5,404.931 per event; / 3 h = 1,801.643667 per hour
+    assert plan.cost_per_event_usd == pytest.approx(5_404.931)
+    assert plan.cost_per_hour_usd == pytest.approx(1_801.643667, rel=1e-9)
     assert plan.verdict == "fits-defaults"
 
 
@@ -106,9 +109,10 @@ def test_250k_at_4_messages_per_second_exactly_fills_the_default():
     # each message costs 250,000 updates x $2/M = $0.50; per hour 1M x 3,600 = 3.6e9 x $2/M = $7,200
     assert cost(plan, "appsyncRealtimeUpdates").per_hour_usd == pytest.approx(7_200)
     # total: 21,600 updates + 3.6 connections + 1.1728 requests (4 x 10,800 + 250,000 = 293,200
-    # x $4/M) + 0.15625 RRU + 0.054 WRU (8 x 10,800 = 86,400 x $0.625/M) = 21,604.98305 (OIDC: no MAU)
-    assert plan.cost_per_event_usd == pytest.approx(21_604.98305)
-    assert plan.cost_per_hour_usd == pytest.approx(7_201.661017, rel=1e-9)
+    # x $4/M) + 0.2662 RRU (250,000 x 8 + 12 x 10,800 = 2,129,600 x $0.125/M) + 0.135 WRU
+    # (20 x 10,800 = 216,000 x $0.625/M) = 21,605.174 (OIDC: no MAU)
+    assert plan.cost_per_event_usd == pytest.approx(21_605.174)
+    assert plan.cost_per_hour_usd == pytest.approx(7_201.724667, rel=1e-9)
     # one more participant crosses the quota
     over = plan_event(PlanInputs(participants=250_001, messages_per_second=4, event_duration_hours=3,
                                  average_message_bytes=400, attendee_auth="oidc"))
@@ -125,12 +129,13 @@ def test_250k_at_50_messages_per_second_needs_a_12_5x_outbound_increase():
     # updates 12.5M x 10,800 = 1.35e11 x $2/M = $270,000 per event, $90,000 per hour
     assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(270_000)
     assert cost(plan, "appsyncRealtimeUpdates").per_hour_usd == pytest.approx(90_000)
-    # total 270,000 + 3.6 + 3.16 (50 x 10,800 + 250,000 = 790,000 x $4/M) + 0.15625
-    # + 0.675 (100 WRU/s x 10,800 = 1.08M x $0.625/M) = 270,007.59125; / 3 = 90,002.53042 per hour
-    assert plan.cost_per_event_usd == pytest.approx(270_007.59125)
-    assert plan.cost_per_hour_usd == pytest.approx(90_002.530417, rel=1e-9)
-    # table ceilings: writes 100 WRU/s x 2 = 200; reads 200 joins/s x 5 RRU x 2 = 2,000
-    assert (plan.table.max_write_request_units, plan.table.max_read_request_units) == (200, 2_000)
+    # total 270,000 + 3.6 + 3.16 (50 x 10,800 + 250,000 = 790,000 x $4/M) + 0.4525 RRU
+    # (250,000 x 8 + 150 x 10,800 = 3.62M x $0.125/M) + 1.6875 WRU (250 WRU/s x 10,800 = 2.7M
+    # x $0.625/M) = 270,008.9; / 3 = 90,002.966667 per hour
+    assert plan.cost_per_event_usd == pytest.approx(270_008.9)
+    assert plan.cost_per_hour_usd == pytest.approx(90_002.966667, rel=1e-9)
+    # table ceilings: writes 250 WRU/s x 2 = 500; reads (200 joins/s x 8 RRU + 150) x 2 = 3,500
+    assert (plan.table.max_write_request_units, plan.table.max_read_request_units) == (500, 3_500)
 
 
 def test_beyond_the_planning_ceiling_is_impossible():
@@ -159,8 +164,8 @@ def test_batched_mode_by_hand():
     assert (plan.outbound_updates_per_second, plan.inbound_messages_per_second) == (250_000, 1)
     # payload 300 + 50 x (400 + 200) = 30,300 B
     assert plan.subscription_payload_bytes == 30_300
-    # writes 50 x 2 + 1 cursor update = 101 WRU/s
-    assert plan.write_units_per_second == 101
+    # writes 50 x 5 + 1 cursor update = 251 WRU/s
+    assert plan.write_units_per_second == 251
     assert plan.verdict == "fits-defaults"
 
 

@@ -23,10 +23,10 @@ def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
     assert plan["verdict"] == "needs-quota-increases"
     assert plan["outboundUpdatesPerSecond"] == 12_500_000
     assert plan["inboundMessagesPerSecond"] == 50
-    assert abs(plan["costPerHourUsd"] - 90_002.53) < 0.01  # OIDC attendees: no Cognito MAU
+    assert abs(plan["costPerHourUsd"] - 90_002.97) < 0.01  # OIDC attendees: no Cognito MAU
     assert [{k: q[k] for k in ("quota", "required", "default")} for q in plan["quotaIncreases"]] == [
         {"quota": "outboundMessagesPerSecond", "required": 12_500_000, "default": 1_000_000}]
-    assert plan["table"]["maxWriteRequestUnits"] == 200
+    assert plan["table"]["maxWriteRequestUnits"] == 500
     assert sum(c["perHourUsd"] for c in plan["costs"]) == plan["costPerHourUsd"]
 
 
@@ -64,7 +64,7 @@ def test_text_report_shows_ramp_quotas_costs_and_advice(capsys):
     assert "connection ramp at 200/s: 20.8 min (1,250 s)" in out
     assert "[  INCREASE] Real-time outbound messages per second: needs 12,500,000, default 1,000,000" in out
     assert "AppSync real-time updates" in out and "90,000.00" in out and "270,000.00" in out
-    assert "total" in out and "90,002.53" in out
+    assert "total" in out and "90,002.97" in out
     assert "Fan-out: recommended batched (switch with chatstack:fanOutMode)" in out
     assert "Joining (attendees: oidc; deadline 30.0 min (1,800 s))" in out
     assert "join ramp at default quotas: 20.8 min (1,250 s)" in out

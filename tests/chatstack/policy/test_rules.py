@@ -178,6 +178,18 @@ FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] 
     ("iam-appsync-datasource-least-privilege", "not-action",
      lambda: _policy_doc(_dev(), {"Effect": "Allow", "NotAction": "iam:*", "Resource": _table_arn(_dev())}),
      "chat-graphql-chattable-policy", "NotAction"),
+    ("appsync-iam-callers-least-privilege", "wildcard-grant",
+     lambda: mutated(_dev(), "aws:iam/rolePolicy:RolePolicy",
+                     lambda i: i.update(policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                         {"Effect": "Allow", "Action": "appsync:GraphQL", "Resource": "arn:aws:appsync:*"}]})),
+                     "chat-graphql-roomevents-policy"),
+     "chat-graphql-roomevents-policy", "not only named IAM backend fields"),
+    ("appsync-iam-callers-least-privilege", "moderation-field-reachable-with-iam",
+     lambda: mutated(_dev(), "aws:appsync/graphQLApi:GraphQLApi",
+                     lambda i: i.update(schema=i["schema"].replace(
+                         "banUser(roomId: ID!, userId: String!, durationSeconds: Int, reason: String): Ban",
+                         "banUser(roomId: ID!, userId: String!, durationSeconds: Int, reason: String): Ban @aws_iam"))),
+     "chat-graphql-api", "moderation field Mutation.banUser"),
     ("cognito-password-policy", "short-password",
      lambda: mutated(_dev(), "aws:cognito/userPool:UserPool", lambda i: i["passwordPolicy"].update(minimumLength=8)),
      "chat-users-pool", "minimumLength 8"),
