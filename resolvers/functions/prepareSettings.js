@@ -53,6 +53,7 @@ export function response(ctx) {
     settings.pinnedMessage = {
       messageId: message.messageId,
       sender: message.sender,
+      senderName: message.senderName || message.sender,
       message: message.message,
       createdAt: message.createdAt,
     };

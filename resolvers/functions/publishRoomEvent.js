@@ -7,7 +7,7 @@ import { util } from '@aws-appsync/utils';
 const PUBLISH = `mutation PublishRoomEvent($roomId: ID!, $event: RoomEventInput!) {
   publishRoomEvent(roomId: $roomId, event: $event) {
     roomId eventId type messageId userId createdAt
-    settings { roomId slowModeSeconds blockedTerms updatedAt pinnedMessage { messageId sender message createdAt } }
+    settings { roomId slowModeSeconds blockedTerms updatedAt pinnedMessage { messageId sender senderName message createdAt } }
   }
 }`;
 

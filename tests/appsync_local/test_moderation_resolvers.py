@@ -51,7 +51,7 @@ def test_review_hook_allows_denies_and_rewrites_with_the_documented_event(manife
     denied = send(runtime, "a forbidden word")
     assert denied.data is None and denied.errors[0].error_type == "Denied"
     assert "not here" in denied.errors[0].message
-    assert events[0] == {"field": "sendMessage", "roomId": "lobby", "userId": "alice", "message": "hello"}
+    assert events[0] == {"field": "sendMessage", "roomId": "lobby", "userId": "sub-alice", "message": "hello"}
     assert sorted(m["message"]["S"] for m in messages(dynamodb)) == ["d*** it", "hello"]
 
 
@@ -88,7 +88,7 @@ def test_slow_mode_state_is_written_with_the_message_under_a_condition(runtime, 
     assert message["Item"]["message"] == {"S": "first"}
     assert message["ConditionExpression"] == "attribute_not_exists(pk)"
     # A message that passed the read before "first" was written fails this condition: SlowMode, nothing written.
-    assert (state["Item"]["pk"], state["Item"]["sk"]) == ({"S": "ROOM#lobby#USER#alice"}, {"S": "SLOWMODE"})
+    assert (state["Item"]["pk"], state["Item"]["sk"]) == ({"S": "ROOM#lobby#USER#sub-alice"}, {"S": "SLOWMODE"})
     assert state["ConditionExpression"] == "attribute_not_exists(pk) OR lastSentAt <= :cutoff"
     refused = send(runtime, "second")
     assert refused.errors[0].error_type == "SlowMode" and len(messages(dynamodb)) == 1
@@ -100,15 +100,15 @@ def test_every_moderation_action_leaves_one_audit_row_and_refusals_none(runtime,
     sent = send(runtime, "hello").data
     runtime.resolve("Mutation", "deleteMessage", arguments={"roomId": "lobby", "messageId": sent["messageId"]},
                     identity=MOD)
-    runtime.resolve("Mutation", "banUser", arguments={"roomId": "lobby", "userId": "alice", "durationSeconds": 60,
-                                                      "reason": "flooding"}, identity=MOD)
-    runtime.resolve("Mutation", "unbanUser", arguments={"roomId": "lobby", "userId": "alice"}, identity=MOD)
+    runtime.resolve("Mutation", "banUser", arguments={"roomId": "lobby", "userId": "sub-alice",
+                                                      "durationSeconds": 60, "reason": "flooding"}, identity=MOD)
+    runtime.resolve("Mutation", "unbanUser", arguments={"roomId": "lobby", "userId": "sub-alice"}, identity=MOD)
     runtime.resolve("Mutation", "updateRoomSettings", arguments={"roomId": "lobby", "blockedTerms": ["x"]},
                     identity=MOD)
     refused = [
         runtime.resolve("Mutation", "banUser", arguments={"roomId": "lobby", "userId": "alice"}, identity=ALICE),
         runtime.resolve("Mutation", "unbanUser", arguments={"roomId": "lobby", "userId": "nobody"}, identity=MOD),
-        runtime.resolve("Mutation", "banUser", arguments={"roomId": "lobby", "userId": "mod"}, identity=MOD),
+        runtime.resolve("Mutation", "banUser", arguments={"roomId": "lobby", "userId": "sub-mod"}, identity=MOD),
         runtime.resolve("Mutation", "updateRoomSettings", arguments={"roomId": "lobby"}, identity=MOD),
         runtime.resolve("Mutation", "banUser", arguments={"roomId": "lobby", "userId": "alice",
                                                           "durationSeconds": 0}, identity=MOD),
@@ -117,8 +117,8 @@ def test_every_moderation_action_leaves_one_audit_row_and_refusals_none(runtime,
         "Unauthorized", "NotFound", "ValidationError", "ValidationError", "ValidationError"]
     log = runtime.resolve("Query", "getModerationLog", arguments={"roomId": "lobby"}, identity=MOD).data["items"]
     assert [(e["action"], e["target"]) for e in log] == [
-        ("updateRoomSettings", None), ("unbanUser", "alice"), ("banUser", "alice"),
+        ("updateRoomSettings", None), ("unbanUser", "sub-alice"), ("banUser", "sub-alice"),
         ("deleteMessage", sent["messageId"])]
-    assert log[2]["reason"] == "flooding" and log[2]["actor"] == "mod"
+    assert log[2]["reason"] == "flooding" and log[2]["actor"] == "sub-mod"
     tombstone = next(m for m in messages(dynamodb) if m["messageId"]["S"] == sent["messageId"])
-    assert "message" not in tombstone and "gsi1pk" not in tombstone and tombstone["deletedBy"]["S"] == "mod"
+    assert "message" not in tombstone and "gsi1pk" not in tombstone and tombstone["deletedBy"]["S"] == "sub-mod"

@@ -6,6 +6,8 @@ unaffected), unban, slow mode, blocked terms, and Unauthorized for non-moderator
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 
 import pytest
@@ -62,6 +64,12 @@ mutation Reply($roomId: ID!, $messageId: ID!, $message: String!) {
 }""")
 
 
+def sub_of(served, username: str) -> str:
+    """The user's stable id (the sender value their messages carry): the ID token's sub."""
+    payload = served.token(username).split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+
+
 async def error_of(session, document, variables) -> dict:
     with pytest.raises(TransportQueryError) as raised:
         await run(session, document, variables)
@@ -96,7 +104,7 @@ def test_delete_reaches_room_event_subscribers_within_a_second_and_leaves_histor
 
     kept, doomed, deleted, event, latency, again = run_async(scenario())
     assert deleted["messageId"] == doomed["messageId"] and deleted["message"] == ""
-    assert deleted["deletedBy"] == "mod" and deleted["deletedAt"]
+    assert deleted["deletedBy"] == sub_of(served, "mod") and deleted["deletedAt"]
     assert event["type"] == "MESSAGE_DELETED" and event["messageId"] == doomed["messageId"]
     assert event["roomId"] == room
     assert latency < 1.0, f"the deletion reached onRoomEvent after {latency:.2f} s"
@@ -117,7 +125,8 @@ def test_ban_refuses_writes_closes_the_users_room_subscription_and_unban_restore
             other_next = asyncio.ensure_future(elsewhere.__anext__())
             await wait_subscribed(served, "onSendMessage", room)
             await wait_subscribed(served, "onSendMessage", other)
-            ban = (await run(mod, BAN, {"roomId": room, "userId": "alice", "reason": "spam"}))["banUser"]
+            alice_id = sent["sender"]
+            ban = (await run(mod, BAN, {"roomId": room, "userId": alice_id, "reason": "spam"}))["banUser"]
             # Invalidation completes the subscription: the async iterator ends.
             with pytest.raises(StopAsyncIteration):
                 await asyncio.wait_for(room_next, 5)
@@ -127,21 +136,22 @@ def test_ban_refuses_writes_closes_the_users_room_subscription_and_unban_restore
             # Another room: alice still posts and still receives.
             await run(alice, SEND, {"roomId": other, "message": "elsewhere"})
             delivered = (await asyncio.wait_for(other_next, 5))["onSendMessage"]
-            lifted = (await run(mod, UNBAN, {"roomId": room, "userId": "alice"}))["unbanUser"]
+            lifted = (await run(mod, UNBAN, {"roomId": room, "userId": alice_id}))["unbanUser"]
             after = (await run(alice, SEND, {"roomId": room, "message": "after the unban"}))["sendMessage"]
             log = (await run(mod, LOG, {"roomId": room}))["getModerationLog"]["items"]
             return ban, refused, reply_refused, delivered, lifted, after, log
 
     ban, refused, reply_refused, delivered, lifted, after, log = run_async(scenario())
-    assert ban["active"] is True and ban["expiresAt"] is None and ban["bannedBy"] == "mod"
+    alice, mod = sub_of(served, "alice"), sub_of(served, "mod")
+    assert ban["active"] is True and ban["expiresAt"] is None and ban["bannedBy"] == mod
     assert refused["errorType"] == "Forbidden" and reply_refused["errorType"] == "Forbidden"
     assert delivered["message"] == "elsewhere"
-    assert lifted == {"userId": "alice", "active": False}
+    assert lifted == {"userId": alice, "active": False}
     assert after["message"] == "after the unban"
     messages = [m["message"] for m in history(served, room)]
     assert "while banned" not in messages and messages == ["after the unban", "before the ban"]
     assert [(e["action"], e["actor"], e["target"]) for e in log] == [
-        ("unbanUser", "mod", "alice"), ("banUser", "mod", "alice")]
+        ("unbanUser", mod, alice), ("banUser", mod, alice)]
     assert log[1]["reason"] == "spam"
 
 
@@ -150,7 +160,8 @@ def test_timeout_ends_by_itself(served):
 
     async def scenario():
         async with http_client(served, "alice") as alice, http_client(served, "mod") as mod:
-            ban = (await run(mod, BAN, {"roomId": room, "userId": "alice", "durationSeconds": 1}))["banUser"]
+            ban = (await run(mod, BAN, {"roomId": room, "userId": sub_of(served, "alice"),
+                                        "durationSeconds": 1}))["banUser"]
             refused = await error_of(alice, SEND, {"roomId": room, "message": "during"})
             await asyncio.sleep(1.1)
             after = (await run(alice, SEND, {"roomId": room, "message": "after"}))["sendMessage"]
@@ -195,7 +206,7 @@ def test_slow_mode_blocked_terms_and_pin(served):
     assert pinned["updateRoomSettings"]["pinnedMessage"]["message"] == "first"
     assert read == {"slowModeSeconds": 5, "blockedTerms": ["spoiler", "buy now"],
                     "pinnedMessage": {"messageId": pinned["updateRoomSettings"]["pinnedMessage"]["messageId"],
-                                      "sender": "alice", "message": "first"}}
+                                      "sender": sub_of(served, "alice"), "message": "first"}}
     messages = [m["message"] for m in history(served, room)]
     assert "second too soon" not in messages and "SPOILER: he dies" not in messages
 
