@@ -483,6 +483,8 @@ MODERATION_FIELDS = frozenset({"deleteMessage", "banUser", "unbanUser", "updateR
 _SCHEMA_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 _SCHEMA_TYPE = re.compile(r"\btype\s+(\w+)([^{]*)\{([^}]*)\}")
 _SCHEMA_FIELD = re.compile(r"(?m)^\s*(\w+)\s*(?=[(:])")
+_FIELD_ARN = re.compile(
+    r"^(?P<api>arn:aws[a-z-]*:appsync:[^:]+:\d*:apis/[^/*]+)/types/(?P<type>\w+)/fields/(?P<field>\w+)$")
 
 
 def iam_fields(schema: str) -> set[tuple[str, str]]:
@@ -510,8 +512,17 @@ def _appsync_iam_grants(resources: list[PolicyResource]) -> Iterable[tuple[str, 
                 yield (f"AppSync API '{api.name}' lets IAM callers reach the moderation field "
                        f"{type_name}.{field_name} (@aws_iam): any role with appsync:GraphQL could moderate. {fix}",
                        api.urn)
-    allowed = {f"{arn}/types/{t}/fields/{f}" for arn, reachable, _ in apis if arn
-               for t, f in reachable if f not in MODERATION_FIELDS}
+    backend = {(t, f) for _, reachable, _ in apis for t, f in reachable if f not in MODERATION_FIELDS}
+    known_arns = {arn for arn, _, _ in apis if arn}
+
+    def allowed(resource: str) -> bool:
+        # The API's ARN is an output: unknown to the engine before the API exists, so then
+        # any API of this account is accepted, still only on named IAM backend fields.
+        match = _FIELD_ARN.match(resource)
+        if not match or (match["type"], match["field"]) not in backend:
+            return False
+        return not known_arns or match["api"] in known_arns
+
     documents: list[tuple[PolicyResource, Mapping[str, Any]]] = []
     for policy in _of_type(resources, ROLE_POLICY):
         documents += [(policy, doc) for doc in _policy_documents(get(policy.props, "policy"))]
@@ -524,7 +535,7 @@ def _appsync_iam_grants(resources: list[PolicyResource]) -> Iterable[tuple[str, 
             if get(statement, "Effect") != "Allow" or not any(a in ("appsync:graphql", "appsync:*", "*")
                                                               for a in actions):
                 continue
-            stray = [str(r) for r in as_list(get(statement, "Resource")) if str(r) not in allowed]
+            stray = [str(r) for r in as_list(get(statement, "Resource")) if not allowed(str(r))]
             if stray:
                 yield (f"IAM policy of '{owner.name}' allows appsync:GraphQL on {stray}, not only named IAM "
                        f"backend fields of this stack's API. {fix}", owner.urn)
