@@ -246,6 +246,36 @@ def test_a_moderator_sees_a_senders_messages_across_rooms(per_message, sessions)
     expect(attendee.message("dave in room a").get_by_role("button", name="Messages by dave")).to_have_count(0)
 
 
+def test_a_moderators_delete_removes_the_message_from_every_page_live(per_message, sessions):
+    room_id = room("delete")
+    alice = sessions(per_message, "alice", room_id)
+    bob = sessions(per_message, "bob", room_id)
+    alice.send("please delete me")
+    expect(bob.message("please delete me")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    alice.send("keep me")
+    expect(bob.message("keep me")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    # Attendees have no moderation actions.
+    expect(bob.message("keep me").get_by_role("button", name=re.compile(r"^(Delete|Ban)"))).to_have_count(0)
+    per_message.user("mia", groups=("moderators",))
+    moderator = sessions(per_message, "mia", room_id)
+    expect(moderator.message("please delete me").get_by_role("button", name=re.compile(r"^Ban"))).to_have_text(
+        "Ban alice", timeout=UI_TIMEOUT_MS)
+    moderator.message("please delete me").get_by_role("button", name=re.compile(r"^Delete")).click()
+    expect(moderator.message("please delete me")).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    expect(bob.message("please delete me")).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    expect(alice.message("please delete me")).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    expect(bob.message("keep me")).to_have_count(1)
+    bob.page.reload()
+    bob.live()
+    expect(bob.message("keep me")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(bob.message("please delete me")).to_have_count(0)
+    # Ban (the default length is permanent): alice may no longer post in the room.
+    moderator.message("keep me").get_by_role("button", name="Ban alice").click()
+    expect(moderator.page.get_by_text(f"Banned alice from #{room_id}.")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    alice.send("after the ban")
+    expect(alice.page.get_by_role("alert")).to_contain_text("Forbidden", timeout=UI_TIMEOUT_MS)
+
+
 def test_an_over_long_message_shows_the_error_and_keeps_the_text(per_message, sessions):
     alice = sessions(per_message, "alice", room("errors"))
     too_long = "x" * 2001

@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 
 import type { FanOutMode } from '../config';
 import { authorName, type Message } from '../data/operations';
+import { BAN_DURATIONS, useModeration, type BanDuration } from '../data/useModeration';
 import { useRoom } from '../data/useRoom';
 import { useSendMessage } from '../data/useSend';
 import { Composer } from './Composer';
@@ -21,6 +22,11 @@ interface ChatRoomProps {
 export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: ChatRoomProps) {
   const room = useRoom(roomId, fanOutMode);
   const sender = useSendMessage(room, roomId);
+  const moderation = useModeration(room, roomId);
+  const [banDuration, setBanDuration] = useState<BanDuration>(null);
+  const { deleteMessage, banSender } = moderation;
+  const deleteAction = useCallback((message: Message) => void deleteMessage(message), [deleteMessage]);
+  const banAction = useCallback((message: Message) => void banSender(message, banDuration), [banSender, banDuration]);
   const [threadId, setThreadId] = useState<string | null>(null);
   const [senderShown, setSenderShown] = useState<{ sender: string; name: string } | null>(null);
   const showSender = useCallback((message: Message) => setSenderShown({ sender: message.sender, name: authorName(message) }), []);
@@ -44,6 +50,21 @@ export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: C
           Signed in as <strong>{username}</strong>
           {moderator && ' (moderator)'}
         </span>
+        {moderator && (
+          <label className="ban-length">
+            Ban length{' '}
+            <select
+              value={banDuration === null ? '' : String(banDuration)}
+              onChange={(event) => setBanDuration(event.target.value === '' ? null : Number(event.target.value))}
+            >
+              {BAN_DURATIONS.map((d) => (
+                <option key={d.label} value={d.seconds === null ? '' : String(d.seconds)}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <button type="button" onClick={signOut}>
           Sign out
         </button>
@@ -58,7 +79,19 @@ export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: C
             openThreadId={threadId}
             onOpenThread={openThread}
             onShowSender={moderator ? showSender : undefined}
+            onDelete={moderator ? deleteAction : undefined}
+            onBan={moderator ? banAction : undefined}
           />
+          {moderator && moderation.error && (
+            <p className="error moderation" role="alert">
+              {moderation.error}
+            </p>
+          )}
+          {moderator && (
+            <p className="notice" aria-live="polite">
+              {moderation.notice}
+            </p>
+          )}
           <Composer sender={sender} label="Message" action="Send" placeholder={`Message #${roomId}`} />
         </main>
         {parent && <ThreadPanel key={parent.messageId} room={room} roomId={roomId} parent={parent} onClose={closeThread} />}

@@ -21,10 +21,15 @@ interface MessageItemProps {
   onOpenThread: (message: Message) => void;
   /** Moderators only: show the sender's messages across rooms. */
   onShowSender?: (message: Message) => void;
+  /** Moderators only: delete the message. */
+  onDelete?: (message: Message) => void;
+  /** Moderators only: ban (or time out) the sender in this room. */
+  onBan?: (message: Message) => void;
   threadOpen: boolean;
 }
 
-export const MessageItem = memo(function MessageItem({ message, onOpenThread, onShowSender, threadOpen }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
+  const { message, onOpenThread, onShowSender, onDelete, onBan, threadOpen } = props;
   return (
     <article className="message">
       <header>
@@ -39,6 +44,16 @@ export const MessageItem = memo(function MessageItem({ message, onOpenThread, on
         {onShowSender && (
           <button type="button" className="link" onClick={() => onShowSender(message)}>
             Messages by {authorName(message)}
+          </button>
+        )}
+        {onDelete && (
+          <button type="button" className="link danger" onClick={() => onDelete(message)}>
+            Delete message
+          </button>
+        )}
+        {onBan && (
+          <button type="button" className="link danger" onClick={() => onBan(message)}>
+            Ban {authorName(message)}
           </button>
         )}
       </footer>

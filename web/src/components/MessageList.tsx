@@ -16,6 +16,8 @@ interface MessageListProps {
   openThreadId: string | null;
   onOpenThread: (message: Message) => void;
   onShowSender?: (message: Message) => void;
+  onDelete?: (message: Message) => void;
+  onBan?: (message: Message) => void;
 }
 
 /**
@@ -25,7 +27,7 @@ interface MessageListProps {
  * not move, until they return to the bottom.
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, onShowSender } = props;
+  const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, onShowSender, onDelete, onBan } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   // null: follow the newest; otherwise the messageId the rendered window starts at ('' = all held).
@@ -86,6 +88,8 @@ export function MessageList(props: MessageListProps) {
             threadOpen={message.messageId === openThreadId}
             onOpenThread={onOpenThread}
             onShowSender={onShowSender}
+            onDelete={onDelete}
+            onBan={onBan}
           />
         ))}
       </div>

@@ -148,3 +148,12 @@ export function countReply(feed: Feed, reply: Reply): Feed {
   messages[index] = { ...parent, replyCount: (parent.replyCount ?? 0) + 1, repliedAt: reply.createdAt ?? parent.repliedAt };
   return { ...feed, messages, countedReplies };
 }
+
+/** A moderator deleted a message (onRoomEvent, or the moderator's own mutation result). */
+export function removeMessage(feed: Feed, messageId: string): Feed {
+  const index = feed.messages.findIndex((m) => m.messageId === messageId);
+  if (index < 0) {
+    return feed;
+  }
+  return { ...feed, messages: [...feed.messages.slice(0, index), ...feed.messages.slice(index + 1)] };
+}

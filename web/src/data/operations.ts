@@ -161,3 +161,70 @@ export const ON_REPLY: TypedDocumentNode<{ onReply: Reply | null }, { roomId: st
   }
   ${REPLY_FIELDS}
 `;
+
+// Moderation (README "Moderation"). A room event's selection set is what publishRoomEvent
+// selects (resolvers/functions/publishRoomEvent.js); a subscriber may ask for less.
+export type RoomEventType =
+  | 'MESSAGE_DELETED'
+  | 'SETTINGS_UPDATED'
+  | 'MESSAGE_PINNED'
+  | 'MESSAGE_UNPINNED'
+  | 'USER_BANNED'
+  | 'USER_UNBANNED';
+
+export interface RoomEvent {
+  roomId: string;
+  eventId: string;
+  type: RoomEventType;
+  /** MESSAGE_DELETED, MESSAGE_PINNED: the message. */
+  messageId: string | null;
+  /** USER_BANNED, USER_UNBANNED: the user (a message's sender). */
+  userId: string | null;
+  createdAt: string;
+}
+
+export interface Ban {
+  roomId: string;
+  userId: string;
+  expiresAt: string | null;
+  active: boolean;
+}
+
+export const ON_ROOM_EVENT: TypedDocumentNode<{ onRoomEvent: RoomEvent | null }, { roomId: string }> = gql`
+  subscription OnRoomEvent($roomId: ID!) {
+    onRoomEvent(roomId: $roomId) {
+      roomId
+      eventId
+      type
+      messageId
+      userId
+      createdAt
+    }
+  }
+`;
+
+export const DELETE_MESSAGE: TypedDocumentNode<
+  { deleteMessage: { roomId: string; messageId: string } | null },
+  { roomId: string; messageId: string }
+> = gql`
+  mutation DeleteMessage($roomId: ID!, $messageId: ID!) {
+    deleteMessage(roomId: $roomId, messageId: $messageId) {
+      roomId
+      messageId
+    }
+  }
+`;
+
+export const BAN_USER: TypedDocumentNode<
+  { banUser: Ban | null },
+  { roomId: string; userId: string; durationSeconds?: number | null; reason?: string | null }
+> = gql`
+  mutation BanUser($roomId: ID!, $userId: String!, $durationSeconds: Int, $reason: String) {
+    banUser(roomId: $roomId, userId: $userId, durationSeconds: $durationSeconds, reason: $reason) {
+      roomId
+      userId
+      expiresAt
+      active
+    }
+  }
+`;

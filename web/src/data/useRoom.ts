@@ -11,16 +11,27 @@ import {
   addOlderPage,
   countReply,
   fillGap,
+  removeMessage,
   type Feed,
 } from './feed';
 import { liveSubscription, type SubscriptionState } from './liveSubscription';
-import { GET_MESSAGES, ON_MESSAGE_BATCH, ON_REPLY, ON_SEND_MESSAGE, type Message, type Reply } from './operations';
+import {
+  GET_MESSAGES,
+  ON_MESSAGE_BATCH,
+  ON_REPLY,
+  ON_ROOM_EVENT,
+  ON_SEND_MESSAGE,
+  type Message,
+  type Reply,
+} from './operations';
 
 /** Messages per history page. */
 export const PAGE_SIZE = 50;
 /** Pages read after a reconnect to find where the held messages end; more missed = restart. */
 const MAX_GAP_PAGES = 5;
 const GAP_PAGE_SIZE = 100;
+/** Deleted messageIds remembered, so a copy arriving after its deletion (a late page) stays hidden. */
+const MAX_REMEMBERED_DELETIONS = 1000;
 
 export type ReplyListener = (reply: Reply) => void;
 
@@ -41,15 +52,17 @@ export interface Room {
   addOwn: (message: Message) => void;
   /** The user's own reply (mutation result): counted and shown without waiting for onReply. */
   addOwnReply: (reply: Reply) => void;
+  /** A deleted message leaves the list (the moderator's own mutation; others learn it from onRoomEvent). */
+  removeDeleted: (messageId: string) => void;
   connection: RoomConnection;
   onReply: (listener: ReplyListener) => () => void;
 }
 
-function combine(a: SubscriptionState, b: SubscriptionState): SubscriptionState {
-  if (a === 'live' && b === 'live') {
+function combine(...states: SubscriptionState[]): SubscriptionState {
+  if (states.every((state) => state === 'live')) {
     return 'live';
   }
-  return a === 'reconnecting' || b === 'reconnecting' ? 'reconnecting' : 'connecting';
+  return states.includes('reconnecting') ? 'reconnecting' : 'connecting';
 }
 
 export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
@@ -59,9 +72,13 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [connection, setConnection] = useState<RoomConnection>({ state: 'connecting', resyncs: 0 });
   const replyListeners = useRef(new Set<ReplyListener>());
+  const deleted = useRef(new Set<string>());
 
   const update = useCallback((change: (feed: Feed) => Feed) => {
-    const next = change(feedRef.current);
+    let next = change(feedRef.current);
+    if (next !== feedRef.current && deleted.current.size > 0 && next.messages.some((m) => deleted.current.has(m.messageId))) {
+      next = { ...next, messages: next.messages.filter((m) => !deleted.current.has(m.messageId)) };
+    }
     if (next !== feedRef.current) {
       feedRef.current = next;
       setFeedState(next);
@@ -88,14 +105,26 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
     [update],
   );
 
+  const removeDeleted = useCallback(
+    (messageId: string) => {
+      if (deleted.current.size >= MAX_REMEMBERED_DELETIONS) {
+        deleted.current.clear();
+      }
+      deleted.current.add(messageId);
+      update((f) => removeMessage(f, messageId));
+    },
+    [update],
+  );
+
   // One hook instance serves one room: the page keys its room component by roomId.
   useEffect(() => {
     let messagesState: SubscriptionState = 'connecting';
     let repliesState: SubscriptionState = 'connecting';
+    let roomEventsState: SubscriptionState = 'connecting';
     let combined: SubscriptionState = 'connecting';
     let wasLive = false;
     const report = (detail?: string) => {
-      const state = combine(messagesState, repliesState);
+      const state = combine(messagesState, repliesState, roomEventsState);
       const resynced = state === 'live' && combined !== 'live' && wasLive;
       combined = state;
       wasLive ||= state === 'live';
@@ -195,11 +224,28 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
         report(detail);
       },
     });
+    // Moderation: deletions leave every open page. (A deletion missed while this
+    // subscription was down stays shown until the next load; getMessages no longer lists it.)
+    const stopRoomEvents = liveSubscription(client, {
+      query: ON_ROOM_EVENT,
+      variables: { roomId },
+      onData: (data) => {
+        const event = data.onRoomEvent;
+        if (event?.type === 'MESSAGE_DELETED' && event.messageId) {
+          removeDeleted(event.messageId);
+        }
+      },
+      onState: (state, detail) => {
+        roomEventsState = state;
+        report(detail);
+      },
+    });
     return () => {
       stopMessages();
       stopReplies();
+      stopRoomEvents();
     };
-  }, [client, roomId, fanOutMode, fetchPage, update, receiveReply]);
+  }, [client, roomId, fanOutMode, fetchPage, update, receiveReply, removeDeleted]);
 
   const loadOlder = useCallback(async () => {
     const current = feedRef.current;
@@ -246,6 +292,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
     loadOlder,
     addOwn,
     addOwnReply: receiveReply,
+    removeDeleted,
     connection,
     onReply,
   };
