@@ -9,6 +9,9 @@ runtime library loaded from `runtime_js/`, strips `export`, and wraps the code i
 scope in strict mode (ES modules are strict). Any other import fails at load time with the
 message QuickJS itself gives ("could not load module '...'"), as the code would fail on AWS.
 
+Before anything runs, `appsync_local.validator` refuses code that AppSync's APPSYNC_JS
+runtime refuses at create time (`UnsupportedCode`, naming file, line and rule).
+
 Data crosses the Python/JS boundary as JSON strings.
 """
 
@@ -28,6 +31,9 @@ from importlib import resources
 from typing import Any
 
 import _quickjs
+
+from appsync_local.timezones import zone_transitions
+from appsync_local.validator import CodeError, UnsupportedCodeError, validate_code
 
 Clock = Callable[[], float]
 """Returns the current time as epoch seconds (like `time.time`)."""
@@ -50,6 +56,14 @@ class EngineError(RuntimeError):
 
 class ModuleLoadError(EngineError):
     """The resolver code cannot be loaded (syntax error, unknown import, missing handler)."""
+
+
+class UnsupportedCode(ModuleLoadError):
+    """The code uses what AppSync's APPSYNC_JS runtime refuses; `errors` lists each construct."""
+
+    def __init__(self, message: str, errors: list[CodeError]) -> None:
+        super().__init__(message)
+        self.errors = errors
 
 
 class EngineTimeout(EngineError):
@@ -228,8 +242,10 @@ class JSEngine:
         self._evaluate = self._context.eval(
             "(function (setup, fn) { const s = JSON.parse(setup); const st = __appsync.state;"
             " st.nowMs = s.nowMs; st.ids = s.ids; st.idDemand = { uuid: 0, ulid: 0, ksuid: 0 }; st.idSeq = [];"
-            " st.errors = []; st.extensions = {}; st.info = s.info || {};"
-            " const value = fn(); return JSON.stringify({ value: value, idDemand: st.idDemand, idSeq: st.idSeq }); })"
+            " st.errors = []; st.extensions = {}; st.info = s.info || {}; st.logs = [];"
+            " try { const value = fn(); return JSON.stringify({ value: value, idSeq: st.idSeq, logs: st.logs }); }"
+            " catch (e) { if (e instanceof __appsync.ZoneMissing) return JSON.stringify({ status: 'needZone',"
+            " zone: e.zone, idSeq: st.idSeq }); throw e; } })"
         )
         self._handles: dict[str, str] = {}
         self._handle_by_code: dict[str, str] = {}
@@ -269,6 +285,9 @@ class JSEngine:
             supply[kind].append(self._take_id(kind))
         for _ in range(100):
             result = attempt(now_ms, supply)
+            if result.get("status") == "needZone":
+                self._load_zone(result["zone"])
+                continue
             sequence = result.get("idSeq") or ()
             demand = {"uuid": 0, "ulid": 0, "ksuid": 0}
             for kind in sequence:
@@ -290,6 +309,12 @@ class JSEngine:
                     supply[kind].append(self._take_id(kind))
         raise EngineError("the code asked for a different number of ids on every run")
 
+    def _load_zone(self, name: str) -> None:
+        """Hand a named zone's offsets (or null: no such zone) to the runtime library."""
+        table = zone_transitions(name)
+        value = "null" if table is None else json.dumps([list(row) for row in table])
+        self._context.eval(f"__appsync.zones[{json.dumps(name)}] = {value};")
+
     def load(self, code: str, name: str = "<code>") -> str:
         """Load an APPSYNC_JS module (once per distinct code); returns the handle to call it by."""
         self._check_thread()
@@ -300,6 +325,10 @@ class JSEngine:
         if handle in self._handles:
             self._handle_by_code[code] = handle
             return handle
+        try:
+            validate_code(code, name)
+        except UnsupportedCodeError as exc:
+            raise UnsupportedCode(str(exc), exc.errors) from None
         try:
             script = prepare_module(code, handle)
         except ModuleLoadError as exc:

@@ -14,6 +14,7 @@ Each thread gets its own `JSEngine` (QuickJS contexts are not thread safe).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -33,6 +34,9 @@ from appsync_local.engine import (
 )
 from appsync_local.manifest import Resolver, ResolverManifest
 from appsync_local.remote_sources import UnavailableDataSource
+
+# console.log / console.error from resolver code (AppSync sends them to CloudWatch Logs).
+console_log = logging.getLogger("appsync_local.console")
 
 
 class _Abort(Exception):
@@ -210,6 +214,11 @@ class _Run:
         except EngineError as exc:
             raise _Abort(ResolverError(str(exc), "Code")) from None
         ctx["stash"] = out.get("stash") or {}
+        for line in out.get("logs") or ():
+            console_log.log(
+                logging.ERROR if line.get("level") == "ERROR" else logging.INFO, "%s %s(): %s", file, handler,
+                line.get("message"),
+            )
         for err in out.get("errors") or []:
             self.outcome.errors.append(_error(err))
         self._merge_extensions(out.get("extensions") or {})
@@ -255,8 +264,9 @@ class _Run:
                     prev = self.function(name, ctx, prev)
             except _SkipToEnd as skip:
                 prev = skip.value
+        # the after handler sees the last function's result as ctx.prev.result and as ctx.result
         ctx["prev"] = {"result": prev}
-        ctx.pop("result", None)
+        ctx["result"] = prev
         ctx.pop("error", None)
         return self.call(resolver.file, "response", ctx).get("value")
 

@@ -14,6 +14,8 @@ from typing import Literal
 
 import yaml
 
+from appsync_local.validator import CodeError, check_code
+
 # AppSync's own limit on the code of one function or resolver.
 MAX_CODE_CHARS = 32_768
 
@@ -28,6 +30,25 @@ class ManifestError(ValueError):
 
 
 DATA_SOURCE_TYPES = ("AMAZON_DYNAMODB", "NONE", "HTTP", "AWS_LAMBDA")
+
+
+class ResolverCodeError(ManifestError):
+    """Resolver files use what AppSync's APPSYNC_JS runtime refuses (see appsync_local.validator).
+
+    Raised when the manifest is loaded, so the local stack, the tests, `chatstack policy` and the
+    Pulumi program all refuse the code that `pulumi up` would fail on.
+    """
+
+    def __init__(self, errors: dict[str, list[CodeError]]) -> None:
+        self.errors = errors
+        count = sum(len(found) for found in errors.values())
+        lines = [
+            f"{count} construct(s) in {len(errors)} resolver file(s) that AppSync's APPSYNC_JS runtime refuses "
+            "(CreateFunction/CreateResolver answer BadRequestException: The code contains one or more errors):"
+        ]
+        for file, found in errors.items():
+            lines.extend("  " + error.describe(file) for error in found)
+        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -170,9 +191,16 @@ def _check(manifest: ResolverManifest) -> None:
         else:
             raise ManifestError(f"{resolver.name}: kind must be UNIT or PIPELINE")
     files = [f.file for f in manifest.functions] + [r.file for r in manifest.resolvers]
-    for relative in files:
+    refused: dict[str, list[CodeError]] = {}
+    for relative in dict.fromkeys(files):
         if not (manifest.root / relative).is_file():
             raise ManifestError(f"missing resolver file {relative}")
-        for name in ENV_REFERENCE.findall(manifest.source(relative)):
+        source = manifest.source(relative)
+        for name in ENV_REFERENCE.findall(source):
             if name not in manifest.environment:
                 raise ManifestError(f"{relative} reads ctx.env.{name}, not declared under environment")
+        found = check_code(source)
+        if found:
+            refused[str(manifest.root / relative)] = found
+    if refused:
+        raise ResolverCodeError(refused)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from appsync_local.manifest import ManifestError
 from chatstack.config import StackConfigError
 from chatstack.project import ProjectNotFoundError, StackNotFoundError, find_project
 
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args, root)
-    except (StackConfigError, StackNotFoundError) as error:
+    except (StackConfigError, StackNotFoundError, ManifestError) as error:
+        # ManifestError includes resolver code AppSync would refuse (file:line:column [rule] ...)
         print(f"chatstack {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -4,11 +4,15 @@
   const util = globalThis.util;
   const toMapValues = util.dynamodb.toMapValues;
   const toDynamoDB = util.dynamodb.toDynamoDB;
-  const OPERATION = '__appsyncDynamoDBOperation';
 
   function condition(filter) {
     if (filter === null || filter === undefined) return undefined;
-    return globalThis.__appsync.toDynamoDBExpression(filter) || undefined;
+    const out = globalThis.__appsync.toDynamoDBExpression(filter);
+    if (out === null) throw new Error('the filter/condition object cannot be rendered: ' + JSON.stringify(filter));
+    if (!out.expression) return undefined;
+    if (!Object.keys(out.expressionNames).length) delete out.expressionNames;
+    if (!Object.keys(out.expressionValues).length) delete out.expressionValues;
+    return out;
   }
 
   function Names() {
@@ -43,61 +47,90 @@
     return { expression: expression, expressionNames: names.names };
   }
 
-  function isOp(v) { return v !== null && typeof v === 'object' && !Array.isArray(v) && v[OPERATION] !== undefined; }
-  function op(type, extra) { const o = { _type: type }; Object.defineProperty(o, OPERATION, { value: true });
-    Object.keys(extra || {}).forEach(function (k) { o[k] = extra[k]; }); return o; }
+  // Operation markers, shaped as AppSync's: { type: 'OPERATION_INCREMENT', by: 1 } etc.
+  const OPERATION_TYPES = ['OPERATION_ADD', 'OPERATION_REMOVE', 'OPERATION_REPLACE', 'OPERATION_INCREMENT',
+    'OPERATION_DECREMENT', 'OPERATION_APPEND', 'OPERATION_PREPEND', 'OPERATION_UPDATE_LIST_ITEM'];
+  function isOp(v) {
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && OPERATION_TYPES.indexOf(v.type) >= 0;
+  }
+  function listItem(payload, index) {
+    // AppSync answers an opaque marker here (no enumerable keys); only update() reads it.
+    const o = {};
+    Object.defineProperty(o, 'type', { value: 'OPERATION_UPDATE_LIST_ITEM' });
+    Object.defineProperty(o, 'value', { value: payload });
+    Object.defineProperty(o, 'index', { value: index });
+    return o;
+  }
   const operations = {
-    add: function (payload) { return op('add', { payload: payload }); },
-    remove: function () { return op('remove'); },
-    replace: function (payload) { return op('replace', { payload: payload }); },
-    increment: function (by) { return op('increment', { by: by === undefined ? 1 : by }); },
-    decrement: function (by) { return op('decrement', { by: by === undefined ? 1 : by }); },
-    append: function (payload) { return op('append', { payload: payload }); },
-    prepend: function (payload) { return op('prepend', { payload: payload }); },
-    updateListItem: function (payload, index) { return op('updateListItem', { payload: payload, index: index }); },
+    add: function (value) { return { type: 'OPERATION_ADD', value: value }; },
+    remove: function () { return { type: 'OPERATION_REMOVE' }; },
+    replace: function (value) { return { type: 'OPERATION_REPLACE', value: value }; },
+    increment: function (by) { return { type: 'OPERATION_INCREMENT', by: by === undefined ? 1 : by }; },
+    decrement: function (by) { return { type: 'OPERATION_DECREMENT', by: by === undefined ? 1 : by }; },
+    append: function (items) { return { type: 'OPERATION_APPEND', items: items }; },
+    prepend: function (items) { return { type: 'OPERATION_PREPEND', items: items }; },
+    updateListItem: listItem,
   };
 
+  // AppSync's update expression: SET clauses first, then REMOVE; names (#expName_N, one per
+  // attribute name) and values (:expValue_N) are numbered in the order the clauses come out;
+  // increment/decrement are `SET #a = #a + :v` (they fail on a missing attribute, as on AWS).
   function updateExpression(update) {
-    const names = new Names();
-    const set = []; const add = []; const remove = [];
-    function walk(obj, prefix, hint) {
+    const set = []; const remove = [];
+    function walk(obj, path) {
       Object.keys(obj).forEach(function (attr) {
         const v = obj[attr];
         if (v === undefined) return;
-        const path = (prefix ? prefix + '.' : '') + names.name(attr);
-        const h = (hint ? hint + '_' : '') + attr;
-        if (v === null) { remove.push(path); return; }
+        const p = path.concat([attr]);
         if (isOp(v)) {
-          switch (v._type) {
-            case 'add': case 'replace': set.push(path + ' = ' + names.value(h, v.payload)); return;
-            case 'remove': remove.push(path); return;
-            case 'increment': add.push(path + ' ' + names.value(h, v.by)); return;
-            case 'decrement': add.push(path + ' ' + names.value(h, -v.by)); return;
-            case 'append': set.push(path + ' = list_append(' + path + ', ' + names.value(h, v.payload) + ')'); return;
-            case 'prepend': set.push(path + ' = list_append(' + names.value(h, v.payload) + ', ' + path + ')'); return;
-            default: throw new Error('operation ' + v._type + ' is not valid here');
+          switch (v.type) {
+            case 'OPERATION_ADD': case 'OPERATION_REPLACE': set.push({ path: p, parts: ['=', v.value] }); return;
+            case 'OPERATION_REMOVE': remove.push({ path: p }); return;
+            case 'OPERATION_INCREMENT': set.push({ path: p, parts: ['+', v.by] }); return;
+            case 'OPERATION_DECREMENT': set.push({ path: p, parts: ['-', v.by] }); return;
+            case 'OPERATION_APPEND': set.push({ path: p, parts: ['append', v.items] }); return;
+            case 'OPERATION_PREPEND': set.push({ path: p, parts: ['prepend', v.items] }); return;
+            default: throw new Error('ddb.operations.updateListItem must be inside a list: { attr: [operations.updateListItem(value, index)] }');
           }
         }
         if (Array.isArray(v) && v.length && v.every(isOp)) {
           v.forEach(function (item) {
-            if (item._type !== 'updateListItem') throw new Error('a list of operations must use updateListItem');
-            set.push(path + '[' + item.index + '] = ' + names.value(h, item.payload));
+            if (item.type !== 'OPERATION_UPDATE_LIST_ITEM') throw new Error('a list of operations must use updateListItem');
+            set.push({ path: p, index: item.index, parts: ['=', item.value] });
           });
           return;
         }
-        if (typeof v === 'object' && !Array.isArray(v) && prefix === null) { walk(v, path, h); return; }
-        if (typeof v === 'object' && !Array.isArray(v)) { walk(v, path, h); return; }
-        set.push(path + ' = ' + names.value(h, v));
+        if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) { walk(v, p); return; }
+        set.push({ path: p, parts: ['=', v] });
       });
     }
-    walk(update || {}, null, '');
+    walk(update || {}, []);
+    const names = {}; const aliases = {}; const values = {};
+    let nameCount = 0; let valueCount = 0;
+    function name(attr) {
+      if (!Object.prototype.hasOwnProperty.call(aliases, attr)) {
+        nameCount += 1; aliases[attr] = '#expName_' + nameCount; names[aliases[attr]] = attr;
+      }
+      return aliases[attr];
+    }
+    function value(v) { valueCount += 1; const n = ':expValue_' + valueCount; values[n] = toDynamoDB(v); return n; }
+    function target(entry) {
+      return entry.path.map(name).join('.') + (entry.index === undefined ? '' : '[' + entry.index + ']');
+    }
     const clauses = [];
-    if (set.length) clauses.push('SET ' + set.join(', '));
-    if (add.length) clauses.push('ADD ' + add.join(', '));
-    if (remove.length) clauses.push('REMOVE ' + remove.join(', '));
+    if (set.length) {
+      clauses.push('SET ' + set.map(function (e) {
+        const t = target(e); const kind = e.parts[0];
+        if (kind === '+' || kind === '-') return t + ' = ' + t + ' ' + kind + ' ' + value(e.parts[1]);
+        if (kind === 'append') return t + ' = list_append(' + t + ', ' + value(e.parts[1]) + ')';
+        if (kind === 'prepend') return t + ' = list_append(' + value(e.parts[1]) + ', ' + t + ')';
+        return t + ' = ' + value(e.parts[1]);
+      }).join(', '));
+    }
+    if (remove.length) clauses.push('REMOVE ' + remove.map(target).join(', '));
     const out = { expression: clauses.join(' ') };
-    if (Object.keys(names.names).length) out.expressionNames = names.names;
-    if (Object.keys(names.values).length) out.expressionValues = names.values;
+    if (nameCount) out.expressionNames = names;
+    if (valueCount) out.expressionValues = values;
     return out;
   }
 
@@ -135,7 +168,7 @@
   }
   function query(p) {
     const req = scanLike('Query', p);
-    req.query = globalThis.__appsync.toDynamoDBExpression(p.query);
+    req.query = condition(p.query);
     return req;
   }
   function scan(p) { return scanLike('Scan', p); }

@@ -2,6 +2,12 @@
 (function () {
   'use strict';
   const A = globalThis.__appsync;
+  // AppSync documents JSON.parse as returning a blank string for text that is not valid JSON.
+  const nativeParse = JSON.parse;
+  A.parseJson = nativeParse;
+  JSON.parse = function parse(text, reviver) {
+    try { return nativeParse(text, reviver); } catch (e) { return ''; }
+  };
 
   A.require = function (specifier) {
     const mod = A.modules[specifier];
@@ -10,8 +16,9 @@
   };
 
   A.invoke = function (handle, handlerName, envelopeJson) {
-    const envelope = JSON.parse(envelopeJson);
+    const envelope = nativeParse(envelopeJson);
     const ctx = envelope.ctx;
+    if (ctx.arguments === undefined || ctx.arguments === null) ctx.arguments = {};
     ctx.args = ctx.arguments;
     A.state.errors = [];
     A.state.extensions = {};
@@ -21,6 +28,7 @@
     A.state.ids = envelope.ids || { uuid: [], ulid: [], ksuid: [] };
     A.state.idDemand = { uuid: 0, ulid: 0, ksuid: 0 };
     A.state.idSeq = [];
+    A.state.logs = [];
     const out = { status: 'ok' };
     try {
       const handlers = A.handlers[handle];
@@ -32,6 +40,9 @@
       if (e instanceof A.AppSyncError) {
         out.status = 'error';
         out.error = e.payload;
+      } else if (e instanceof A.ZoneMissing) {
+        out.status = 'needZone';
+        out.zone = e.zone;
       } else if (e instanceof A.EarlyReturn) {
         out.status = 'earlyReturn';
         out.value = e.value;
@@ -49,10 +60,11 @@
     out.errors = A.state.errors;
     out.extensions = A.state.extensions;
     out.idSeq = A.state.idSeq;
+    out.logs = A.state.logs;
     try {
       return JSON.stringify(out);
     } catch (e) {
-      return JSON.stringify({ status: 'exception', stash: {}, errors: [], extensions: {},
+      return JSON.stringify({ status: 'exception', stash: {}, errors: [], extensions: {}, logs: A.state.logs,
         error: { name: 'TypeError', message: 'result is not JSON-serialisable: ' + e.message, stack: '' } });
     }
   };

@@ -3,7 +3,7 @@
 // reading and a supply of ids into every call (see appsync_local/engine.py).
 (function () {
   'use strict';
-  const state = { errors: [], extensions: {}, info: {}, authType: null, nowMs: 0,
+  const state = { errors: [], extensions: {}, info: {}, authType: null, nowMs: 0, logs: [],
     ids: { uuid: [], ulid: [], ksuid: [] }, idDemand: { uuid: 0, ulid: 0, ksuid: 0 }, idSeq: [] };
   const PLACEHOLDER_IDS = { uuid: '00000000-0000-4000-8000-000000000000', ulid: '00000000000000000000000000',
     ksuid: '000000000000000000000000000' };
@@ -101,29 +101,53 @@
   };
 
   // ---------------------------------------------------------------- time
+  // java.time semantics: DateTimeFormatter patterns, ZoneId names and offsets, Instant.toString.
+  // Named zones come from the host's tz database: a zone not yet loaded stops the call with
+  // ZoneMissing, the host loads its transitions into `zones` and runs the call again.
   const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
   const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
     'October', 'November', 'December'];
+  const zones = {};  // name -> [[startEpochMs, offsetSeconds], ...] (ascending), or null: unknown zone
+  function ZoneMissing(zone) { this.zone = zone; }
   function pad(n, w) { let s = String(Math.abs(n)); while (s.length < w) s = '0' + s; return (n < 0 ? '-' : '') + s; }
-  function zoneOffsetMinutes(zone) {
-    if (zone === undefined || zone === null || zone === '' || zone === 'UTC' || zone === 'Z' || zone === 'GMT' ||
-        zone === 'Etc/UTC') return 0;
-    const m = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(zone);
-    if (!m) throw new Error('Unsupported time zone (local runtime supports UTC and fixed offsets): ' + zone);
-    return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] || 0));
+  const FIXED_OFFSET = /^(?:UTC|GMT|UT)?([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?$/;
+  function zoneOffsetSeconds(zone, utcMs) {
+    if (zone === undefined || zone === null || zone === 'Z' || zone === 'UTC' || zone === 'GMT' || zone === 'UT') {
+      return 0;
+    }
+    const name = String(zone);
+    const m = FIXED_OFFSET.exec(name);
+    if (m) {
+      const seconds = Number(m[2]) * 3600 + Number(m[3] || 0) * 60 + Number(m[4] || 0);
+      if (Number(m[2]) > 18 || seconds > 18 * 3600) throw new Error('Zone offset not in valid range: ' + name);
+      return (m[1] === '-' ? -1 : 1) * seconds;
+    }
+    if (!Object.prototype.hasOwnProperty.call(zones, name)) throw new ZoneMissing(name);
+    const table = zones[name];
+    if (table === null) throw new Error('Unknown time-zone ID: ' + name);
+    let lo = 0; let hi = table.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (table[mid][0] <= utcMs) lo = mid; else hi = mid - 1;
+    }
+    return table[lo][1];
   }
-  function offsetText(minutes, colon, zeroAsZ) {
-    if (minutes === 0 && zeroAsZ) return 'Z';
-    const sign = minutes < 0 ? '-' : '+';
-    const a = Math.abs(minutes);
-    return sign + pad(Math.floor(a / 60), 2) + (colon ? ':' : '') + pad(a % 60, 2);
+  // ISO offset text: seconds shown only when asked for and non-zero (java's +HH:MM:ss).
+  function offsetText(seconds, colon, withSeconds, zeroAsZ, optionalMinutes) {
+    if (seconds === 0 && zeroAsZ) return 'Z';
+    const a = Math.abs(seconds);
+    const h = Math.floor(a / 3600); const m = Math.floor((a % 3600) / 60); const s = a % 60;
+    let out = (seconds < 0 ? '-' : '+') + pad(h, 2);
+    if (!(optionalMinutes && m === 0)) out += (colon ? ':' : '') + pad(m, 2);
+    if (withSeconds && s !== 0) out += (colon ? ':' : '') + pad(s, 2);
+    return out;
   }
-  // Java DateTimeFormatter subset: y M d H h m s S a E Z X x and 'quoted' literals.
+  // DateTimeFormatter pattern -> tokens: {f: letter, n: count}, {lit: text}, {opt: [tokens]} for [...].
   function tokenize(format) {
-    const tokens = [];
+    const stack = [[]];
     let i = 0;
     while (i < format.length) {
-      const c = format[i];
+      const c = format[i]; const tokens = stack[stack.length - 1];
       if (c === "'") {
         let j = i + 1; let lit = '';
         while (j < format.length) {
@@ -134,222 +158,367 @@
           lit += format[j]; j += 1;
         }
         tokens.push({ lit: i + 1 === j ? "'" : lit }); i = j + 1;
+      } else if (c === '[') {
+        const group = []; tokens.push({ opt: group }); stack.push(group); i += 1;
+      } else if (c === ']') {
+        if (stack.length > 1) stack.pop(); i += 1;
       } else if (/[A-Za-z]/.test(c)) {
         let j = i; while (j < format.length && format[j] === c) j += 1;
+        if ('GuyDMLdQqYwWEecFaBhKkHmsSAnNVvzOXxZp'.indexOf(c) < 0) {
+          throw new Error('Unknown pattern letter: ' + c);
+        }
         tokens.push({ f: c, n: j - i }); i = j;
       } else { tokens.push({ lit: c }); i += 1; }
     }
-    return tokens;
+    return stack[0];
   }
-  function formatEpoch(ms, format, zone) {
-    const off = zoneOffsetMinutes(zone);
-    const d = new Date(ms + off * 60000);
-    return tokenize(format).map(function (t) {
+  function formatTokens(tokens, d, off, zone) {
+    return tokens.map(function (t) {
       if (t.lit !== undefined) return t.lit;
+      if (t.opt) return formatTokens(t.opt, d, off, zone);
       const n = t.n;
       switch (t.f) {
-        case 'y': case 'u': return n === 2 ? pad(d.getUTCFullYear() % 100, 2) : pad(d.getUTCFullYear(), n);
-        case 'M': return n >= 4 ? MONTHS[d.getUTCMonth()] : n === 3 ? MONTHS[d.getUTCMonth()].slice(0, 3)
+        case 'y': case 'u': case 'Y': return n === 2 ? pad(d.getUTCFullYear() % 100, 2) : pad(d.getUTCFullYear(), n);
+        case 'M': case 'L': return n >= 4 ? MONTHS[d.getUTCMonth()] : n === 3 ? MONTHS[d.getUTCMonth()].slice(0, 3)
           : pad(d.getUTCMonth() + 1, n);
         case 'd': return pad(d.getUTCDate(), n);
         case 'D': { const start = Date.UTC(d.getUTCFullYear(), 0, 1);
           return pad(Math.floor((d.getTime() - start) / 86400000) + 1, n); }
         case 'H': return pad(d.getUTCHours(), n);
+        case 'k': return pad(d.getUTCHours() === 0 ? 24 : d.getUTCHours(), n);
+        case 'K': return pad(d.getUTCHours() % 12, n);
         case 'h': return pad(d.getUTCHours() % 12 === 0 ? 12 : d.getUTCHours() % 12, n);
         case 'm': return pad(d.getUTCMinutes(), n);
         case 's': return pad(d.getUTCSeconds(), n);
-        case 'S': return pad(d.getUTCMilliseconds(), 3).slice(0, n) + '0'.repeat(Math.max(0, n - 3));
+        case 'S': return (pad(d.getUTCMilliseconds(), 3) + '000000').slice(0, n);
+        case 'A': return String(d.getUTCHours() * 3600000 + d.getUTCMinutes() * 60000 + d.getUTCSeconds() * 1000 +
+          d.getUTCMilliseconds());
         case 'a': return d.getUTCHours() < 12 ? 'AM' : 'PM';
-        case 'E': return n >= 4 ? DAYS[d.getUTCDay()] : DAYS[d.getUTCDay()].slice(0, 3);
-        case 'Z': return n === 4 ? 'GMT' + offsetText(off, true, false) : n === 5 ? offsetText(off, true, true)
-          : offsetText(off, false, false);
-        case 'X': return offsetText(off, n >= 3, true);
-        case 'x': return offsetText(off, n >= 3, false);
-        case 'z': case 'V': return zone || 'UTC';
-        default: throw new Error('Unsupported date format letter ' + t.f);
+        case 'E': case 'e': case 'c': return n >= 4 ? DAYS[d.getUTCDay()] : DAYS[d.getUTCDay()].slice(0, 3);
+        case 'Z': return n === 4 ? (off === 0 ? 'GMT' : 'GMT' + offsetText(off, true, true, false))
+          : n === 5 ? offsetText(off, true, true, true) : offsetText(off, false, false, false);
+        case 'X': return n === 1 ? offsetText(off, false, false, true, true)
+          : offsetText(off, n === 3 || n === 5, n >= 4, true);
+        case 'x': return n === 1 ? offsetText(off, false, false, false, true)
+          : offsetText(off, n === 3 || n === 5, n >= 4, false);
+        case 'O': return off === 0 ? 'GMT' : 'GMT' + offsetText(off, true, true, false, n === 1);
+        case 'V': case 'z': case 'v': return zone === undefined || zone === null ? 'Z' : String(zone);
+        case 'G': return d.getUTCFullYear() > 0 ? 'AD' : 'BC';
+        default: throw new Error('Unsupported pattern letter ' + t.f + ' in the local runtime');
       }
     }).join('');
   }
+  function formatEpoch(ms, format, zone) {
+    const tokens = tokenize(String(format));
+    const off = zoneOffsetSeconds(zone, ms);
+    return formatTokens(tokens, new Date(ms + off * 1000), off, zone);
+  }
   function parseFormatted(text, format, zone) {
+    text = String(text);
     let pos = 0; let off = null;
-    const f = { y: 1970, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0, pm: null };
+    let f = { y: 1970, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0, pm: null };
+    function fail() { throw new Error("Text '" + text + "' could not be parsed at index " + pos); }
     function num(maxLen) {
       const m = new RegExp('^[+-]?\\d{1,' + maxLen + '}').exec(text.slice(pos));
-      if (!m) throw new Error('Text ' + JSON.stringify(text) + ' could not be parsed at index ' + pos);
+      if (!m) fail();
       pos += m[0].length; return Number(m[0]);
     }
-    tokenize(format).forEach(function (t) {
-      if (t.lit !== undefined) {
-        if (text.substr(pos, t.lit.length) !== t.lit) throw new Error('Text ' + JSON.stringify(text) +
-          ' could not be parsed at index ' + pos);
-        pos += t.lit.length; return;
-      }
+    function parseTokens(tokens) {
+      tokens.forEach(function (t) {
+        if (t.lit !== undefined) {
+          if (text.substr(pos, t.lit.length) !== t.lit) fail();
+          pos += t.lit.length;
+        } else if (t.opt) {
+          // an optional section either parses whole or leaves no trace
+          const saved = { pos: pos, off: off, f: Object.assign({}, f) };
+          try { parseTokens(t.opt); } catch (e) { pos = saved.pos; off = saved.off; f = saved.f; }
+        } else {
+          parseField(t);
+        }
+      });
+    }
+    function parseField(t) {
       switch (t.f) {
-        case 'y': case 'u': f.y = num(t.n === 2 ? 2 : 9); if (t.n === 2) f.y += 2000; break;
-        case 'M':
+        case 'y': case 'u': case 'Y': f.y = num(t.n === 2 ? 2 : 9); if (t.n === 2) f.y += 2000; break;
+        case 'M': case 'L':
           if (t.n >= 3) {
             const idx = MONTHS.findIndex(function (name) {
               const s = t.n === 3 ? name.slice(0, 3) : name; return text.substr(pos, s.length) === s; });
-            if (idx < 0) throw new Error('bad month in ' + text);
+            if (idx < 0) fail();
             pos += t.n === 3 ? 3 : MONTHS[idx].length; f.M = idx + 1;
           } else f.M = num(2);
           break;
         case 'd': f.d = num(2); break;
-        case 'H': case 'h': f.H = num(2); break;
+        case 'H': case 'h': case 'k': case 'K': f.H = num(2); break;
         case 'm': f.m = num(2); break;
         case 's': f.s = num(2); break;
         case 'S': { const start = pos; const v = num(t.n); const len = pos - start;
           f.S = Math.round(v * Math.pow(10, 3 - len)); break; }
         case 'a': f.pm = text.substr(pos, 2).toUpperCase() === 'PM'; pos += 2; break;
-        case 'E': { const idx = DAYS.findIndex(function (name) {
+        case 'E': case 'e': case 'c': { const idx = DAYS.findIndex(function (name) {
           const s = t.n >= 4 ? name : name.slice(0, 3); return text.substr(pos, s.length) === s; });
-          if (idx < 0) throw new Error('bad day in ' + text);
+          if (idx < 0) fail();
           pos += t.n >= 4 ? DAYS[idx].length : 3; break; }
-        case 'Z': case 'X': case 'x': {
-          if (text[pos] === 'Z') { off = 0; pos += 1; break; }
-          const m = /^([+-])(\d{2}):?(\d{2})?/.exec(text.slice(pos));
-          if (!m) throw new Error('bad offset in ' + text);
-          off = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] || 0)); pos += m[0].length; break; }
-        default: throw new Error('Unsupported date format letter ' + t.f);
+        case 'Z': case 'X': case 'x': case 'O': {
+          if (text[pos] === 'Z' && t.f !== 'x') { off = 0; pos += 1; break; }
+          if (text.substr(pos, 3) === 'GMT') { pos += 3; if (text[pos] !== '+' && text[pos] !== '-') { off = 0; break; } }
+          const m = /^([+-])(\d{2}):?(\d{2})?(?::?(\d{2}))?/.exec(text.slice(pos));
+          if (!m) fail();
+          off = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3] || 0) * 60 + Number(m[4] || 0));
+          pos += m[0].length; break; }
+        default: throw new Error('Unsupported pattern letter ' + t.f + ' in the local runtime');
       }
-    });
-    if (pos !== text.length) throw new Error('Text ' + JSON.stringify(text) + ' has unparsed text at index ' + pos);
+    }
+    parseTokens(tokenize(String(format)));
+    if (pos !== text.length) fail();
     if (f.pm !== null) { f.H = f.H % 12 + (f.pm ? 12 : 0); }
-    if (off === null) off = zoneOffsetMinutes(zone);
-    return Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s, f.S) - off * 60000;
+    const local = Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s, f.S);
+    if (off === null) {
+      // the zone's offset at that local time (java resolves a gap forward, an overlap to the earlier offset)
+      const guess = zoneOffsetSeconds(zone, local);
+      off = zoneOffsetSeconds(zone, local - guess * 1000);
+    }
+    return local - off * 1000;
   }
-  function iso(ms) { return new Date(ms).toISOString(); }
+  // java.time.Instant.toString: the fraction only when it is not zero.
+  function iso(ms) {
+    const s = new Date(ms).toISOString();
+    return s.slice(-5) === '.000Z' ? s.slice(0, -5) + 'Z' : s;
+  }
+  function requireNumber(name, v) {
+    if (typeof v !== 'number' || !isFinite(v)) throw new TypeError(name + ' expects epoch milliseconds as a number');
+    return v;
+  }
   const time = {
-    nowISO8601: function () { return iso(nowMs()); },
+    nowISO8601: function () { return iso(Math.floor(nowMs())); },
     nowEpochSeconds: function () { return Math.floor(nowMs() / 1000); },
     nowEpochMilliSeconds: function () { return Math.floor(nowMs()); },
     nowFormatted: function (format, zone) { return formatEpoch(Math.floor(nowMs()), format, zone); },
     parseFormattedToEpochMilliSeconds: function (text, format, zone) { return parseFormatted(text, format, zone); },
     parseISO8601ToEpochMilliSeconds: function (text) {
       const ms = Date.parse(text);
-      if (isNaN(ms)) throw new Error('Text ' + JSON.stringify(text) + ' could not be parsed as ISO8601');
+      if (isNaN(ms)) throw new Error("Text '" + text + "' could not be parsed at index 0");
       return ms;
     },
-    epochMilliSecondsToSeconds: function (ms) { return Math.floor(ms / 1000); },
-    epochMilliSecondsToISO8601: iso,
-    epochMilliSecondsToFormatted: function (ms, format, zone) { return formatEpoch(ms, format, zone); },
+    epochMilliSecondsToSeconds: function (ms) { return Math.floor(requireNumber('epochMilliSecondsToSeconds', ms) / 1000); },
+    epochMilliSecondsToISO8601: function (ms) { return iso(requireNumber('epochMilliSecondsToISO8601', ms)); },
+    epochMilliSecondsToFormatted: function (ms, format, zone) {
+      return formatEpoch(requireNumber('epochMilliSecondsToFormatted', ms), format, zone);
+    },
   };
-
   // ---------------------------------------------------------------- transform
+  // Filter objects -> DynamoDB expressions, in the form AppSync renders them (value names carry the
+  // nesting: :and_0_a_eq; one member is not wrapped; an unrenderable filter gives null).
   const ATTRIBUTE_TYPES = { _null: 'NULL', string: 'S', stringSet: 'SS', number: 'N', numberSet: 'NS',
     binary: 'B', binarySet: 'BS', boolean: 'BOOL', list: 'L', map: 'M' };
   const COMPARATORS = { eq: '=', ne: '<>', le: '<=', lt: '<', ge: '>=', gt: '>' };
+  function isPlainObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+  function Unrenderable() {}
   function toDynamoDBExpression(filter) {
     const names = {}; const values = {};
-    function valueName(field, op, value) {
-      let name = ':' + field.replace(/[^A-Za-z0-9_]/g, '_') + '_' + op;
-      let n = 1; const base = name;
-      while (Object.prototype.hasOwnProperty.call(values, name)) { n += 1; name = base + '_' + n; }
-      values[name] = toDynamoDB(value);
-      return name;
+    function operand(target, base, op, value, out) {
+      const vn = base + '_' + op;
+      if (COMPARATORS[op]) {
+        values[vn] = toDynamoDB(value); out.push('(' + target + ' ' + COMPARATORS[op] + ' ' + vn + ')');
+      } else if (op === 'contains' || op === 'notContains' || op === 'beginsWith') {
+        values[vn] = toDynamoDB(value);
+        const fn = op === 'beginsWith' ? 'begins_with' : 'contains';
+        out.push('(' + (op === 'notContains' ? 'NOT ' : '') + fn + '(' + target + ',' + vn + '))');
+      } else if (op === 'between') {
+        if (!Array.isArray(value) || value.length < 2) throw new Unrenderable();
+        values[vn + '_start'] = toDynamoDB(value[0]); values[vn + '_end'] = toDynamoDB(value[1]);
+        out.push('(' + target + ' BETWEEN ' + vn + '_start AND ' + vn + '_end)');
+      } else if (op === 'in') {
+        if (!Array.isArray(value)) throw new Unrenderable();
+        if (value.length === 0) { out.push('(null)'); return; }
+        const list = value.map(function (x, i) { values[vn + '_' + i] = toDynamoDB(x); return vn + '_' + i; });
+        out.push('(' + target + ' IN (' + list.join(', ') + '))');
+      } else if (op === 'attributeExists') {
+        if (typeof value !== 'boolean') throw new Unrenderable();
+        out.push('(' + (value ? 'attribute_exists(' : 'attribute_not_exists(') + target + '))');
+      } else if (op === 'attributeType') {
+        if (!Object.prototype.hasOwnProperty.call(ATTRIBUTE_TYPES, value)) throw new Unrenderable();
+        values[vn] = { S: ATTRIBUTE_TYPES[value] };
+        out.push('(attribute_type(' + target + ',' + vn + '))');
+      } else if (op === 'size') {
+        if (!isPlainObject(value)) throw new Unrenderable();
+        const sized = target.indexOf('size(') === 0 ? target : 'size(' + target + ')';
+        Object.keys(value).forEach(function (k) { operand(sized, vn, k, value[k], out); });
+      } else {
+        throw new Unrenderable();
+      }
     }
-    function fieldExpr(field, ops) {
-      const nm = '#' + field.replace(/[^A-Za-z0-9_]/g, '_');
-      names[nm] = field;
-      const parts = [];
-      Object.keys(ops).forEach(function (op) {
-        const v = ops[op];
-        if (v === null || v === undefined) return;
-        if (COMPARATORS[op]) parts.push(nm + ' ' + COMPARATORS[op] + ' ' + valueName(field, op, v));
-        else if (op === 'contains') parts.push('contains(' + nm + ', ' + valueName(field, op, v) + ')');
-        else if (op === 'notContains') parts.push('NOT contains(' + nm + ', ' + valueName(field, op, v) + ')');
-        else if (op === 'beginsWith') parts.push('begins_with(' + nm + ', ' + valueName(field, op, v) + ')');
-        else if (op === 'between') {
-          parts.push(nm + ' BETWEEN ' + valueName(field, 'between_0', v[0]) + ' AND ' +
-            valueName(field, 'between_1', v[1]));
-        } else if (op === 'in') {
-          parts.push(nm + ' IN (' + v.map(function (x, i) { return valueName(field, 'in_' + i, x); }).join(', ') + ')');
-        } else if (op === 'attributeExists') parts.push((v ? 'attribute_exists(' : 'attribute_not_exists(') + nm + ')');
-        else if (op === 'attributeType') {
-          parts.push('attribute_type(' + nm + ', ' + valueName(field, op, ATTRIBUTE_TYPES[v] || v) + ')');
-        } else if (op === 'size') {
-          Object.keys(v).forEach(function (sop) {
-            if (!COMPARATORS[sop]) throw new Error('Unsupported size operator ' + sop);
-            parts.push('size(' + nm + ') ' + COMPARATORS[sop] + ' ' + valueName(field, 'size_' + sop, v[sop]));
-          });
-        } else throw new Error('Unsupported filter operator ' + op + ' on ' + field);
-      });
-      return parts;
-    }
-    function join(parts, op) {
-      if (parts.length === 1) return parts[0];
-      return parts.map(function (p) { return '(' + p + ')'; }).join(' ' + op + ' ');
-    }
-    function build(obj) {
-      const parts = [];
-      Object.keys(obj).forEach(function (key) {
+    function render(obj, prefix) {
+      if (!isPlainObject(obj)) throw new Unrenderable();
+      return Object.keys(obj).map(function (key) {
         const v = obj[key];
-        if (v === null || v === undefined) return;
         if (key === 'and' || key === 'or') {
-          const list = Array.isArray(v) ? v : [v];
-          const sub = list.map(build).filter(function (s) { return s; });
-          if (sub.length) parts.push(join(sub, key.toUpperCase()));
-        } else if (key === 'not') {
-          const sub = build(v);
-          if (sub) parts.push('NOT (' + sub + ')');
-        } else {
-          const fp = fieldExpr(key, v);
-          if (fp.length) parts.push(join(fp, 'AND'));
+          if (!Array.isArray(v)) throw new Unrenderable();
+          const members = v.map(function (m, i) { return render(m, prefix + key + '_' + i + '_'); });
+          return members.length === 1 ? members[0]
+            : members.length === 0 ? '' : '(' + members.join(' ' + key.toUpperCase() + ' ') + ')';
         }
-      });
-      return join(parts, 'AND');
+        if (key === 'not') return '(NOT ' + render(v, prefix + 'not_') + ')';
+        if (!isPlainObject(v)) throw new Unrenderable();
+        names['#' + key] = key;
+        const conditions = [];
+        Object.keys(v).forEach(function (op) { operand('#' + key, ':' + prefix + key, op, v[op], conditions); });
+        return conditions.length > 1 ? '(' + conditions.join(' AND ') + ')' : conditions.length ? conditions[0] : '';
+      }).join(' AND ');
     }
-    const expression = filter ? build(filter) : '';
-    if (!expression) return null;
-    const out = { expression: expression };
-    if (Object.keys(names).length) out.expressionNames = names;
-    if (Object.keys(values).length) out.expressionValues = values;
-    return out;
+    try {
+      const expression = render(filter, '');
+      return { expression: expression, expressionNames: names, expressionValues: values };
+    } catch (e) {
+      if (e instanceof Unrenderable) return null;
+      throw e;
+    }
   }
+  // Subscription filters: every operator of a field, member of an `or` and rule is an alternative,
+  // so groups multiply out in key order; `and` members and fields are AND-ed within a group.
   function toSubscriptionFilter(obj, ignoredFields, rules) {
-    const ignored = ignoredFields || [];
-    function entries(o) {
+    if (!isPlainObject(obj)) return null;
+    const ignored = Array.isArray(ignoredFields) ? ignoredFields : [];
+    function product(left, right) {
       const out = [];
-      Object.keys(o || {}).forEach(function (field) {
-        if (field === 'and' || field === 'or' || ignored.indexOf(field) >= 0) return;
-        const ops = o[field];
-        Object.keys(ops).forEach(function (op) {
-          out.push({ fieldName: field, operator: op, value: ops[op] });
-        });
-      });
+      left.forEach(function (a) { right.forEach(function (b) { out.push(a.concat(b)); }); });
       return out;
     }
-    // and-ed alternatives: each alternative is a list of AND-ed rules; alternatives are OR-ed.
+    function fieldAlternatives(field, ops) {
+      if (!isPlainObject(ops)) return [[{ fieldName: field, operator: null, value: ops }]];
+      return Object.keys(ops).map(function (op) { return [{ fieldName: field, operator: op, value: ops[op] }]; });
+    }
     function alternatives(o) {
-      let alts = [entries(o)];
-      (o.and || []).forEach(function (sub) {
-        const subAlts = alternatives(sub); const next = [];
-        alts.forEach(function (a) { subAlts.forEach(function (b) { next.push(a.concat(b)); }); });
-        alts = next;
+      let groups = [[]];
+      Object.keys(o).forEach(function (key) {
+        const v = o[key];
+        if (key === 'and') {
+          (Array.isArray(v) ? v : []).forEach(function (member) {
+            groups = product(groups, isPlainObject(member) ? alternatives(member) : [[]]);
+          });
+        } else if (key === 'or') {
+          const options = [];
+          (Array.isArray(v) ? v : []).forEach(function (member) {
+            if (isPlainObject(member)) alternatives(member).forEach(function (g) { options.push(g); });
+          });
+          groups = product(groups, options);
+        } else if (ignored.indexOf(key) < 0) {
+          groups = product(groups, fieldAlternatives(key, v));
+        }
       });
-      if (o.or) {
-        const next = [];
-        o.or.forEach(function (sub) {
-          alternatives(sub).forEach(function (b) { alts.forEach(function (a) { next.push(a.concat(b)); }); });
-        });
-        alts = next;
-      }
-      return alts;
+      return groups;
     }
-    let alts = alternatives(obj || {});
-    const ruleEntries = entries(rules);
-    if (ruleEntries.length) {
-      const next = [];
-      alts.forEach(function (a) { ruleEntries.forEach(function (r) { next.push(a.concat([r])); }); });
-      alts = next;
+    let groups = alternatives(obj);
+    if (isPlainObject(rules) && Object.keys(rules).length) {
+      const options = [];
+      Object.keys(rules).forEach(function (field) {
+        fieldAlternatives(field, rules[field]).forEach(function (g) { options.push(g); });
+      });
+      groups = product(groups, options);
     }
-    return { filterGroup: alts.map(function (filters) { return { filters: filters }; }) };
+    return { filterGroup: groups.filter(function (g) { return g.length > 0; })
+      .map(function (filters) { return { filters: filters }; }) };
+  }
+  function expressionJson(filter) {
+    const out = toDynamoDBExpression(filter);
+    return out === null ? null : JSON.stringify(out);
   }
   const transform = {
-    toDynamoDBFilterExpression: function (filter) { return JSON.stringify(toDynamoDBExpression(filter)); },
-    toDynamoDBConditionExpression: function (condition) { return JSON.stringify(toDynamoDBExpression(condition)); },
+    toDynamoDBFilterExpression: expressionJson,
+    toDynamoDBConditionExpression: expressionJson,
     toSubscriptionFilter: toSubscriptionFilter,
     toElasticsearchQueryDSL: function () { throw new Error('util.transform.toElasticsearchQueryDSL is not supported locally'); },
+  };
+  // ---------------------------------------------------------------- xml
+  // util.xml: XML -> object the way AppSync documents it (org.json's XML conversion: repeated
+  // elements become lists, numbers and booleans are typed, attributes become keys, mixed text
+  // goes under "content").
+  function xmlTyped(text) {
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    if (text === 'null') return null;
+    if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return Number(text);
+    return text;
+  }
+  function xmlUnescape(text) {
+    return text.replace(/&(lt|gt|amp|quot|apos|#x[0-9A-Fa-f]+|#\d+);/g, function (m, e) {
+      if (e === 'lt') return '<'; if (e === 'gt') return '>'; if (e === 'amp') return '&';
+      if (e === 'quot') return '"'; if (e === 'apos') return "'";
+      return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+    });
+  }
+  function xmlAdd(target, key, value) {
+    if (!Object.prototype.hasOwnProperty.call(target, key)) target[key] = value;
+    else if (Array.isArray(target[key])) target[key].push(value);
+    else target[key] = [target[key], value];
+  }
+  function xmlToMap(input) {
+    if (input === null || input === undefined) return null;
+    const src = String(input);
+    let pos = 0;
+    function bad(what) { throw new Error('util.xml: ' + what + ' at character ' + pos); }
+    function skipMisc() {
+      for (;;) {
+        const ws = /^\s*/.exec(src.slice(pos))[0]; pos += ws.length;
+        if (src.startsWith('<?', pos)) { const end = src.indexOf('?>', pos); if (end < 0) bad('unclosed <?'); pos = end + 2; }
+        else if (src.startsWith('<!--', pos)) { const end = src.indexOf('-->', pos); if (end < 0) bad('unclosed comment'); pos = end + 3; }
+        else if (src.startsWith('<!DOCTYPE', pos)) { const end = src.indexOf('>', pos); pos = end + 1; }
+        else return;
+      }
+    }
+    function element(parent) {
+      const open = /^<([A-Za-z_][\w.:-]*)/.exec(src.slice(pos));
+      if (!open) bad('expected an element');
+      const name = open[1]; pos += open[0].length;
+      const node = {};
+      let hasAttributes = false;
+      for (;;) {
+        const attr = /^\s+([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/.exec(src.slice(pos));
+        if (!attr) break;
+        node[attr[1]] = xmlTyped(xmlUnescape(attr[3] !== undefined ? attr[3] : attr[4]));
+        hasAttributes = true; pos += attr[0].length;
+      }
+      const close = /^\s*(\/?)>/.exec(src.slice(pos));
+      if (!close) bad('malformed tag <' + name + '>');
+      pos += close[0].length;
+      if (close[1]) { xmlAdd(parent, name, hasAttributes ? node : ''); return; }
+      let text = ''; let hasChildren = false;
+      for (;;) {
+        if (pos >= src.length) bad('unclosed <' + name + '>');
+        if (src.startsWith('</', pos)) {
+          const end = /^<\/([A-Za-z_][\w.:-]*)\s*>/.exec(src.slice(pos));
+          if (!end || end[1] !== name) bad('mismatched closing tag for <' + name + '>');
+          pos += end[0].length; break;
+        }
+        if (src.startsWith('<![CDATA[', pos)) {
+          const end = src.indexOf(']]>', pos); if (end < 0) bad('unclosed CDATA');
+          text += src.slice(pos + 9, end); pos = end + 3; continue;
+        }
+        if (src.startsWith('<!--', pos)) { const end = src.indexOf('-->', pos); pos = end + 3; continue; }
+        if (src[pos] === '<') { element(node); hasChildren = true; continue; }
+        const next = src.indexOf('<', pos);
+        text += xmlUnescape(src.slice(pos, next < 0 ? src.length : next));
+        pos = next < 0 ? src.length : next;
+      }
+      text = text.trim();
+      if (!hasChildren && !hasAttributes) { xmlAdd(parent, name, text === '' ? '' : xmlTyped(text)); return; }
+      if (text !== '') node.content = xmlTyped(text);
+      xmlAdd(parent, name, node);
+    }
+    const root = {};
+    skipMisc();
+    while (pos < src.length) {
+      element(root);
+      skipMisc();
+    }
+    return root;
+  }
+  const xml = {
+    toMap: xmlToMap,
+    toJsonString: function (input, stringEncode) {
+      const json = JSON.stringify(xmlToMap(input));
+      return stringEncode ? JSON.stringify(json) : json;
+    },
   };
 
   // ---------------------------------------------------------------- util
@@ -361,7 +530,6 @@
       errorInfo: errorInfo === undefined ? null : clone(errorInfo),
     };
   }
-  function isNull(v) { return v === null || v === undefined; }
   const util = {
     autoId: function () { return takeId('uuid'); },
     autoUlid: function () { return takeId('ulid'); },
@@ -392,25 +560,6 @@
     urlDecode: urlDecode,
     base64Encode: base64Encode,
     base64Decode: base64Decode,
-    isNull: isNull,
-    isNullOrEmpty: function (v) { return isNull(v) || v === '' || (Array.isArray(v) && v.length === 0); },
-    isNullOrBlank: function (v) { return isNull(v) || String(v).trim() === ''; },
-    defaultIfNull: function (v, d) { return isNull(v) ? d : v; },
-    defaultIfNullOrEmpty: function (v, d) { return isNull(v) || v === '' ? d : v; },
-    defaultIfNullOrBlank: function (v, d) { return isNull(v) || String(v).trim() === '' ? d : v; },
-    isString: function (v) { return typeof v === 'string'; },
-    isNumber: function (v) { return typeof v === 'number'; },
-    isBoolean: function (v) { return typeof v === 'boolean'; },
-    isList: function (v) { return Array.isArray(v); },
-    isMap: function (v) { return v !== null && typeof v === 'object' && !Array.isArray(v); },
-    typeOf: function (v) {
-      if (isNull(v)) return 'Null';
-      if (typeof v === 'string') return 'String';
-      if (typeof v === 'number') return 'Number';
-      if (typeof v === 'boolean') return 'Boolean';
-      if (Array.isArray(v)) return 'List';
-      return 'Map';
-    },
     time: time,
     dynamodb: dynamodb,
     transform: transform,
@@ -435,7 +584,7 @@
       },
     },
     rds: {},
-    xml: {},
+    xml: xml,
   };
 
   const runtime = {
@@ -465,8 +614,27 @@
     },
   };
 
+  // console: AppSync sends console.log/error to CloudWatch Logs (and EvaluateCode returns them);
+  // locally they go to the host's log. Bounded, so a loop of logging cannot grow memory.
+  const MAX_LOG_LINES = 100; const MAX_LOG_CHARS = 4096;
+  function logLine(level, args) {
+    if (state.logs.length >= MAX_LOG_LINES) return;
+    const text = Array.prototype.map.call(args, function (a) {
+      if (typeof a === 'string') return a;
+      if (a === undefined) return 'undefined';
+      try { return JSON.stringify(a); } catch (e) { return String(a); }
+    }).join(' ');
+    state.logs.push({ level: level, message: text.length > MAX_LOG_CHARS ? text.slice(0, MAX_LOG_CHARS) + '…' : text });
+  }
+  const appsyncConsole = {
+    log: function () { logLine('INFO', arguments); },
+    error: function () { logLine('ERROR', arguments); },
+  };
+
   globalThis.__appsync = {
     state: state,
+    zones: zones,
+    ZoneMissing: ZoneMissing,
     AppSyncError: AppSyncError,
     EarlyReturn: EarlyReturn,
     toDynamoDBExpression: toDynamoDBExpression,
@@ -476,4 +644,5 @@
   globalThis.util = util;
   globalThis.runtime = runtime;
   globalThis.extensions = extensions;
+  globalThis.console = appsyncConsole;
 })();

@@ -51,7 +51,7 @@ def test_importing_an_unknown_module_fails(engine, spec):
 
 
 def test_syntax_errors_fail_at_load(engine):
-    with pytest.raises(ModuleLoadError, match="SyntaxError"):
+    with pytest.raises(ModuleLoadError, match="PARSER_ERROR"):
         engine.load("export function request( {")
 
 
@@ -77,8 +77,13 @@ def test_module_code_is_strict(engine):
     assert out["error"]["name"] == "ReferenceError"
 
 
-def test_time_limit_stops_an_infinite_loop_and_the_engine_stays_usable(engine):
-    handle = engine.load("export function request() { while (true) {} }\nexport function response() {}")
+def test_time_limit_stops_an_endless_computation_and_the_engine_stays_usable(engine):
+    # `while (true)` is refused at load (as on AWS); nested callbacks over a small array run for hours
+    endless = (
+        "export function request() { const a = Array(100000).fill(0);"
+        " a.forEach(() => a.forEach(() => a.forEach(() => 0))); }\nexport function response() {}"
+    )
+    handle = engine.load(endless)
     with pytest.raises(EngineTimeout, match="300 ms"):
         engine.call(handle, "request", CTX)
     ok = engine.load("export function request() { return 42; }\nexport function response() {}")

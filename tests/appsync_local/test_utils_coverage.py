@@ -10,7 +10,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "utils_coverage.py"
 
-# Implemented/declared per namespace when this test was written (76/106 in all). Raise these as
+# Implemented/declared per namespace (78/106 in all, util.xml added). Raise these as
 # the runtime grows; a lower figure is a regression.
 MINIMUM = {
     "util": 13,
@@ -18,6 +18,7 @@ MINIMUM = {
     "util.dynamodb": 14,
     "util.http": 3,
     "util.transform": 3,  # toElasticsearchQueryDSL is a stub that throws
+    "util.xml": 2,
     "util.math": 5,
     "util.str": 1,
     "extensions": 4,
@@ -25,7 +26,7 @@ MINIMUM = {
     "@aws-appsync/utils/dynamodb": 15,
     "@aws-appsync/utils/dynamodb.operations": 8,
 }
-MINIMUM_TOTAL = 76
+MINIMUM_TOTAL = 78
 
 
 @pytest.fixture(scope="module")
