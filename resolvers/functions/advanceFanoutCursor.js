@@ -11,10 +11,13 @@ export function request(ctx) {
   if (ctx.args.messages.some((m) => !util.matches(SEQUENCE_PATTERN, m.sequence))) {
     util.error('sequence must be a stream sequence number zero-padded to 40 digits', 'ValidationError');
   }
-  // Equal-length digit strings order like the numbers they spell.
-  const fresh = ctx.args.messages
-    .filter((m) => m.sequence > cursor)
-    .sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
+  // Equal-length digit strings order like the numbers they spell. APPSYNC_JS's sort() takes no
+  // comparator, so the sequences themselves are sorted and mapped back to their messages.
+  const bySequence = {};
+  ctx.args.messages.filter((m) => m.sequence > cursor).forEach((m) => {
+    bySequence[m.sequence] = m;
+  });
+  const fresh = Object.keys(bySequence).sort().map((sequence) => bySequence[sequence]);
   if (fresh.length === 0) {
     util.error(`room ${ctx.args.roomId} already has these messages`, 'DuplicateBatch');
   }
