@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 CLIENTS_STAMP := tests/clients/node_modules/.installed
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: install chromium web local test lint unit policy clean
+.PHONY: install chromium web local test lint unit conformance policy clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) $(WEB_STAMP) chromium
 
@@ -58,7 +58,11 @@ unit: install web
 policy: install
 	$(BIN)/chatstack policy --all
 
-test: lint unit
+# The APPSYNC_JS conformance suite: per-area pass counts; fails below its floor.
+conformance: install
+	$(BIN)/python -m appsync_local.conformance
+
+test: lint unit conformance
 	$(BIN)/chatstack policy --all
 
 clean:

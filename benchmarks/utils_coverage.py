@@ -1,11 +1,13 @@
-"""How much of the APPSYNC_JS utilities the local runtime library implements.
+"""How much of the APPSYNC_JS utilities the local runtime library implements, and how much of
+what it implements behaves as AWS's (the conformance suite's pass rate), side by side.
 
 Lists every function the `@aws-appsync/utils` type definitions declare (util.*, util.time.*,
 util.dynamodb.*, util.transform.*, util.str.*, util.math.*, util.http.*, util.xml.*, util.rds.*,
 runtime.*, extensions.*, and the exports of the `@aws-appsync/utils/dynamodb`, `/rds` and `/ai`
 modules), read with the TypeScript compiler (`benchmarks/utils_declarations.cjs`), and probes
 the QuickJS engine for each (`typeof util.time.nowISO8601 === 'function'`). Prints
-implemented/declared per namespace and the missing names.
+implemented/declared per namespace and the missing names, then the conformance suite
+(appsync_local/conformance: cases recorded from AWS) per area.
 
     .venv/bin/python benchmarks/utils_coverage.py
 
@@ -20,6 +22,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from appsync_local.conformance import run_suite
 from appsync_local.engine import BUILTIN_MODULES, JSEngine
 from chatstack.project import find_project
 
@@ -125,6 +128,12 @@ def main() -> None:
         name for name in used if name.rsplit(".", 1)[1] not in present.get(name.rsplit(".", 1)[0], ())
     )
     print(f"used by resolvers/: {len(used)} functions; not implemented: {unimplemented_used or 'none'}")
+    suite = run_suite()
+    print("\nside by side: declared surface implemented vs. cases matching AWS's recorded results")
+    print(f"  {'declared functions implemented':42s} {done:3d}/{total:<3d} {100.0 * done / total:5.1f} %")
+    for area, (passed, cases) in sorted(suite.by_area().items()):
+        print(f"  {'conformance: ' + area:42s} {passed:3d}/{cases:<3d} {100.0 * passed / cases:5.1f} %")
+    print(f"  {'conformance: total':42s} {suite.passed:3d}/{suite.total:<3d} {suite.rate:5.1f} %")
 
 
 if __name__ == "__main__":
