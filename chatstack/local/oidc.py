@@ -32,6 +32,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from chatstack.local.stack_secrets import create_once, new_rsa_pem
+
 ISSUER_PATH = "/oidc"
 DISCOVERY_PATH = f"{ISSUER_PATH}/.well-known/openid-configuration"
 JWKS_PATH = f"{ISSUER_PATH}/.well-known/jwks.json"
@@ -75,12 +77,8 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def load_or_create_key(state_dir: Path) -> rsa.RSAPrivateKey:
     path = state_dir / KEY_FILE
-    if not path.exists():
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        _write_private(path, pem)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    # create_once: concurrent starts of one stack end up with the same key (the first file wins)
+    loaded = serialization.load_pem_private_key(create_once(path, new_rsa_pem), password=None)
     if not isinstance(loaded, rsa.RSAPrivateKey):
         raise AttendeeTokenError(f"{path} is not an RSA private key")
     return loaded

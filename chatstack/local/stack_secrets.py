@@ -75,14 +75,15 @@ class SigningKey:
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})
 
 
-def _new_rsa_pem() -> bytes:
+def new_rsa_pem() -> bytes:
+    """A new 2048-bit RSA private key, PKCS#8 PEM."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
 def signing_key(stack_dir: Path) -> SigningKey:
-    return SigningKey(create_once(stack_dir / SIGNING_KEY_FILE, _new_rsa_pem))
+    return SigningKey(create_once(stack_dir / SIGNING_KEY_FILE, new_rsa_pem))
 
 
 # ---- the local admin credential -----------------------------------------------------------
