@@ -41,6 +41,13 @@ def _policy(args: argparse.Namespace, root: Path) -> int:
 def _plan(args: argparse.Namespace, root: Path) -> int:
     from chatstack.planning import report
 
+    if bool(args.stack) == args.all:
+        print("chatstack plan: give --stack NAME or --all", file=sys.stderr)
+        return 2
+    if args.all:
+        rows = report.plan_all(root, args.config)
+        print(report.all_as_json(rows) if args.json else report.all_as_text(rows))
+        return report.all_exit_code(rows)
     plan = report.plan_stack(args.stack, args.config, root)
     print(report.as_json(plan, args.stack) if args.json else report.as_text(plan, args.stack))
     if plan.verdict == "impossible":
@@ -115,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     policy.set_defaults(handler=_policy)
 
     plan = command("plan", help="capacity, quotas and cost of a stack; 1 if the plan is impossible")
-    plan.add_argument("--stack", required=True, help="event stack name (Pulumi.<stack>.yaml)")
+    plan.add_argument("--stack", help="event stack name (Pulumi.<stack>.yaml)")
+    plan.add_argument("--all", action="store_true",
+                      help="every Pulumi.<stack>.yaml in one table, and the per-account quotas they share")
     plan.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                       help="what-if: override a config value (chatstack: namespace by default)")
     plan.add_argument("--json", action="store_true", help="machine-readable output")

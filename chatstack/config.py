@@ -123,6 +123,14 @@ class EventChatConfig(BaseModel):
     flush_interval_ms: int = Field(
         default=1000, alias="flushIntervalMs", ge=50, le=60_000, description="Batched fan-out flush interval."
     )
+    replies_per_second: float | None = Field(
+        default=None, alias="repliesPerSecond", ge=0, le=100_000,
+        description="Peak thread replies/s, all rooms; default: 10 % of messagesPerSecond (capacity planning).",
+    )
+    quota_headroom: float = Field(
+        default=0.2, alias="quotaHeadroom", ge=0, le=10,
+        description="Share above the planned peak every quota must allow before the plan calls it ok.",
+    )
     alarm_emails: list[str] = Field(
         default_factory=list, alias="alarmEmails", max_length=20,
         description="Email addresses subscribed to the stack's alarm topic (each confirms by a link).",

@@ -13,15 +13,16 @@ import pulumi_aws as aws
 
 import fanout_consumer
 from chatstack.event_names import role_name_prefix
+from chatstack.planning.planner import batching_window_seconds
 from components.alarm_topic import notify, single_metric
 from components.transforms import Transforms, apply_transform, check_roles
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
 # The Lambda ships the consumer package as installed alongside this tool.
 CONSUMER_PACKAGE = Path(fanout_consumer.__file__).resolve().parent
-# Only new chat lines wake the consumer: replies, cursor rows and updates are filtered out
-# by Lambda before invocation (and billed nothing).
-STREAM_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE"]}}}}
+# Only new chat lines (messages and thread replies) wake the consumer: cursor rows, moderation
+# rows and updates are filtered out by Lambda before invocation (and billed nothing).
+STREAM_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE", "THREAD"]}}}}
 
 
 @dataclass
@@ -41,11 +42,6 @@ class BatchFanoutArgs:
     max_record_age_seconds: int = 300
     log_retention_days: int = 14
     transform: Transforms | None = None
-
-
-def batching_window_seconds(flush_interval_ms: int) -> int:
-    """Lambda's batching window is whole seconds (0 = as soon as a shard poll returns)."""
-    return min(300, flush_interval_ms // 1000)
 
 
 class BatchFanout(pulumi.ComponentResource):

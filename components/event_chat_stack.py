@@ -227,7 +227,7 @@ class EventChatStack(pulumi.ComponentResource):
                 f"{name}-quota-{check.key}",
                 service_code=check.service_code,
                 quota_code=check.quota_code,  # deployment_problems() rejected increases without a code
-                value=float(math.ceil(check.required)),
+                value=float(math.ceil(check.target)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 

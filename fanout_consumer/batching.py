@@ -1,10 +1,13 @@
-"""Pure planning of publishes from DynamoDB stream records: which messages, per room, in
-stream order, in chunks that fit AppSync's subscription payload limit."""
+"""Pure planning of publishes from DynamoDB stream records: which messages and thread replies,
+per room, in stream order, in chunks that fit AppSync's subscription payload limit."""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass
+
+log = logging.getLogger(__name__)
 
 # AppSync's fixed limit on one subscription message is 240 KB; keep a margin for the
 # envelope AppSync wraps around the data.
@@ -35,13 +38,37 @@ class StreamMessage:
 
 
 @dataclass(frozen=True)
+class StreamReply:
+    room_id: str
+    message_id: str  # the parent message
+    reply_id: str
+    sender: str
+    message: str
+    created_at: str
+    sequence: str
+    sender_name: str | None = None
+
+    def as_input(self) -> dict:
+        return {
+            "messageId": self.message_id,
+            "replyId": self.reply_id,
+            "sender": self.sender,
+            "senderName": self.sender_name,
+            "message": self.message,
+            "createdAt": self.created_at,
+            "sequence": self.sequence,
+        }
+
+
+@dataclass(frozen=True)
 class Publish:
     room_id: str
     messages: tuple[StreamMessage, ...]
+    replies: tuple[StreamReply, ...] = ()
 
     @property
     def first_sequence(self) -> str:
-        return self.messages[0].sequence
+        return min(item.sequence for item in (*self.messages, *self.replies))
 
 
 def padded_sequence(sequence_number: str) -> str:
@@ -61,42 +88,51 @@ def _plain(attribute: dict) -> object:
     raise ValueError(f"unexpected attribute type {kind}")
 
 
-def messages_from_records(records: list[dict]) -> list[StreamMessage]:
-    """New MESSAGE rows in the records (INSERTs only: replies and updates are not chat lines)."""
-    found = []
+_MESSAGE_FIELDS = ("roomId", "messageId", "sender", "senderName", "message", "createdAt")
+_REPLY_FIELDS = (*_MESSAGE_FIELDS, "replyId")
+
+
+def items_from_records(records: list[dict]) -> list[StreamMessage | StreamReply]:
+    """New MESSAGE and THREAD rows in the records (INSERTs only: updates are not chat lines)."""
+    found: list[StreamMessage | StreamReply] = []
     for record in records:
         if record.get("eventName") != "INSERT":
             continue
         image = record["dynamodb"].get("NewImage") or {}
-        if image.get("type", {}).get("S") != "MESSAGE":
+        kind = image.get("type", {}).get("S")
+        if kind not in ("MESSAGE", "THREAD"):
             continue
-        row = {key: _plain(value) for key, value in image.items() if key in (
-            "roomId", "messageId", "sender", "senderName", "message", "createdAt")}
-        found.append(
-            StreamMessage(
-                room_id=row["roomId"],
-                message_id=row["messageId"],
-                sender=row["sender"],
-                message=row["message"],
-                created_at=row["createdAt"],
-                sequence=padded_sequence(record["dynamodb"]["SequenceNumber"]),
-                sender_name=row.get("senderName"),
-            )
-        )
+        row = {key: _plain(value) for key, value in image.items() if key in _REPLY_FIELDS}
+        required = _REPLY_FIELDS if kind == "THREAD" else _MESSAGE_FIELDS
+        if any(row.get(key) is None for key in required if key != "senderName"):
+            # Not a row the resolvers write; retrying would block the shard behind it forever.
+            log.warning("skipping a malformed %s row at %s", kind, record["dynamodb"].get("SequenceNumber"))
+            continue
+        common = {"room_id": row["roomId"], "message_id": row["messageId"], "sender": row["sender"],
+                  "message": row["message"], "created_at": row["createdAt"], "sender_name": row.get("senderName"),
+                  "sequence": padded_sequence(record["dynamodb"]["SequenceNumber"])}
+        found.append(StreamMessage(**common) if kind == "MESSAGE" else StreamReply(reply_id=row["replyId"], **common))
     return found
 
 
-def payload_bytes(room_id: str, messages: list[StreamMessage]) -> int:
+def messages_from_records(records: list[dict]) -> list[StreamMessage]:
+    """New MESSAGE rows in the records."""
+    return [item for item in items_from_records(records) if isinstance(item, StreamMessage)]
+
+
+def payload_bytes(room_id: str, messages: list[StreamMessage], replies: list[StreamReply] = ()) -> int:
     """Size of the subscription message subscribers receive for this batch."""
+    items = [*messages, *replies]
     body = {
         "data": {
             "onMessageBatch": {
                 "roomId": room_id,
-                "batchId": messages[-1].sequence if messages else "",
+                "batchId": max(item.sequence for item in items) if items else "",
                 "messages": [
                     {**{k: v for k, v in asdict(m).items() if k != "sequence"}, "replyCount": 0, "repliedAt": None}
                     for m in messages
                 ],
+                "replies": [{k: v for k, v in asdict(r).items() if k != "sequence"} for r in replies],
                 "__typename": "MessageBatch",
             }
         }
@@ -104,24 +140,35 @@ def payload_bytes(room_id: str, messages: list[StreamMessage]) -> int:
     return len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
 
-def plan_publishes(records: list[dict], max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES) -> list[Publish]:
-    """One publish per room per flush, split where a batch would exceed max_batch_bytes.
+def _publish(room_id: str, items: list[StreamMessage | StreamReply]) -> Publish:
+    return Publish(room_id, tuple(i for i in items if isinstance(i, StreamMessage)),
+                   tuple(i for i in items if isinstance(i, StreamReply)))
 
-    Rooms keep stream order; publishes are ordered by their first message's sequence so
-    a failure can be reported as a single checkpoint.
+
+def _size(room_id: str, items: list[StreamMessage | StreamReply]) -> int:
+    publish = _publish(room_id, items)
+    return payload_bytes(room_id, list(publish.messages), list(publish.replies))
+
+
+def plan_publishes(records: list[dict], max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES) -> list[Publish]:
+    """One publish per room per flush (messages and replies), split where a batch would exceed
+    max_batch_bytes.
+
+    Rooms keep stream order; publishes are ordered by their first item's sequence so a failure
+    can be reported as a single checkpoint.
     """
     if max_batch_bytes > SUBSCRIPTION_PAYLOAD_LIMIT:
         raise ValueError(f"max_batch_bytes {max_batch_bytes} exceeds AppSync's {SUBSCRIPTION_PAYLOAD_LIMIT}")
-    by_room: dict[str, list[StreamMessage]] = {}
-    for message in sorted(messages_from_records(records), key=lambda m: m.sequence):
-        by_room.setdefault(message.room_id, []).append(message)
+    by_room: dict[str, list[StreamMessage | StreamReply]] = {}
+    for item in sorted(items_from_records(records), key=lambda m: m.sequence):
+        by_room.setdefault(item.room_id, []).append(item)
     publishes = []
-    for room_id, messages in by_room.items():
-        chunk: list[StreamMessage] = []
-        for message in messages:
-            if chunk and payload_bytes(room_id, [*chunk, message]) > max_batch_bytes:
-                publishes.append(Publish(room_id, tuple(chunk)))
+    for room_id, items in by_room.items():
+        chunk: list[StreamMessage | StreamReply] = []
+        for item in items:
+            if chunk and _size(room_id, [*chunk, item]) > max_batch_bytes:
+                publishes.append(_publish(room_id, chunk))
                 chunk = []
-            chunk.append(message)
-        publishes.append(Publish(room_id, tuple(chunk)))
+            chunk.append(item)
+        publishes.append(_publish(room_id, chunk))
     return sorted(publishes, key=lambda p: p.first_sequence)

@@ -9,11 +9,12 @@ import urllib.request
 from fanout_consumer.batching import Publish
 
 PUBLISH_BATCH = """
-mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!) {
-  publishBatch(roomId: $roomId, messages: $messages) {
+mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!, $replies: [BatchedReplyInput!]) {
+  publishBatch(roomId: $roomId, messages: $messages, replies: $replies) {
     roomId
     batchId
     messages { roomId messageId sender senderName message createdAt repliedAt replyCount }
+    replies { roomId messageId replyId sender senderName message createdAt }
   }
 }
 """
@@ -47,7 +48,8 @@ class AppSyncPublisher:
         body = json.dumps(
             {
                 "query": PUBLISH_BATCH,
-                "variables": {"roomId": publish.room_id, "messages": [m.as_input() for m in publish.messages]},
+                "variables": {"roomId": publish.room_id, "messages": [m.as_input() for m in publish.messages],
+                              "replies": [r.as_input() for r in publish.replies]},
             }
         )
         request = AWSRequest(

@@ -189,8 +189,9 @@ def plan_comparison(config: EventChatConfig, scenario: Scenario, measured_update
 
     quotas, prices = apply_quota_overrides(config.quota_overrides), apply_price_overrides(config.price_overrides)
     stack_plan = plan_event(inputs_from_config(config), quotas=quotas, prices=prices, compare_modes=False)
+    # The rehearsal sends messages, not thread replies.
     per_room = replace(inputs_from_config(config), participants=max(1, math.ceil(users / scenario.rooms)),
-                       messages_per_second=scenario.messages_per_second / scenario.rooms)
+                       messages_per_second=scenario.messages_per_second / scenario.rooms, replies_per_second=0)
     room_plan = plan_event(per_room, quotas=quotas, prices=prices, compare_modes=False)
     expected = room_plan.outbound_updates_per_second * scenario.rooms
     return {

@@ -6,12 +6,19 @@ event's sizing (participants, message rate, duration, message size, fan-out mode
 rates, DynamoDB units, payload sizes, costs and a verdict against `chatstack.planning.quotas`.
 
 Model (stated, so it can be checked; see docs "Sizing an event"):
-- One room: every participant holds one connection with two subscriptions (onSendMessage,
-  onReply) to the event's room, and receives every message, their own included.
+- One room: every participant holds one connection with three subscriptions (onSendMessage,
+  onReply, onRoomEvent; batched: onMessageBatch, onRoomEvent) to the event's room, and receives
+  every message and reply, their own included.
+- Replies: chatstack:repliesPerSecond, else 10 % of messagesPerSecond. perMessage: each reply is
+  one onReply update per subscriber. batched: replies travel in the room's batches (a reply
+  adds one to its parent's count on the client), so they add bytes, not updates.
+- Bytes delivered are measured from the payloads the system builds, in their real-time frame
+  (chatstack.planning.payload), and billed as data transfer out at tiered rates.
 - perMessage: one sendMessage mutation per message, published once (inbound) and delivered
   to every participant (outbound = participants x messages/s).
 - batched: messages are stored as in perMessage; a publisher flushes each room every
-  flushIntervalMs with publishBatch mutations carrying the messages since the last flush,
+  flushIntervalMs as deployed (the event source mapping's whole-second batching window; below
+  1 s, every stream poll: 4 a second) with publishBatch mutations carrying the items since the last flush,
   split at 200 KB (inbound = outbound per participant = flushes/s that carry messages,
   min(messages/s, 1000/flushIntervalMs), x publishes per flush); each publish reads
   (consistent GetItem, 1 RRU) and updates (1 WRU) the room's FANOUT cursor row.
@@ -19,8 +26,8 @@ Model (stated, so it can be checked; see docs "Sizing an event"):
 - Each participant loads history once on join: one getMessages Query of a full page (50
   items), eventually consistent (the resolvers' default).
 - DynamoDB: each message is one PutItem of ceil(item/1 KB) WRU, plus the same again for the
-  bySender GSI (projects ALL). Replies are counted as messages (a reply's transaction costs
-  more: covered by the table headroom, not by the cost estimate).
+  bySender GSI (projects ALL). A reply is a transaction of its THREAD row and its parent's
+  count (both doubled) with the slow-mode state.
 - Moderation on every message (upper bound: slow mode on in every room): one consistent
   BatchGetItem of the room's SETTINGS row (<= 4 KB), the sender's BAN row and slow-mode
   state (3 RRU; absent items are billed too), and the message written in a transaction with
@@ -48,15 +55,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from chatstack.planning import payload as measured
 from chatstack.planning import table_design
-from chatstack.planning.quotas import PRICES, QUOTAS, Price, Quota
+from chatstack.planning.quotas import DATA_TRANSFER_OUT, PRICES, QUOTAS, Price, Quota, TieredPrice
 
 FanOutMode = Literal["perMessage", "batched"]
 AttendeeAuth = Literal["cognito", "oidc"]
 Verdict = Literal["fits-defaults", "needs-quota-increases", "impossible"]
 
 HISTORY_PAGE_SIZE = 50  # getMessages default limit
-SUBSCRIPTIONS_PER_PARTICIPANT = 3  # onSendMessage (or onMessageBatch) + onReply + onRoomEvent
+SUBSCRIPTIONS_PER_PARTICIPANT = 3  # onSendMessage + onReply + onRoomEvent
+BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT = 2  # onMessageBatch (messages and replies) + onRoomEvent
 # checkSendAllowed: consistent BatchGetItem of SETTINGS (<= 4 KB), BAN and slow-mode rows.
 MODERATION_RRU_PER_MESSAGE = 3
 # The slow-mode state row (< 1 KB), written in the message's transaction: 2 WRU.
@@ -66,10 +75,6 @@ RRU_PER_SUBSCRIBE = 1
 # Bytes a MESSAGE row adds around its text: attribute names plus pk, sk, type, roomId,
 # messageId (ULID), sender, createdAt, replyCount, gsi1pk, gsi1sk, expiresAt (estimate).
 ITEM_OVERHEAD_BYTES = 350
-# JSON a subscriber receives around the text: {"data":{"onSendMessage":{...}}} with the
-# selected fields (roomId, messageId, sender, createdAt, replyCount, __typename).
-PAYLOAD_ENVELOPE_BYTES = 300
-PAYLOAD_PER_BATCHED_MESSAGE_BYTES = 200  # per message inside a MessageBatch besides its text
 # The batched publisher (fanout_consumer) splits a flush into publishes of at most this size.
 BATCH_SPLIT_BYTES = 200 * 1024
 WRU_BYTES = 1024
@@ -85,6 +90,44 @@ USER_CREATION_REQUESTS_PER_ATTENDEE = 2  # SignUp + ConfirmSignUp
 SIGN_IN_REQUESTS_PER_ATTENDEE = 1  # InitiateAuth (its RespondToAuthChallenge calls have their own quota)
 TOKEN_REFRESH_SECONDS = 3600  # ChatUserPool's ID/access token validity: one refresh per attendee-hour
 DEFAULT_JOIN_SHARE_OF_EVENT = 0.1  # without joinWindowSeconds, everyone must be in within 10 % of the event
+# Without chatstack:repliesPerSecond, thread replies are planned at this share of messagesPerSecond.
+DEFAULT_REPLY_SHARE = 0.1
+# A quota is "ok" only with this much room above the planned peak (chatstack:quotaHeadroom).
+DEFAULT_QUOTA_HEADROOM = 0.2
+# Batched stacks: whether replies travel inside the room's batches (else one onReply per reply
+# per subscriber).
+REPLIES_IN_BATCHES = True
+# Lambda polls each DynamoDB stream shard 4 times a second (AWS Lambda Developer Guide, "Using
+# AWS Lambda with Amazon DynamoDB", polling and batching streams; read 2026-12): with a batching
+# window of 0 s a shard's records reach the consumer at most every 250 ms.
+STREAM_POLLS_PER_SECOND = 4
+# Lambda's MaximumBatchingWindowInSeconds: whole seconds, 0-300 (CreateEventSourceMapping).
+MAX_BATCHING_WINDOW_SECONDS = 300
+# The fan-out consumer (components.batch_fanout): 256 MB, about this long per invocation plus
+# this per publish (chatstack estimate, 2026-12: one HTTPS call to AppSync per room publish).
+CONSUMER_MEMORY_GB = 0.25
+CONSUMER_BASE_SECONDS = 0.05
+CONSUMER_SECONDS_PER_PUBLISH = 0.05
+# CloudWatch Logs written per AppSync request at field log level ALL/DEBUG/INFO (request and
+# resolver entries; chatstack estimate 2026-12, measure with a rehearsal), and per consumer
+# invocation (one JSON summary line plus Lambda's START/END/REPORT lines).
+APPSYNC_LOG_BYTES_PER_REQUEST = {"NONE": 0, "ERROR": 0, "INFO": 2_000, "DEBUG": 4_000, "ALL": 4_000}
+CONSUMER_LOG_BYTES_PER_INVOCATION = 600
+# AppSync's default X-Ray sampling rule: the first request each second, then 5 % of the rest.
+XRAY_RESERVOIR_PER_SECOND = 1
+XRAY_FIXED_RATE = 0.05
+GIB = 1024**3
+
+
+def batching_window_seconds(flush_interval_ms: int) -> int:
+    """The event source mapping's MaximumBatchingWindowInSeconds for a flush interval (whole seconds)."""
+    return min(MAX_BATCHING_WINDOW_SECONDS, flush_interval_ms // 1000)
+
+
+def deployed_flush_interval_ms(flush_interval_ms: int) -> int:
+    """How often a room is flushed as deployed: the batching window, or the stream poll rate when it is 0."""
+    window = batching_window_seconds(flush_interval_ms)
+    return window * 1000 if window else 1000 // STREAM_POLLS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -100,6 +143,17 @@ class PlanInputs:
     attendee_auth: AttendeeAuth = "cognito"
     # Each attendee's sign-up sends one email through Cognito's built-in sender (no SES).
     built_in_verification_emails: bool = False
+    # None: DEFAULT_REPLY_SHARE of messages_per_second.
+    replies_per_second: float | None = None
+    quota_headroom: float = DEFAULT_QUOTA_HEADROOM
+    log_level: str = "ERROR"
+    xray_enabled: bool = False
+
+    @property
+    def reply_rate(self) -> float:
+        if self.replies_per_second is not None:
+            return self.replies_per_second
+        return self.messages_per_second * DEFAULT_REPLY_SHARE
 
     @property
     def join_deadline_seconds(self) -> float:
@@ -117,6 +171,8 @@ class PlanInputs:
             raise ValueError(f"unknown fan-out mode {self.fan_out_mode!r}")
         if self.attendee_auth not in ("cognito", "oidc"):
             raise ValueError(f"unknown attendee auth {self.attendee_auth!r}")
+        if (self.replies_per_second is not None and self.replies_per_second < 0) or self.quota_headroom < 0:
+            raise ValueError("replies_per_second and quota_headroom must not be negative")
 
 
 @dataclass(frozen=True)
@@ -125,6 +181,8 @@ class QuotaCheck:
     name: str
     unit: str
     required: float
+    # required plus the plan's headroom: what the quota must allow (and what to ask for).
+    target: float
     default: float
     ceiling: float | None
     adjustable: bool
@@ -168,6 +226,11 @@ class CapacityPlan:
     outbound_updates_per_second: float
     requests_per_second: float
     subscription_payload_bytes: int
+    # Measured from the payload the system builds (chatstack.planning.payload), real-time frame included.
+    bytes_per_delivered_message: float
+    data_transfer_out_gb_per_hour: float
+    reply_updates_per_second: float
+    deployed_flush_interval_ms: int | None
     item_bytes: int
     wru_per_message: int
     rru_per_message: float
@@ -233,20 +296,24 @@ def apply_price_overrides(overrides: Mapping[str, float], prices: Mapping[str, P
     return result
 
 
-def _check(quota: Quota, required: float) -> QuotaCheck:
-    if required <= quota.default:
-        status, reason = "ok", "within the default"
+def _check(quota: Quota, required: float, headroom: float = DEFAULT_QUOTA_HEADROOM) -> QuotaCheck:
+    """ok only with `headroom` to spare: a quota filled to 100 % at the planned peak is not ok."""
+    target = required * (1 + headroom)
+    room = f"{required:,.0f} {quota.unit} + {headroom:.0%} headroom = {target:,.0f}"
+    if target <= quota.default:
+        status, reason = "ok", "within the default, with headroom"
     elif not quota.adjustable:
         status = "impossible"
-        reason = f"exceeds the fixed limit of {quota.default:,.0f} {quota.unit}: {quota.remedy}"
-    elif quota.ceiling is not None and required > quota.ceiling:
+        reason = f"{room} exceeds the fixed limit of {quota.default:,.0f} {quota.unit}: {quota.remedy}"
+    elif quota.ceiling is not None and target > quota.ceiling:
         status = "impossible"
-        reason = (f"needs {required:,.0f} {quota.unit}, beyond the {quota.ceiling:,.0f} we plan on an increase "
+        reason = (f"needs {room}, beyond the {quota.ceiling:,.0f} we plan on an increase "
                   f"giving one API: {quota.remedy}")
     else:
-        status, reason = "increase", f"above the default {quota.default:,.0f}; request an increase or {quota.remedy}"
+        status, reason = "increase", (f"needs {room}, above the default {quota.default:,.0f}; request an increase "
+                                      f"or {quota.remedy}")
     return QuotaCheck(
-        key=quota.key, name=quota.name, unit=quota.unit, required=required, default=quota.default,
+        key=quota.key, name=quota.name, unit=quota.unit, required=required, target=target, default=quota.default,
         ceiling=quota.ceiling, adjustable=quota.adjustable, status=status, reason=reason,
         service_code=quota.service_code, quota_code=quota.quota_code, scope=quota.scope, source=quota.source,
     )
@@ -259,6 +326,20 @@ def _cost(key: str, units: float, hours: float, prices: Mapping[str, Price]) -> 
                     per=price.per, per_event_usd=per_event, per_hour_usd=per_event / hours)
 
 
+def _tiered_cost(key: str, units: float, hours: float, price: TieredPrice) -> CostLine:
+    """Tiers are per account and month; this event is planned as if it started the month's first tier."""
+    usd, lower = 0.0, 0.0
+    for upper, rate in price.tiers:
+        portion = max(0.0, min(units, upper if upper is not None else units) - lower)
+        usd += portion * rate
+        if upper is None or units <= upper:
+            break
+        lower = upper
+    average = usd / units if units else price.tiers[0][1]
+    return CostLine(key=key, name=price.name, units_per_event=units, unit=price.unit, unit_price_usd=average,
+                    per=1, per_event_usd=usd, per_hour_usd=usd / hours)
+
+
 def plan_event(
     inputs: PlanInputs,
     quotas: Mapping[str, Quota] = QUOTAS,
@@ -269,36 +350,59 @@ def plan_event(
     """The plan for one event. Deterministic and pure."""
     n = inputs.participants
     mps = inputs.messages_per_second
+    rps = inputs.reply_rate
     seconds = inputs.event_duration_hours * 3600
+    headroom = inputs.quota_headroom
 
-    # Connections.
+    # Connections: everyone must be connected by the join deadline (joinWindowSeconds, else a
+    # share of the event), so a rate is always required.
     connection_quota = quotas["newConnectionsPerSecond"].default
     ramp_seconds = n / connection_quota
+    required_connection_rate = n / inputs.join_deadline_seconds
     if inputs.join_window_seconds is not None:
-        required_connection_rate = n / inputs.join_window_seconds
         peak_join_rate = required_connection_rate
     else:
-        required_connection_rate = 0.0  # no deadline: joins queue behind the quota
-        peak_join_rate = min(float(n), connection_quota)
+        # Without a window people may also arrive all at once, paced by the quota.
+        peak_join_rate = max(required_connection_rate, min(float(n), connection_quota))
 
-    # Fan-out.
+    # Fan-out: what each subscriber receives, measured from the payloads the system builds.
+    flush_ms: int | None = None
+    consumer_invocations_per_second = 0.0
     if inputs.fan_out_mode == "perMessage":
-        publishes_per_second = mps
-        payload = inputs.average_message_bytes + PAYLOAD_ENVELOPE_BYTES
+        # onSendMessage and onReply: one publish (inbound) and one update per subscriber each.
+        frame = measured.per_message_frame_bytes(inputs.average_message_bytes)
+        publishes_per_second = mps + rps
+        outbound = n * publishes_per_second
+        reply_updates = n * rps
+        bytes_out_per_second = outbound * frame
+        payload = frame
         publisher_mutations_per_second = 0.0
+        subscriptions = SUBSCRIPTIONS_PER_PARTICIPANT
     else:
-        flushes_per_second = 1000 / inputs.flush_interval_ms
-        messages_per_flush = math.ceil(mps / flushes_per_second)
-        per_message = inputs.average_message_bytes + PAYLOAD_PER_BATCHED_MESSAGE_BYTES
-        batch_bytes = PAYLOAD_ENVELOPE_BYTES + messages_per_flush * per_message
+        flush_ms = deployed_flush_interval_ms(inputs.flush_interval_ms)
+        flushes_per_second = 1000 / flush_ms
+        batched_items = mps + (rps if REPLIES_IN_BATCHES else 0.0)
+        items_per_flush = math.ceil(batched_items / flushes_per_second)
+        # The batch grows by the same bytes per message: measure one and two, extrapolate.
+        one, two = measured.batch_frame_bytes(1, inputs.average_message_bytes), \
+            measured.batch_frame_bytes(2, inputs.average_message_bytes)
+        per_item, base = two - one, 2 * one - two
         # The publisher splits a flush into publishes of at most BATCH_SPLIT_BYTES.
-        per_publish = max(1, (BATCH_SPLIT_BYTES - PAYLOAD_ENVELOPE_BYTES) // per_message)
-        publishes_per_flush = math.ceil(messages_per_flush / per_publish)
-        payload = batch_bytes if publishes_per_flush == 1 else PAYLOAD_ENVELOPE_BYTES + per_publish * per_message
-        publishes_per_second = min(mps, flushes_per_second) * publishes_per_flush
+        per_publish = max(1, (BATCH_SPLIT_BYTES - base) // per_item)
+        publishes_per_flush = math.ceil(items_per_flush / per_publish)
+        payload = base + min(items_per_flush, per_publish) * per_item
+        flushes_with_items = min(batched_items, flushes_per_second)
+        publishes_per_second = flushes_with_items * publishes_per_flush
         publisher_mutations_per_second = publishes_per_second
-    inbound = publishes_per_second
-    outbound = n * publishes_per_second
+        consumer_invocations_per_second = flushes_with_items
+        reply_updates = 0.0 if REPLIES_IN_BATCHES else n * rps
+        outbound = n * publishes_per_second + reply_updates
+        bytes_out_per_second = n * (batched_items * per_item + publishes_per_second * base)
+        if not REPLIES_IN_BATCHES:
+            bytes_out_per_second += reply_updates * measured.per_message_frame_bytes(inputs.average_message_bytes)
+        subscriptions = BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT if REPLIES_IN_BATCHES else SUBSCRIPTIONS_PER_PARTICIPANT
+    inbound = publishes_per_second + (0.0 if inputs.fan_out_mode == "perMessage" or REPLIES_IN_BATCHES else rps)
+    bytes_per_delivered = bytes_out_per_second / (n * (mps + rps))
 
     # DynamoDB.
     item_bytes = inputs.average_message_bytes + ITEM_OVERHEAD_BYTES
@@ -306,29 +410,33 @@ def plan_event(
     # The table write is transactional (slow mode), so it costs double; every GSI projects ALL.
     wru_per_message = (2 * wru_per_put + wru_per_put * len(table_design.GLOBAL_SECONDARY_INDEXES)
                        + SLOW_MODE_WRU_PER_MESSAGE)
+    # A reply: THREAD row and the parent's reply count in one transaction (both doubled), the
+    # slow-mode state; THREAD rows are in no index.
+    wru_per_reply = 2 * wru_per_put + 2 * wru_per_put + SLOW_MODE_WRU_PER_MESSAGE
     rru_per_message = MODERATION_RRU_PER_MESSAGE
     rru_per_history_query = math.ceil(HISTORY_PAGE_SIZE * item_bytes / RRU_BYTES) * 0.5  # eventually consistent
-    rru_per_join = rru_per_history_query + SUBSCRIPTIONS_PER_PARTICIPANT * RRU_PER_SUBSCRIBE
+    rru_per_join = rru_per_history_query + subscriptions * RRU_PER_SUBSCRIBE
     cursor_wru_per_second = publisher_mutations_per_second  # UpdateItem of the FANOUT row (< 1 KB)
     cursor_rru_per_second = publisher_mutations_per_second  # consistent GetItem of it (< 4 KB)
-    write_units_per_second = mps * wru_per_message + cursor_wru_per_second
-    read_units_per_second = peak_join_rate * rru_per_join + mps * rru_per_message + cursor_rru_per_second
+    write_units_per_second = mps * wru_per_message + rps * wru_per_reply + cursor_wru_per_second
+    steady_reads = (mps + rps) * rru_per_message + cursor_rru_per_second
+    read_units_per_second = peak_join_rate * rru_per_join + steady_reads
     write_units_per_event = write_units_per_second * seconds
-    read_units_per_event = n * rru_per_join + (mps * rru_per_message + cursor_rru_per_second) * seconds
+    read_units_per_event = n * rru_per_join + steady_reads * seconds
 
     # AppSync requests: every mutation and query (the history load is one query per participant).
-    requests_per_second = mps + publisher_mutations_per_second + peak_join_rate
-    requests_per_event = (mps + publisher_mutations_per_second) * seconds + n
+    requests_per_second = mps + rps + publisher_mutations_per_second + peak_join_rate
+    requests_per_event = (mps + rps + publisher_mutations_per_second) * seconds + n
 
     auth_checks, join_path = _join_path(inputs, quotas, ramp_seconds)
     checks = (
-        _check(quotas["newConnectionsPerSecond"], required_connection_rate),
+        _check(quotas["newConnectionsPerSecond"], required_connection_rate, headroom),
         *auth_checks,
-        _check(quotas["inboundMessagesPerSecond"], inbound),
-        _check(quotas["outboundMessagesPerSecond"], outbound),
-        _check(quotas["requestTokensPerSecond"], requests_per_second),
-        _check(quotas["subscriptionsPerConnection"], SUBSCRIPTIONS_PER_PARTICIPANT),
-        _check(quotas["subscriptionPayloadBytes"], payload),
+        _check(quotas["inboundMessagesPerSecond"], inbound, headroom),
+        _check(quotas["outboundMessagesPerSecond"], outbound, headroom),
+        _check(quotas["requestTokensPerSecond"], requests_per_second, headroom),
+        _check(quotas["subscriptionsPerConnection"], subscriptions, headroom),
+        _check(quotas["subscriptionPayloadBytes"], payload, headroom),
     )
     if any(c.status == "impossible" for c in checks):
         verdict: Verdict = "impossible"
@@ -340,24 +448,50 @@ def plan_event(
     hours = inputs.event_duration_hours
     # OIDC attendees are not Cognito users (staff are few: not counted).
     billable_mau = max(0.0, n - prices["cognitoFreeMau"].usd) if inputs.attendee_auth == "cognito" else 0.0
-    costs = (
+    transfer_gb = bytes_out_per_second * seconds / GIB
+    average_requests_per_second = requests_per_event / seconds
+    log_bytes = (requests_per_event * APPSYNC_LOG_BYTES_PER_REQUEST.get(inputs.log_level, 0)
+                 + consumer_invocations_per_second * seconds * CONSUMER_LOG_BYTES_PER_INVOCATION)
+    costs = [
         _cost("appsyncRequests", requests_per_event, hours, prices),
         _cost("appsyncRealtimeUpdates", outbound * seconds, hours, prices),
         _cost("appsyncConnectionMinutes", n * seconds / 60, hours, prices),
+        _tiered_cost("dataTransferOut", transfer_gb, hours, DATA_TRANSFER_OUT),
         _cost("dynamodbWriteRequestUnits", write_units_per_event, hours, prices),
         _cost("dynamodbReadRequestUnits", read_units_per_event, hours, prices),
         _cost("cognitoEssentialsMau", billable_mau, hours, prices),
-    )
+        _cost("cloudwatchLogsIngestion", log_bytes / GIB, hours, prices),
+    ]
+    if inputs.fan_out_mode == "batched":
+        invocations = consumer_invocations_per_second * seconds
+        per_invocation = CONSUMER_BASE_SECONDS + CONSUMER_SECONDS_PER_PUBLISH * (
+            publishes_per_second / consumer_invocations_per_second if consumer_invocations_per_second else 0)
+        costs += [
+            _cost("lambdaRequests", invocations, hours, prices),
+            _cost("lambdaArmGbSeconds", invocations * per_invocation * CONSUMER_MEMORY_GB, hours, prices),
+        ]
+    if inputs.xray_enabled:
+        traces_per_second = (min(average_requests_per_second, XRAY_RESERVOIR_PER_SECOND)
+                             + XRAY_FIXED_RATE * max(0.0, average_requests_per_second - XRAY_RESERVOIR_PER_SECOND))
+        costs.append(_cost("xrayTracesRecorded", traces_per_second * seconds, hours, prices))
 
     table = _table_capacity(inputs.billing_mode, write_units_per_second, read_units_per_second)
     assumptions = (
         "one room: every participant subscribes to it and receives every message, their own included",
         "peak rates held for the whole event (costs are an upper bound)",
+        f"thread replies: {rps:,.2f}/s ("
+        + ("chatstack:repliesPerSecond" if inputs.replies_per_second is not None else
+           f"{DEFAULT_REPLY_SHARE:.0%} of messagesPerSecond; set chatstack:repliesPerSecond") + "), "
+        + ("delivered inside the room's batches" if inputs.fan_out_mode == "batched" and REPLIES_IN_BATCHES else
+           "each delivered to every subscriber (onReply)"),
         f"history: one {HISTORY_PAGE_SIZE}-item eventually consistent query per participant on join",
-        "moderation checks on every message with slow mode on (upper bound): 3 RRU read, message and slow-mode "
-        f"state in one transaction; a ban check per room subscription ({SUBSCRIPTIONS_PER_PARTICIPANT} per join)",
-        f"stored item = message + {ITEM_OVERHEAD_BYTES} B of keys and attributes; subscriber payload = message "
-        f"+ {PAYLOAD_ENVELOPE_BYTES} B",
+        "moderation checks on every message and reply with slow mode on (upper bound): 3 RRU read, the write and "
+        f"slow-mode state in one transaction; a ban check per room subscription ({subscriptions} per join)",
+        f"stored item = message + {ITEM_OVERHEAD_BYTES} B of keys and attributes; bytes delivered per message "
+        f"({bytes_per_delivered:,.0f} B) measured from the real-time frame of the payload the system builds "
+        "(chatstack.planning.payload)",
+        "data transfer out at the tiered internet rate, as if this event started the account's month (other "
+        "traffic that month lowers the rate; the 100 GB monthly free allowance is not counted)",
         "Cognito MAU: every participant is billed once per month (Essentials plan); the free tier is per "
         "account and shared with other events that month; per-hour figures spread it over the event"
         if inputs.attendee_auth == "cognito" else
@@ -365,9 +499,16 @@ def plan_event(
         "issuer must serve the join rate itself",
         f"join deadline {inputs.join_deadline_seconds:,.0f} s ("
         + ("chatstack:joinWindowSeconds" if inputs.join_window_seconds is not None else
-           f"{DEFAULT_JOIN_SHARE_OF_EVENT:.0%} of the event") + "); Cognito quotas are per account and region: "
-        "other stacks in the account share them",
-        "DynamoDB costs at on-demand prices; storage, PITR, streams and CloudWatch logs not included",
+           f"{DEFAULT_JOIN_SHARE_OF_EVENT:.0%} of the event; set chatstack:joinWindowSeconds") + "); Cognito and "
+        "request-token quotas are per account and region: other stacks in the account share them "
+        "(chatstack plan --all)",
+        f"quota headroom {headroom:.0%}: a quota is ok only if the planned peak plus headroom fits",
+        *((f"flushIntervalMs {inputs.flush_interval_ms} deploys as a "
+           f"{batching_window_seconds(inputs.flush_interval_ms)} s batching window: flushes every {flush_ms} ms"
+           + (" (Lambda polls the stream 4 times a second)" if flush_ms < 1000 else ""),)
+          if flush_ms is not None else ()),
+        "DynamoDB costs at on-demand prices; storage, PITR and streams not included; CloudWatch Logs at "
+        f"log level {inputs.log_level} (estimated bytes per request)",
     )
     plan = CapacityPlan(
         inputs=inputs,
@@ -377,6 +518,10 @@ def plan_event(
         outbound_updates_per_second=outbound,
         requests_per_second=requests_per_second,
         subscription_payload_bytes=payload,
+        bytes_per_delivered_message=bytes_per_delivered,
+        data_transfer_out_gb_per_hour=bytes_out_per_second * 3600 / GIB,
+        reply_updates_per_second=reply_updates,
+        deployed_flush_interval_ms=flush_ms,
         item_bytes=item_bytes,
         wru_per_message=wru_per_message,
         rru_per_message=rru_per_message,
@@ -387,7 +532,7 @@ def plan_event(
         write_units_per_event=write_units_per_event,
         read_units_per_event=read_units_per_event,
         quota_checks=checks,
-        costs=costs,
+        costs=tuple(costs),
         cost_per_hour_usd=sum(c.per_hour_usd for c in costs),
         cost_per_event_usd=sum(c.per_event_usd for c in costs),
         verdict=verdict,
@@ -426,11 +571,11 @@ def _join_path(
          "quota": authentication.key},
     ]
     checks = [
-        _check(creation, sign_up_requests / deadline),
-        _check(authentication, sign_in_requests / deadline + refreshes_per_second),
+        _check(creation, sign_up_requests / deadline, inputs.quota_headroom),
+        _check(authentication, sign_in_requests / deadline + refreshes_per_second, inputs.quota_headroom),
     ]
     if inputs.built_in_verification_emails:
-        checks.append(_check(quotas["cognitoDefaultEmailsPerDay"], float(n)))
+        checks.append(_check(quotas["cognitoDefaultEmailsPerDay"], float(n), inputs.quota_headroom))
     return tuple(checks), tuple(steps)
 
 
@@ -515,6 +660,10 @@ def inputs_from_config(config: Any) -> PlanInputs:
         # Development pools confirm their few test users by script (AdminConfirmSignUp), not by email.
         built_in_verification_emails=(config.attendee_auth == "cognito" and config.production
                                       and config.ses_email_identity_arn is None),
+        replies_per_second=config.replies_per_second,
+        quota_headroom=config.quota_headroom,
+        log_level=config.log_level,
+        xray_enabled=config.xray_enabled,
     )
 
 
@@ -534,7 +683,7 @@ def deployment_problems(plan: CapacityPlan, request_quota_increases: bool) -> li
         for c in plan.quota_increases:
             if not c.quota_code:
                 problems.append(
-                    f"{c.name}: needs {c.required:,.0f} {c.unit} (default {c.default:,.0f}) but no Service Quotas "
+                    f"{c.name}: needs {c.target:,.0f} {c.unit} (default {c.default:,.0f}) but no Service Quotas "
                     f"code is known for it; request it through AWS Support and set "
                     f"chatstack:quotaOverrides.{c.key}.default to the granted value, or set "
                     f"chatstack:quotaOverrides.{c.key}.quotaCode"

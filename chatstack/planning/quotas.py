@@ -149,6 +149,35 @@ QUOTAS: dict[str, Quota] = {
 }
 
 
+PRICES_AS_OF = "2026-12"
+LAMBDA_PRICING_SOURCE = "aws.amazon.com/lambda/pricing (us-east-1, Arm)"
+
+
+@dataclass(frozen=True)
+class TieredPrice:
+    """A price per unit that falls with the month's volume: (upper bound of the tier or None, USD per unit)."""
+
+    key: str
+    name: str
+    unit: str
+    tiers: tuple[tuple[float | None, float], ...]
+    source: str
+    as_of: str
+
+
+# AppSync bills data sent to clients (real-time updates and responses) as data transfer out at the
+# Amazon EC2 internet rate. Monthly tiers per account, us-east-1; the first 100 GB a month are
+# free across services (not counted: shared and small).
+DATA_TRANSFER_OUT = TieredPrice(
+    key="dataTransferOut", name="Data transfer out to the internet (AppSync to clients)", unit="GB",
+    tiers=((10 * 1024, 0.09), (50 * 1024, 0.085), (150 * 1024, 0.07), (None, 0.05)),
+    source="aws.amazon.com/appsync/pricing ('Data transfer': charged at the EC2 data transfer rate); "
+           "aws.amazon.com/ec2/pricing/on-demand ('Data Transfer OUT From Amazon EC2 To Internet', us-east-1: "
+           "first 10 TB/month $0.09/GB, next 40 TB $0.085, next 100 TB $0.07, over 150 TB $0.05)",
+    as_of=PRICES_AS_OF,
+)
+
+
 @dataclass(frozen=True)
 class Price:
     key: str
@@ -178,6 +207,15 @@ PRICES: dict[str, Price] = {
         Price("cognitoEssentialsMau", "Cognito user pool MAU, Essentials plan", 0.015, 1, "MAU",
               "aws.amazon.com/cognito/pricing (transcribed 2026-09-20 in api-evangelist/amazon-cognito "
               "plans/amazon-cognito-plans-pricing.yml)", "2026-09"),
+        # The batched fan-out consumer (arm64, us-east-1).
+        Price("lambdaRequests", "Lambda requests (fan-out consumer)", 0.20, 1_000_000, "invocations",
+              LAMBDA_PRICING_SOURCE, PRICES_AS_OF),
+        Price("lambdaArmGbSeconds", "Lambda duration, arm64 (fan-out consumer)", 0.0000133334, 1, "GB-seconds",
+              LAMBDA_PRICING_SOURCE, PRICES_AS_OF),
+        Price("cloudwatchLogsIngestion", "CloudWatch Logs ingestion (AppSync + consumer logs)", 0.50, 1,
+              "GB ingested", "aws.amazon.com/cloudwatch/pricing (Logs, Standard, us-east-1)", PRICES_AS_OF),
+        Price("xrayTracesRecorded", "X-Ray traces recorded (AppSync sampling)", 5.00, 1_000_000, "traces",
+              "aws.amazon.com/xray/pricing (traces recorded)", PRICES_AS_OF),
         # Per account (or organisation) per month: other events in the same month share it.
         # Override with 0 to plan conservatively.
         Price("cognitoFreeMau", "Cognito MAU free tier (Lite/Essentials)", 10_000, 1, "MAU per account-month",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from chatstack.config import EventChatConfig, parse_stack_values
-from chatstack.planning.planner import CapacityPlan, QuotaCheck, plan_for_config
-from chatstack.project import read_stack_config
+from chatstack.config import EventChatConfig, StackConfigError, parse_stack_values
+from chatstack.planning.planner import CapacityPlan, QuotaCheck, _check, plan_for_config
+from chatstack.planning.quotas import QUOTAS
+from chatstack.project import read_stack_config, stack_names
 
 
 def _camel(name: str) -> str:
@@ -73,12 +74,17 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         f"  connection ramp at {_num(plan.check('newConnectionsPerSecond').default)}/s: "
         f"{_duration(plan.connection_ramp_seconds)}",
         f"  inbound messages/s:   {_num(plan.inbound_messages_per_second)}",
-        f"  outbound updates/s:   {_num(plan.outbound_updates_per_second)}",
-        f"  subscription payload: {plan.subscription_payload_bytes:,} B",
+        f"  outbound updates/s:   {_num(plan.outbound_updates_per_second)}"
+        f" (of which replies: {_num(plan.reply_updates_per_second)}; {_num(i.reply_rate)} replies/s)",
+        f"  subscription payload: {plan.subscription_payload_bytes:,} B (largest update)",
+        f"  bytes per delivered message: {plan.bytes_per_delivered_message:,.0f} B (measured, frame included)",
+        f"  data transfer out:    {plan.data_transfer_out_gb_per_hour:,.0f} GB/h",
         f"  requests/s (peak):    {_num(plan.requests_per_second)}",
         "",
         f"Joining (attendees: {i.attendee_auth}; deadline {_duration(i.join_deadline_seconds)})",
-        f"  join ramp at default quotas: {_duration(plan.join_ramp_seconds)}",
+        f"  join ramp at default quotas: {_duration(plan.join_ramp_seconds)}"
+        + (" (within the deadline)" if plan.join_ramp_seconds <= i.join_deadline_seconds else
+           " PAST THE DEADLINE: needs quota increases or a longer chatstack:joinWindowSeconds"),
         *[f"    {step['step']}: {_duration(step['seconds'])}" for step in plan.join_path],
         f"  recommended attendee auth: {plan.recommended_attendee_auth} ({plan.attendee_auth_recommendation})",
         "",
@@ -100,12 +106,11 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
     marks = {"ok": "ok", "increase": "INCREASE", "impossible": "IMPOSSIBLE"}
     for c in plan.quota_checks:
         needs = _num(c.required)
-        if c.key == "newConnectionsPerSecond" and plan.inputs.join_window_seconds is None:
-            needs = "no rate (no chatstack:joinWindowSeconds; see ramp)"
         lines.append(f"  [{marks[c.status]:>10}] {c.name}: needs {needs}, default {_num(c.default)} "
                      f"{c.unit} ({c.scope})")
         if c.status != "ok":
             lines.append(f"               {c.reason}")
+    lines.append(f"  (ok = the peak plus {plan.inputs.quota_headroom:.0%} headroom fits the quota)")
     lines += ["", f"Cost (USD){'per hour':>{_NAME_WIDTH + 5}}{'per event':>15}"]
     for line in plan.costs:
         lines.append(f"  {line.name:<{_NAME_WIDTH}} {line.per_hour_usd:>12,.2f} {line.per_event_usd:>14,.2f}")
@@ -129,3 +134,91 @@ def stack_config(stack: str, settings: list[str] | None = None, root: Path | Non
 
 def plan_stack(stack: str, settings: list[str] | None = None, root: Path | None = None) -> CapacityPlan:
     return plan_for_config(stack_config(stack, settings, root))
+
+
+# ---------------------------------------------------------------- every stack, and the account's view
+
+# Quotas every stack of an account (and region) draws on at once if their events overlap.
+ACCOUNT_QUOTAS = {
+    "requestTokensPerSecond": lambda plan: plan.requests_per_second,
+    "cognitoUserCreationPerSecond": lambda plan: _required(plan, "cognitoUserCreationPerSecond"),
+    "cognitoUserAuthenticationPerSecond": lambda plan: _required(plan, "cognitoUserAuthenticationPerSecond"),
+    "cognitoDefaultEmailsPerDay": lambda plan: _required(plan, "cognitoDefaultEmailsPerDay"),
+}
+
+
+def _required(plan: CapacityPlan, key: str) -> float:
+    return next((c.required for c in plan.quota_checks if c.key == key), 0.0)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    stack: str
+    region: str
+    plan: CapacityPlan | None
+    error: str | None = None
+
+
+def plan_all(root: Path | None = None, settings: list[str] | None = None) -> list[StackPlan]:
+    """Every stack's plan; a stack whose config is broken is reported as such, the others still plan."""
+    rows = []
+    for stack in stack_names(root):
+        try:
+            region = read_stack_config(stack, root).get("aws:region", "?")
+            rows.append(StackPlan(stack, region, plan_stack(stack, settings, root)))
+        except (StackConfigError, ValueError) as error:
+            rows.append(StackPlan(stack, "?", None, str(error)))
+    return rows
+
+
+def account_checks(rows: list[StackPlan]) -> dict[str, list[QuotaCheck]]:
+    """Per region: the per-account quotas the stacks' events need if they run at the same time."""
+    by_region: dict[str, list[CapacityPlan]] = {}
+    for row in rows:
+        if row.plan is not None:
+            by_region.setdefault(row.region, []).append(row.plan)
+    result = {}
+    for region, plans in sorted(by_region.items()):
+        headroom = max(p.inputs.quota_headroom for p in plans)
+        result[region] = [_check(QUOTAS[key], sum(need(p) for p in plans), headroom)
+                          for key, need in ACCOUNT_QUOTAS.items()]
+    return result
+
+
+def all_exit_code(rows: list[StackPlan]) -> int:
+    """2 if a stack's config is broken, 1 if a plan is impossible, else 0."""
+    if any(r.error for r in rows):
+        return 2
+    return 1 if any(r.plan.verdict == "impossible" for r in rows if r.plan) else 0
+
+
+def all_as_text(rows: list[StackPlan]) -> str:
+    header = (f"{'stack':<22} {'participants':>12} {'msg/s':>7} {'fan-out':<10} {'updates/s':>11} {'B/msg':>6} "
+              f"{'GB/h':>8} {'$/hour':>11} {'join ramp':>10} {'deadline':>9}  verdict")
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        if r.plan is None:
+            lines.append(f"{r.stack:<22} CONFIG ERROR: {r.error.splitlines()[-1].strip() if r.error else ''}")
+            continue
+        p, i = r.plan, r.plan.inputs
+        lines.append(
+            f"{r.stack:<22} {i.participants:>12,} {_num(i.messages_per_second):>7} {i.fan_out_mode:<10} "
+            f"{p.outbound_updates_per_second:>11,.0f} {p.bytes_per_delivered_message:>6,.0f} "
+            f"{p.data_transfer_out_gb_per_hour:>8,.0f} {p.cost_per_hour_usd:>11,.0f} "
+            f"{p.join_ramp_seconds:>9,.0f}s {i.join_deadline_seconds:>8,.0f}s  {p.verdict}")
+    for region, checks in account_checks(rows).items():
+        lines += ["", f"Account quotas shared by these stacks in {region} (if their events overlap)"]
+        marks = {"ok": "ok", "increase": "INCREASE", "impossible": "IMPOSSIBLE"}
+        for c in checks:
+            lines.append(f"  [{marks[c.status]:>10}] {c.name}: needs {_num(c.required)} together, default "
+                         f"{_num(c.default)} {c.unit}")
+    return "\n".join(lines)
+
+
+def all_as_json(rows: list[StackPlan]) -> str:
+    return json.dumps({
+        "stacks": [{"stack": r.stack, "region": r.region, "error": r.error,
+                    "plan": as_dict(r.plan, r.stack) if r.plan else None} for r in rows],
+        "account": {region: [_camel_keys(asdict(c)) for c in checks]
+                    for region, checks in account_checks(rows).items()},
+    }, indent=2, sort_keys=True)

@@ -1,28 +1,35 @@
-// Batched fan-out, step 2: keep only messages after the room's cursor and move the cursor
-// to the highest of them with an optimistic-lock update, whatever order they came in (it
-// never moves backwards). Nothing new -> DuplicateBatch, so the mutation fails and no
-// subscriber sees a message twice. Subscribers get the new messages in sequence order.
+// Batched fan-out, step 2: keep only messages and replies after the room's cursor and move
+// the cursor to the highest of them with an optimistic-lock update, whatever order they came
+// in (it never moves backwards). Nothing new -> DuplicateBatch, so the mutation fails and no
+// subscriber sees an item twice. Subscribers get each list in sequence order.
 import { util } from '@aws-appsync/utils';
 
 const SEQUENCE_PATTERN = '[0-9]{40}';
 
+// Equal-length digit strings order like the numbers they spell. APPSYNC_JS's sort() takes no
+// comparator, so the sequences themselves are sorted and mapped back to their items.
+function after(items, cursor) {
+  const bySequence = {};
+  items.filter((item) => item.sequence > cursor).forEach((item) => {
+    bySequence[item.sequence] = item;
+  });
+  return Object.keys(bySequence).sort().map((sequence) => bySequence[sequence]);
+}
+
 export function request(ctx) {
   const cursor = ctx.stash.cursor;
-  if (ctx.args.messages.some((m) => !util.matches(SEQUENCE_PATTERN, m.sequence))) {
+  const replies = ctx.args.replies || [];
+  if (ctx.args.messages.concat(replies).some((item) => !util.matches(SEQUENCE_PATTERN, item.sequence))) {
     util.error('sequence must be a stream sequence number zero-padded to 40 digits', 'ValidationError');
   }
-  // Equal-length digit strings order like the numbers they spell. APPSYNC_JS's sort() takes no
-  // comparator, so the sequences themselves are sorted and mapped back to their messages.
-  const bySequence = {};
-  ctx.args.messages.filter((m) => m.sequence > cursor).forEach((m) => {
-    bySequence[m.sequence] = m;
-  });
-  const fresh = Object.keys(bySequence).sort().map((sequence) => bySequence[sequence]);
-  if (fresh.length === 0) {
+  const fresh = after(ctx.args.messages, cursor);
+  const freshReplies = after(replies, cursor);
+  if (fresh.length === 0 && freshReplies.length === 0) {
     util.error(`room ${ctx.args.roomId} already has these messages`, 'DuplicateBatch');
   }
-  const last = fresh[fresh.length - 1].sequence;
+  const last = fresh.concat(freshReplies).map((item) => item.sequence).sort().pop();
   ctx.stash.fresh = fresh;
+  ctx.stash.freshReplies = freshReplies;
   ctx.stash.last = last;
   const condition =
     cursor === ''
@@ -61,6 +68,15 @@ export function response(ctx) {
       message: m.message,
       createdAt: m.createdAt,
       replyCount: 0,
+    })),
+    replies: ctx.stash.freshReplies.map((r) => ({
+      roomId,
+      messageId: r.messageId,
+      replyId: r.replyId,
+      sender: r.sender,
+      senderName: r.senderName,
+      message: r.message,
+      createdAt: r.createdAt,
     })),
   };
 }

@@ -1,7 +1,8 @@
-// Subscription.onSendMessage, after validateArgs: whether this room delivers every message to
-// its subscribers. Batched stacks deliver rooms through onMessageBatch (one update per flush);
-// a per-message subscription to a big room would bring back one update per message per
-// subscriber, so there only the rooms listed in chatstack:perMessageRooms accept it.
+// Subscription.onSendMessage and onReply, after validateArgs: whether this room delivers every
+// message and reply to its subscribers one by one. Batched stacks deliver rooms through
+// onMessageBatch (one update per flush, replies included); a per-message subscription to a big
+// room would bring back one update per message (or reply) per subscriber, so there only the
+// rooms listed in chatstack:perMessageRooms accept it.
 // PER_MESSAGE_ROOMS is "*" (every room: per-message stacks) or a JSON array of room ids.
 // The subscription's filters (extensions.*) belong in response(), after this check.
 import { util } from '@aws-appsync/utils';
@@ -15,8 +16,9 @@ export function request(ctx) {
   const roomId = ctx.args.roomId;
   if (!perMessageRoom(ctx, roomId)) {
     util.error(
-      `room ${roomId} delivers messages in batches: subscribe to onMessageBatch(roomId: "${roomId}") instead ` +
-        '(per-message subscriptions are open only for the rooms in chatstack:perMessageRooms)',
+      `room ${roomId} delivers messages and replies in batches: subscribe to onMessageBatch(roomId: ` +
+        `"${roomId}") instead of ${ctx.info.fieldName} (per-message subscriptions are open only for the ` +
+        'rooms in chatstack:perMessageRooms)',
       'BatchedRoom',
       null,
       { roomId, subscribeTo: 'onMessageBatch' },

@@ -42,7 +42,7 @@ def test_every_client_field_validates_its_arguments_first_on_the_none_data_sourc
         "getRoomSettings": ("validateArgs", "readRoomSettings"),
         "getModerationLog": ("validateArgs", "queryModerationLog"),
         "onSendMessage": ("validateArgs", "allowRoomSubscription", "checkSubscriber"),
-        "onReply": room_subscription,
+        "onReply": ("validateArgs", "allowRoomSubscription", "checkSubscriber"),
         "onMessageBatch": room_subscription,
         "onRoomEvent": room_subscription,
     }

@@ -4,6 +4,8 @@ from hypothesis import strategies as st
 
 from fanout_consumer.batching import (
     SUBSCRIPTION_PAYLOAD_LIMIT,
+    StreamReply,
+    items_from_records,
     messages_from_records,
     padded_sequence,
     payload_bytes,
@@ -19,15 +21,40 @@ def record(sequence: int, room: str, text: str, *, kind="MESSAGE", event="INSERT
         "messageId": f"{sequence:026d}", "sender": "alice", "message": text,
         "createdAt": "2026-11-28T03:00:00.000Z", "replyCount": 0,
     }
+    if kind == "THREAD":
+        image.update(pk=f"ROOM#{room}#MSG#{sequence:026d}", sk=f"REPLY#{sequence:026d}", replyId=f"R{sequence:025d}")
+        del image["replyCount"]
     return {
         "eventName": event,
         "dynamodb": {"SequenceNumber": str(1000 + sequence), "NewImage": {k: SERIALIZE(v) for k, v in image.items()}},
     }
 
 
-def test_only_inserted_message_rows_are_published():
-    records = [record(1, "a", "hi"), record(2, "a", "x", kind="THREAD"), record(3, "a", "y", event="MODIFY")]
+def test_only_inserted_message_and_reply_rows_are_published():
+    records = [record(1, "a", "hi"), record(2, "a", "x", kind="THREAD"), record(3, "a", "y", event="MODIFY"),
+               record(4, "a", "z", kind="FANOUT")]
     assert [m.message for m in messages_from_records(records)] == ["hi"]
+    assert [(type(i).__name__, i.message) for i in items_from_records(records)] == [
+        ("StreamMessage", "hi"), ("StreamReply", "x")]
+
+
+def test_a_malformed_row_is_skipped_not_retried_forever():
+    broken = record(1, "a", "hi")
+    del broken["dynamodb"]["NewImage"]["message"]
+    assert items_from_records([broken, record(2, "a", "ok")])[0].message == "ok"
+
+
+def test_replies_travel_in_their_rooms_batch_in_stream_order():
+    records = [record(1, "a", "m1"), record(2, "a", "r1", kind="THREAD"), record(3, "b", "m2"),
+               record(4, "a", "r2", kind="THREAD")]
+    first, second = plan_publishes(records)
+    assert (first.room_id, [m.message for m in first.messages], [r.message for r in first.replies]) == (
+        "a", ["m1"], ["r1", "r2"])
+    assert isinstance(first.replies[0], StreamReply) and first.replies[0].as_input()["replyId"] == "R" + "2".zfill(25)
+    assert (second.room_id, [m.message for m in second.messages], second.replies) == ("b", ["m2"], ())
+    # a batch of replies alone is published too, and checkpoints at its first reply
+    [only] = plan_publishes([record(5, "c", "r3", kind="THREAD")])
+    assert (only.messages, only.first_sequence) == ((), padded_sequence("1005"))
 
 
 def test_sequence_padding_orders_like_numbers():

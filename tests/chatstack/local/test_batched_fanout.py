@@ -19,12 +19,14 @@ from chatstack.project import read_stack_config
 from fanout_consumer.batching import Publish, StreamMessage
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
 from tests.appsync_local.server.support import LoopThread, restore_env, run_async, set_dummy_aws_env, sign_up_and_in
-from tests.appsync_local.server.test_end_to_end import ON_SEND, SEND, http_client, ws_client
+from tests.appsync_local.server.test_end_to_end import ON_REPLY, ON_SEND, REPLY, SEND, http_client, ws_client
 
 FLUSH_MS = 500
 ON_BATCH = gql("""
 subscription OnBatch($roomId: ID!) {
-  onMessageBatch(roomId: $roomId) { roomId batchId messages { messageId message sender senderName } }
+  onMessageBatch(roomId: $roomId) {
+    roomId batchId messages { messageId message sender senderName } replies { messageId replyId message senderName }
+  }
 }""")
 PUBLISH = gql("""
 mutation Publish($roomId: ID!, $messages: [BatchedMessageInput!]!) {
@@ -126,7 +128,8 @@ def test_per_message_subscriptions_are_refused_for_rooms_not_listed_and_open_for
             events = alice_ws.subscribe(GraphQLRequest(ON_SEND, variable_values={"roomId": "stage"}))
             await asyncio.wait_for(events.__anext__(), 10)
 
-    with pytest.raises(TransportQueryError, match=r'delivers messages in batches: subscribe to onMessageBatch'):
+    with pytest.raises(TransportQueryError,
+                       match=r'delivers messages and replies in batches: subscribe to onMessageBatch'):
         run_async(refused())
 
     async def listed():
@@ -139,6 +142,45 @@ def test_per_message_subscriptions_are_refused_for_rooms_not_listed_and_open_for
             return (await asyncio.wait_for(first, 10))["onSendMessage"]
 
     assert run_async(listed())["message"] == "hi"
+
+
+def test_a_reply_reaches_a_batched_room_inside_a_batch_and_onReply_is_refused(served):
+    """Replies in a 250,000-person room would be one update per reply per subscriber on onReply:
+    batched rooms carry them (and so their parents' reply counts) in the room's batches."""
+    room = "replies"
+
+    async def scenario():
+        async with ws_client(served, "alice") as alice_ws, http_client(served, "bob") as bob:
+            batches = alice_ws.subscribe(GraphQLRequest(ON_BATCH, variable_values={"roomId": room}))
+            first = asyncio.ensure_future(batches.__anext__())
+            await served.loop.arun(served.local.appsync.realtime.wait_for_subscriptions(
+                1, "onMessageBatch", arguments={"roomId": room}))
+            parent = (await bob.execute(GraphQLRequest(SEND, variable_values={"roomId": room, "message": "q?"})))
+            parent_id = parent["sendMessage"]["messageId"]
+            received = [(await asyncio.wait_for(first, 10))["onMessageBatch"]]
+            reply = (await bob.execute(GraphQLRequest(REPLY, variable_values={
+                "roomId": room, "messageId": parent_id, "message": "a!"})))["replyToMessage"]
+            deadline = time.monotonic() + 10
+            while not any(r["replyId"] == reply["replyId"] for b in received for r in b["replies"]):
+                received.append((await asyncio.wait_for(batches.__anext__(),
+                                                        max(0.1, deadline - time.monotonic())))["onMessageBatch"])
+            await batches.aclose()
+            return parent_id, reply, received
+
+    parent_id, reply, received = run_async(scenario())
+    assert [m["messageId"] for b in received for m in b["messages"]] == [parent_id]
+    assert [r for b in received for r in b["replies"]] == [
+        {"messageId": parent_id, "replyId": reply["replyId"], "message": "a!", "senderName": "bob"}]
+
+    async def refused():
+        async with ws_client(served, "alice") as alice_ws:
+            events = alice_ws.subscribe(GraphQLRequest(ON_REPLY, variable_values={"roomId": room}))
+            await asyncio.wait_for(events.__anext__(), 10)
+
+    with pytest.raises(TransportQueryError, match=r'subscribe to onMessageBatch\(roomId: "replies"\) instead of '
+                                                  r'onReply') as error:
+        run_async(refused())
+    assert "BatchedRoom" in str(error.value)
 
 
 def test_publish_batch_is_iam_only(served):

@@ -35,11 +35,15 @@ def table(monkeypatch):
 
 def put(table, room, n, kind="MESSAGE"):
     name, dynamodb = table[0], table[1]
-    dynamodb.put_item(TableName=name, Item={
+    item = {
         "pk": {"S": f"ROOM#{room}"}, "sk": {"S": f"MSG#{n:04d}"}, "type": {"S": kind}, "roomId": {"S": room},
         "messageId": {"S": f"{n:04d}"}, "sender": {"S": "alice"}, "message": {"S": f"m{n}"},
         "createdAt": {"S": "2026-11-28T03:00:00.000Z"}, "replyCount": {"N": "0"},
-    })
+    }
+    if kind == "THREAD":  # a reply to message 0001, as writeReply stores it
+        item.update(pk={"S": f"ROOM#{room}#MSG#0001"}, sk={"S": f"REPLY#{n:04d}"}, messageId={"S": "0001"},
+                    replyId={"S": f"R{n:04d}"})
+    dynamodb.put_item(TableName=name, Item=item)
 
 
 def test_one_publish_per_room_per_flush_in_order(table):
@@ -50,10 +54,12 @@ def test_one_publish_per_room_per_flush_in_order(table):
     for n in range(6):
         put(table, "r1" if n % 3 else "r2", n)
     put(table, "r1", 99, kind="THREAD")
-    assert consumer.flush() == 7
-    # rooms are published concurrently: order within a room, not across rooms
-    assert sorted((p.room_id, [m.message_id for m in p.messages]) for p in published) == [
-        ("r1", ["0001", "0002", "0004", "0005"]), ("r2", ["0000", "0003"])]
+    put(table, "r1", 100, kind="FANOUT")  # not a chat line
+    assert consumer.flush() == 8
+    # rooms are published concurrently: order within a room, not across rooms; the reply rides in r1's batch
+    assert sorted((p.room_id, [m.message_id for m in p.messages], [r.reply_id for r in p.replies])
+                  for p in published) == [("r1", ["0001", "0002", "0004", "0005"], ["R0099"]),
+                                          ("r2", ["0000", "0003"], [])]
     assert consumer.flush() == 0 and len(published) == 2  # nothing new, nothing published
 
 

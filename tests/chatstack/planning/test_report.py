@@ -1,4 +1,6 @@
 import json
+import shutil
+from pathlib import Path
 
 from chatstack.cli import main
 
@@ -10,8 +12,13 @@ def test_the_shipped_250k_stack_is_batched_and_fits_default_quotas_at_50_per_sec
     plan = json.loads(capsys.readouterr().out)
     assert plan["inputs"]["fanOutMode"] == "batched" and plan["inputs"]["messagesPerSecond"] == 50
     assert (plan["verdict"], plan["quotaIncreases"]) == ("fits-defaults", [])
-    assert plan["outboundUpdatesPerSecond"] == 250_000  # 250,000 participants x 1 flush/s
-    assert plan["costPerHourUsd"] < 3_100
+    assert plan["outboundUpdatesPerSecond"] == 250_000  # 250,000 participants x 1 flush/s, replies inside
+    costs = {c["key"]: c["perHourUsd"] for c in plan["costs"]}
+    assert costs["appsyncRealtimeUpdates"] == 1_800  # 250,000 x 3,600 x $2/M
+    # ~30 TB/h of batches to 250,000 clients at tiered rates: the largest line of all
+    assert costs["dataTransferOut"] == max(costs.values()) and 1_800 < costs["dataTransferOut"] < 3_000
+    assert plan["dataTransferOutGbPerHour"] > 10_000 and 400 < plan["bytesPerDeliveredMessage"] < 700
+    assert plan["costPerHourUsd"] == sum(costs.values()) < 4_500
     assert plan["recommendedFanOutMode"] == "batched"
 
 
@@ -21,29 +28,32 @@ def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
     assert REQUIRED_KEYS <= set(plan)
     assert plan["stack"] == "finals-250k"
     assert plan["verdict"] == "needs-quota-increases"
-    assert plan["outboundUpdatesPerSecond"] == 12_500_000
-    assert plan["inboundMessagesPerSecond"] == 50
-    assert abs(plan["costPerHourUsd"] - 90_002.97) < 0.01  # OIDC attendees: no Cognito MAU
+    # 50 messages and 5 replies (10 %) a second, each to 250,000 subscribers
+    assert plan["outboundUpdatesPerSecond"] == 13_750_000 and plan["replyUpdatesPerSecond"] == 1_250_000
+    assert plan["inboundMessagesPerSecond"] == 55
+    updates = next(c for c in plan["costs"] if c["key"] == "appsyncRealtimeUpdates")
+    assert abs(updates["perHourUsd"] - 99_000) < 0.01  # 13.75M x 3,600 x $2/M; OIDC: no Cognito MAU
     assert [{k: q[k] for k in ("quota", "required", "default")} for q in plan["quotaIncreases"]] == [
-        {"quota": "outboundMessagesPerSecond", "required": 12_500_000, "default": 1_000_000}]
-    assert plan["table"]["maxWriteRequestUnits"] == 500
+        {"quota": "outboundMessagesPerSecond", "required": 13_750_000, "default": 1_000_000}]
+    assert plan["table"]["maxWriteRequestUnits"] == 560  # (50 x 5 + 5 x 6) WRU/s x 2
     assert sum(c["perHourUsd"] for c in plan["costs"]) == plan["costPerHourUsd"]
 
 
 def test_plan_json_for_dev_fits_defaults(capsys):
     assert main(["plan", "--stack", "dev", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert (plan["verdict"], plan["quotaIncreases"], plan["outboundUpdatesPerSecond"]) == ("fits-defaults", [], 400)
+    assert (plan["verdict"], plan["quotaIncreases"]) == ("fits-defaults", [])
+    assert abs(plan["outboundUpdatesPerSecond"] - 440) < 1e-9  # 200 x (2 messages + 0.2 replies)/s
 
 
 def test_impossible_plan_is_printed_and_exits_non_zero(capsys):
-    # 100 msg/s x 250,000 = 25M updates/s, beyond the 20M planning ceiling
+    # (100 msg/s + 10 replies/s) x 250,000 = 27.5M updates/s, beyond the 20M planning ceiling
     code = main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage",
                  "--config", "messagesPerSecond=100", "--json"])
     out, err = capsys.readouterr()
     assert code == 1
     plan = json.loads(out)
-    assert plan["verdict"] == "impossible" and plan["outboundUpdatesPerSecond"] == 25_000_000
+    assert plan["verdict"] == "impossible" and plan["outboundUpdatesPerSecond"] == 27_500_000
     assert [b["quota"] for b in plan["impossibleBecause"]] == ["outboundMessagesPerSecond"]
     assert "Real-time outbound messages per second" in err
 
@@ -62,12 +72,45 @@ def test_text_report_shows_ramp_quotas_costs_and_advice(capsys):
     out = capsys.readouterr().out
     assert "NEEDS-QUOTA-INCREASES" in out
     assert "connection ramp at 200/s: 20.8 min (1,250 s)" in out
-    assert "[  INCREASE] Real-time outbound messages per second: needs 12,500,000, default 1,000,000" in out
-    assert "AppSync real-time updates" in out and "90,000.00" in out and "270,000.00" in out
-    assert "total" in out and "90,002.97" in out
+    assert "[  INCREASE] Real-time outbound messages per second: needs 13,750,000, default 1,000,000" in out
+    assert "+ 20% headroom = 16,500,000" in out
+    assert "AppSync real-time updates" in out and "99,000.00" in out and "297,000.00" in out
+    assert "Data transfer out to the internet" in out and "bytes per delivered message:" in out
+    assert "(of which replies: 1,250,000; 5 replies/s)" in out
     assert "Fan-out: recommended batched (switch with chatstack:fanOutMode)" in out
     assert "Joining (attendees: oidc; deadline 30.0 min (1,800 s))" in out
-    assert "join ramp at default quotas: 20.8 min (1,250 s)" in out
+    assert "join ramp at default quotas: 20.8 min (1,250 s) (within the deadline)" in out
+
+
+def test_a_1m_stack_without_a_join_window_is_not_fits(capsys):
+    """1M attendees at 200 connections/s take 83 minutes; the default deadline (10 % of 3 h) is 18."""
+    assert main(["plan", "--stack", "dev", "--config", "participants=1000000", "--config", "attendeeAuth=oidc",
+                 "--config", "eventDurationHours=3", "--config", "fanOutMode=batched", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["inputs"]["joinWindowSeconds"] is None
+    assert plan["joinRampSeconds"] == 5_000
+    assert plan["verdict"] != "fits-defaults"
+    connect = next(c for c in plan["quotaChecks"] if c["key"] == "newConnectionsPerSecond")
+    assert connect["status"] != "ok" and connect["required"] == 1_000_000 / 1_080
+
+
+def test_plan_all_prints_every_stack_and_the_shared_account_quotas(capsys, tmp_path):
+    root = Path(__file__).resolve().parents[3]
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.finals-250k.yaml"):
+        shutil.copy(root / name, tmp_path / name)
+    (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  chatstack:environment: staging\n")
+    code = main(["plan", "--all", "--cwd", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 2  # a broken stack file is that stack's failure; the others still plan
+    assert "broken" in out and "CONFIG ERROR" in out
+    assert "dev" in out and "finals-250k" in out and "fits-defaults" in out
+    assert "Account quotas shared by these stacks in us-east-1" in out and "Rate of request tokens" in out
+    (tmp_path / "Pulumi.broken.yaml").unlink()
+    assert main(["plan", "--all", "--json", "--cwd", str(tmp_path)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [s["stack"] for s in document["stacks"]] == ["dev", "finals-250k"]
+    tokens = next(c for c in document["account"]["us-east-1"] if c["key"] == "requestTokensPerSecond")
+    assert tokens["required"] == sum(s["plan"]["requestsPerSecond"] for s in document["stacks"])
 
 
 def test_bad_config_and_unknown_stack_exit_2(capsys):

@@ -137,8 +137,9 @@ export const ON_SEND_MESSAGE: TypedDocumentNode<{ onSendMessage: Message | null 
   ${MESSAGE_FIELDS}
 `;
 
+/** Batched rooms: a flush's new messages and thread replies (replies count into their parents). */
 export const ON_MESSAGE_BATCH: TypedDocumentNode<
-  { onMessageBatch: { roomId: string; batchId: string; messages: Message[] } | null },
+  { onMessageBatch: { roomId: string; batchId: string; messages: Message[]; replies: Reply[] } | null },
   { roomId: string }
 > = gql`
   subscription OnMessageBatch($roomId: ID!) {
@@ -148,9 +149,13 @@ export const ON_MESSAGE_BATCH: TypedDocumentNode<
       messages {
         ...MessageFields
       }
+      replies {
+        ...ReplyFields
+      }
     }
   }
   ${MESSAGE_FIELDS}
+  ${REPLY_FIELDS}
 `;
 
 export const ON_REPLY: TypedDocumentNode<{ onReply: Reply | null }, { roomId: string }> = gql`

@@ -119,7 +119,8 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
   // One hook instance serves one room: the page keys its room component by roomId.
   useEffect(() => {
     let messagesState: SubscriptionState = 'connecting';
-    let repliesState: SubscriptionState = 'connecting';
+    // Batched rooms deliver replies inside their batches (onReply is refused there).
+    let repliesState: SubscriptionState = fanOutMode === 'batched' ? 'live' : 'connecting';
     let roomEventsState: SubscriptionState = 'connecting';
     let combined: SubscriptionState = 'connecting';
     let wasLive = false;
@@ -159,15 +160,21 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
     // Live messages are merged once per frame, not once per message: a burst (a batch, or
     // frames queued while the page was busy) costs one render.
     let pending: Message[] = [];
+    let pendingReplies: Reply[] = [];
     let flushScheduled = false;
     const flush = () => {
       flushScheduled = false;
       const arrived = pending;
+      const replies = pendingReplies;
       pending = [];
+      pendingReplies = [];
       update((f) => addLive(f, arrived));
+      // After the messages, so a reply to a message of the same batch finds its parent.
+      replies.forEach(receiveReply);
     };
-    const receiveLive = (messages: Message[]) => {
+    const receiveLive = (messages: Message[], replies: Reply[] = []) => {
       pending.push(...messages);
+      pendingReplies.push(...replies);
       if (!flushScheduled) {
         flushScheduled = true;
         // A hidden page gets no animation frames: flush on a timer there.
@@ -186,7 +193,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
             onData: (data) => {
               const batch = data.onMessageBatch;
               if (batch) {
-                receiveLive(batch.messages);
+                receiveLive(batch.messages, batch.replies);
               }
             },
             onSubscribed: catchUp,
@@ -210,20 +217,23 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
               report(detail);
             },
           });
-    const stopReplies = liveSubscription(client, {
-      query: ON_REPLY,
-      variables: { roomId },
-      onData: (data) => {
-        const reply = data.onReply;
-        if (reply) {
-          receiveReply(reply);
-        }
-      },
-      onState: (state, detail) => {
-        repliesState = state;
-        report(detail);
-      },
-    });
+    const stopReplies =
+      fanOutMode === 'batched'
+        ? () => {}
+        : liveSubscription(client, {
+            query: ON_REPLY,
+            variables: { roomId },
+            onData: (data) => {
+              const reply = data.onReply;
+              if (reply) {
+                receiveReply(reply);
+              }
+            },
+            onState: (state, detail) => {
+              repliesState = state;
+              report(detail);
+            },
+          });
     // Moderation: deletions leave every open page. (A deletion missed while this
     // subscription was down stays shown until the next load; getMessages no longer lists it.)
     const stopRoomEvents = liveSubscription(client, {
