@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from appsync_local.manifest import ResolverManifest
 from chatstack.event_names import role_name_prefix
+from chatstack.oidc_client_id import client_id_pattern
 from components.alarm_topic import notify, single_metric
 from components.appsync_schema import appsync_schema
 from components.transforms import Transforms, apply_transform, check_roles
@@ -35,7 +36,7 @@ class OidcAttendeeAuth:
     def provider(self) -> dict:
         config: dict = {"issuer": self.issuer}
         if self.client_id:
-            config["client_id"] = self.client_id
+            config["client_id"] = client_id_pattern(self.client_id)  # AppSync reads it as a regex
         # AppSync takes the TTLs in milliseconds.
         if self.auth_ttl_seconds:
             config["auth_ttl"] = self.auth_ttl_seconds * 1000

@@ -46,6 +46,7 @@ from chatstack.local.fanout import LocalStreamConsumer
 from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
 from chatstack.local.stack_secrets import TlsFiles, local_admin, signing_key, tls_files
 from chatstack.offline.evaluation import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
+from chatstack.oidc_client_id import literal_client_id
 from chatstack.project import Project, find_project, read_stack_config
 from fanout_consumer.publisher import AppSyncPublisher
 
@@ -706,7 +707,9 @@ class LocalStack:
         documents its routes serve): fetching them over HTTP from the endpoint's own event loop
         would block the loop that has to answer."""
         settings = provider.get("openidConnectConfig") or {}
-        claims = AttendeeClaims(client_id=settings.get("clientId"), name_claim=env["OIDC_NAME_CLAIM"],
+        pattern = settings.get("clientId")
+        claims = AttendeeClaims(client_id=literal_client_id(pattern) if pattern else None,
+                                name_claim=env["OIDC_NAME_CLAIM"],
                                 moderator_claim=env["OIDC_MODERATOR_CLAIM"],
                                 moderator_value=env["OIDC_MODERATOR_VALUE"])
         issuer = LocalOidcIssuer(self.stack_dir, base_url, claims)
