@@ -46,6 +46,10 @@ NAME_FORMS: tuple[NameForm, ...] = (
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-fanout-failed-records"),
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-fanout-stopped"),
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-api-5xx-errors"),
+    *(NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", f"{{stem}}-api-{suffix}") for suffix in (
+        "connect-server-errors", "subscribe-server-errors", "publish-errors", "connect-client-errors",
+        "subscribe-client-errors")),
+    NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-messages-throttles"),
     NameForm("aws:sns/topic:Topic", "{stem}-alarms"),
 )
 

@@ -90,7 +90,7 @@ class BatchFanout(pulumi.ComponentResource):
             opts=child,
         )
 
-        code = pulumi.AssetArchive({"fanout_consumer": pulumi.FileArchive(str(CONSUMER_PACKAGE))})
+        code = consumer_archive()
         function_opts = pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group])
         function_args = apply_transform(t, "function", {
             "name": args.physical_name,
@@ -158,20 +158,31 @@ class BatchFanout(pulumi.ComponentResource):
             aws.cloudwatch.MetricAlarm(f"{name}-{suffix}", **alarm_args, opts=opts)
 
 
+def consumer_archive() -> pulumi.AssetArchive:
+    """The consumer's source files only (no __pycache__ or editor files), by sorted name: the
+    same archive, hence the same hash, from any machine that has the same sources."""
+    files = sorted(path for path in CONSUMER_PACKAGE.glob("*.py") if path.is_file())
+    return pulumi.AssetArchive({f"fanout_consumer/{path.name}": pulumi.FileAsset(str(path)) for path in files})
+
+
 def consumer_stopped(table_name: pulumi.Input[str], function_name: pulumi.Input[str]) -> dict:
-    """Three minutes in a row with new messages written (PutItem: only sendMessage puts) and no
-    consumer invocation. With no chat at all, neither metric has data: not an alarm."""
+    """Three minutes in a row with new chat lines written and no consumer invocation. Messages are
+    PutItem (sendMessage) or, in slow mode and for replies, TransactWriteItems; moderation writes
+    transactions too, so a moderation-only minute may count (a stopped consumer is what matters).
+    With no chat at all, no metric has data: not an alarm."""
     def metric(query_id, namespace, name, stat, dimensions):
         return {"id": query_id, "return_data": False, "metric": {
             "namespace": namespace, "metric_name": name, "stat": stat, "period": 60, "dimensions": dimensions}}
 
     return {
         "metric_queries": [
-            metric("written", "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount",
+            metric("put", "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount",
                    {"TableName": table_name, "Operation": "PutItem"}),
+            metric("transacted", "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount",
+                   {"TableName": table_name, "Operation": "TransactWriteItems"}),
             metric("invoked", "AWS/Lambda", "Invocations", "Sum", {"FunctionName": function_name}),
             {"id": "stopped", "return_data": True, "label": "messages written, consumer not invoked",
-             "expression": "IF(FILL(written, 0) > 0 AND FILL(invoked, 0) == 0, 1, 0)"},
+             "expression": "IF(FILL(put, 0) + FILL(transacted, 0) > 0 AND FILL(invoked, 0) == 0, 1, 0)"},
         ],
         "evaluation_periods": 3,
         "datapoints_to_alarm": 3,

@@ -154,19 +154,35 @@ class ChatApi(pulumi.ComponentResource):
         api_args = apply_transform(a.transform, "api", api_args, api_opts)
         return aws.appsync.GraphQLApi(f"{self._name}-api", **api_args, opts=api_opts)
 
+    # The real-time path (AppSync's WebSocket metrics, AWS/AppSync, per API): server errors are
+    # AppSync failing people; client errors in bulk are a misconfiguration (a wrong OIDC issuer
+    # or client id refuses every attendee's connect) rather than one bad client.
+    REALTIME_ALARMS = {
+        "connect-server-errors": ("ConnectServerError", 0),
+        "subscribe-server-errors": ("SubscribeServerError", 0),
+        "publish-errors": ("PublishDataMessageServerError", 0),
+        "connect-client-errors": ("ConnectClientError", 100),
+        "subscribe-client-errors": ("SubscribeClientError", 100),
+    }
+
     def _alarms(self, api: aws.appsync.GraphQLApi) -> None:
         # Server-side failures (resolver or data source errors AppSync reports as 5XX) for three
         # of five minutes: the chat is failing for people, not one bad client (those are 4XX).
-        opts = pulumi.ResourceOptions(parent=self)
-        alarm_args = apply_transform(self._args.transform, "alarms", {
-            "name": f"{self._args.physical_name}-5xx-errors",
-            **single_metric("AWS/AppSync", "5XXError", "Sum", {"GraphQLAPIId": api.id}),
-            "evaluation_periods": 5,
-            "datapoints_to_alarm": 3,
-            **notify(self._args.alarm_topic_arn),
-            "tags": self._args.tags,
-        }, opts)
-        aws.cloudwatch.MetricAlarm(f"{self._name}-5xx-errors", **alarm_args, opts=opts)
+        alarms = {"5xx-errors": single_metric("AWS/AppSync", "5XXError", "Sum", {"GraphQLAPIId": api.id})}
+        for suffix, (metric, per_minute) in self.REALTIME_ALARMS.items():
+            alarms[suffix] = single_metric("AWS/AppSync", metric, "Sum", {"GraphQLAPIId": api.id},
+                                           threshold=per_minute)
+        for suffix, alarm in alarms.items():
+            opts = pulumi.ResourceOptions(parent=self)
+            alarm_args = apply_transform(self._args.transform, "alarms", {
+                "name": f"{self._args.physical_name}-{suffix}",
+                **alarm,
+                "evaluation_periods": 5,
+                "datapoints_to_alarm": 3,
+                **notify(self._args.alarm_topic_arn),
+                "tags": self._args.tags,
+            }, opts)
+            aws.cloudwatch.MetricAlarm(f"{self._name}-{suffix}", **alarm_args, opts=opts)
 
     def _service_role(self, suffix: str, role: str) -> aws.iam.Role:
         """A role only AppSync can assume."""
@@ -176,18 +192,7 @@ class ChatApi(pulumi.ComponentResource):
             role,
             {
                 "name_prefix": role_name_prefix(self._args.physical_name, suffix),
-                "assume_role_policy": json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "appsync.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                ),
+                "assume_role_policy": pulumi.Output.from_input(self._args.table_arn).apply(appsync_trust_policy),
                 "tags": self._args.tags,
             },
             opts,
@@ -344,6 +349,25 @@ def table_access_policy(table_arn: str, actions: tuple[str, ...]) -> str:
             ],
         }
     )
+
+
+def appsync_trust_policy(table_arn: str) -> str:
+    """AppSync may assume the role only for APIs of this stack's account and region (confused
+    deputy): AppSync sets aws:SourceAccount and aws:SourceArn when it assumes a service role.
+    The account, partition and region are read from the table's ARN."""
+    partition, region, account = table_arn.split(":")[1], table_arn.split(":")[3], table_arn.split(":")[4]
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "appsync.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:appsync:{region}:{account}:apis/*"},
+            },
+        }],
+    })
 
 
 def graphql_fields_policy(api_arn: str, fields: tuple[str, ...]) -> str:

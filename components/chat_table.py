@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chatstack.planning import table_design
+from components.alarm_topic import notify
 from components.transforms import Transforms, apply_transform, check_roles
 
 
@@ -27,6 +28,8 @@ class ChatTableArgs:
     max_write_request_units: int | None = None
     point_in_time_recovery: bool = True
     deletion_protection: bool = True
+    # Where the throttling alarm notifies (the stack's AlarmTopic); None: an alarm without actions.
+    alarm_topic_arn: pulumi.Input[str] | None = None
     transform: Transforms | None = field(default=None)
 
 
@@ -43,7 +46,7 @@ class ChatTable(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     stream_arn: pulumi.Output[str]
 
-    ROLES = {"table", "readScaling", "writeScaling"}
+    ROLES = {"table", "readScaling", "writeScaling", "alarms"}
 
     def __init__(self, name: str, args: ChatTableArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chatstack:index:ChatTable", name, {}, opts)
@@ -72,7 +75,11 @@ class ChatTable(pulumi.ComponentResource):
                 }
                 for gsi in table_design.GLOBAL_SECONDARY_INDEXES
             ],
-            # Streams feed batched fan-out and any downstream consumer.
+            # Streams feed batched fan-out and any downstream consumer (archive, analytics). The
+            # view type cannot change without a new stream (new ARN, consumers re-pointed, records
+            # lost in between), so it is decided once: NEW_AND_OLD_IMAGES. Fan-out reads NewImage;
+            # an audit of a deletion or a settings change needs the row before it (the text a
+            # moderator removed, the old settings). Lambda's stream reads cost nothing extra.
             "stream_enabled": True,
             "stream_view_type": "NEW_AND_OLD_IMAGES",
             # Enabled even when retention is 0: rows without expiresAt never expire.
@@ -114,10 +121,37 @@ class ChatTable(pulumi.ComponentResource):
                 ):
                     self._autoscale(f"{name}{suffix}", role, table, level, index, dimension, low, high, args)
 
+        self._throttle_alarm(name, table, args)
         self.name = table.name
         self.arn = table.arn
         self.stream_arn = table.stream_arn
         self.register_outputs({"name": self.name, "arn": self.arn, "streamArn": self.stream_arn})
+
+    def _throttle_alarm(self, name: str, table: aws.dynamodb.Table, args: ChatTableArgs) -> None:
+        """Throttled reads or writes on the table or its indexes for 2 of 3 minutes: sends, joins
+        or history loads are failing (raise the on-demand ceiling or provisioned maximum)."""
+        def events(query_id: str, metric: str) -> dict:
+            return {"id": query_id, "return_data": False, "metric": {
+                "namespace": "AWS/DynamoDB", "metric_name": metric, "stat": "Sum", "period": 60,
+                "dimensions": {"TableName": table.name}}}
+
+        opts = pulumi.ResourceOptions(parent=self)
+        alarm_args = apply_transform(args.transform, "alarms", {
+            "name": f"{args.physical_name}-throttles",
+            "metric_queries": [
+                events("reads", "ReadThrottleEvents"), events("writes", "WriteThrottleEvents"),
+                {"id": "throttled", "return_data": True, "label": "throttled reads + writes",
+                 "expression": "FILL(reads, 0) + FILL(writes, 0)"},
+            ],
+            "evaluation_periods": 3,
+            "datapoints_to_alarm": 2,
+            "threshold": 0,
+            "comparison_operator": "GreaterThanThreshold",
+            "treat_missing_data": "notBreaching",
+            **notify(args.alarm_topic_arn),
+            "tags": args.tags,
+        }, opts)
+        aws.cloudwatch.MetricAlarm(f"{name}-throttles", **alarm_args, opts=opts)
 
     def _autoscale(self, name, role, table, level, index, dimension, low, high, args: ChatTableArgs) -> None:
         target_opts = pulumi.ResourceOptions(parent=self)

@@ -26,6 +26,9 @@ class ChatUserPoolArgs:
     # An SES verified identity to send verification and recovery email through (DEVELOPER):
     # Cognito's built-in sender allows 50 emails a day per account.
     ses_email_identity_arn: str | None = None
+    # Every user must set up a TOTP authenticator (MFA ON) rather than opt in: production staff
+    # pools, whose users can delete messages and ban attendees.
+    require_mfa: bool = False
     transform: Transforms | None = field(default=None)
 
 
@@ -49,8 +52,9 @@ class ChatUserPool(pulumi.ComponentResource):
             {
                 "name": args.physical_name,
                 "alias_attributes": ["email"],
-                # "Bob" and "bob" are one user: no look-alike accounts. AWS fixes this when the
-                # pool is created; existing pools keep what they were created with.
+                # "Bob" and "bob" (and their email aliases) are one user: no look-alike accounts.
+                # Cognito sets this only when a pool is created: changing it makes Pulumi replace
+                # the pool (a new, empty pool); protected production pools refuse that instead.
                 "username_configuration": {"case_sensitive": False},
                 "auto_verified_attributes": ["email"],
                 "password_policy": {
@@ -64,7 +68,7 @@ class ChatUserPool(pulumi.ComponentResource):
                 "account_recovery_setting": {
                     "recovery_mechanisms": [{"name": "verified_email", "priority": 1}],
                 },
-                "mfa_configuration": "OPTIONAL",
+                "mfa_configuration": "ON" if args.require_mfa else "OPTIONAL",
                 "software_token_mfa_configuration": {"enabled": True},
                 "deletion_protection": "ACTIVE" if args.deletion_protection else "INACTIVE",
                 "admin_create_user_config": {"allow_admin_create_user_only": not args.self_sign_up},

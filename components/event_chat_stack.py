@@ -114,6 +114,8 @@ class EventChatStack(pulumi.ComponentResource):
                 allow_password_auth=config.allow_password_auth,
                 self_sign_up=config.self_sign_up_allowed,
                 ses_email_identity_arn=config.ses_email_identity_arn,
+                # A staff-only production pool (attendees elsewhere, no self sign-up): MFA for everyone.
+                require_mfa=config.production and not config.self_sign_up_allowed,
                 transform=args.transform.get("userPool"),
             ),
             pulumi.ResourceOptions(parent=self),
@@ -133,6 +135,7 @@ class EventChatStack(pulumi.ComponentResource):
                 max_write_capacity=plan.table.max_write_capacity,
                 point_in_time_recovery=config.point_in_time_recovery,
                 deletion_protection=config.deletion_protected,
+                alarm_topic_arn=alarms.topic_arn,
                 transform=args.transform.get("table"),
             ),
             pulumi.ResourceOptions(parent=self),

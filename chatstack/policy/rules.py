@@ -470,6 +470,25 @@ def _consumer_alarms(resources: list[PolicyResource]) -> Iterable[tuple[str, str
                        "fan-out goes unnoticed during the event. Fix: BatchFanout's alarms.", function.urn)
 
 
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def _alarm_recipients(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    """A production alarm topic nobody subscribed to: every alarm fires into the void."""
+    alarms = _of_type(resources, METRIC_ALARM)
+    subscriptions = _of_type(resources, SNS_SUBSCRIPTION)
+    for topic in _of_type(resources, SNS_TOPIC):
+        if not alarms or not is_production(topic.props):
+            continue
+        arn = get(topic.props, "arn")
+        mine = [s for s in subscriptions if arn is None or get(s.props, "topic") in (arn, None)]
+        if not mine:
+            yield (f"{_label('SNS topic', topic.name)} receives the stack's {len(alarms)} alarms but has no "
+                   "subscription: in production an alarm must reach a person. Fix: set chatstack:alarmEmails "
+                   "and/or chatstack:alarmHttpsEndpoints (a pager or chat webhook).", topic.urn)
+
+
 def _alarm_notifies(args: ResourceValidationArgs) -> Iterable[str]:
     if not [action for action in as_list(get(args.props, "alarmActions")) if action]:
         yield (f"{_label('CloudWatch alarm', args.name)} notifies nobody (no alarmActions): it can fire during the "
@@ -577,6 +596,15 @@ def _self_sign_up_email(args: ResourceValidationArgs) -> Iterable[str]:
                "their verification email with Cognito's built-in sender (50 emails a day per account): sign-ups "
                "beyond that cannot be confirmed. Fix: chatstack:sesEmailIdentityArn (SES, DEVELOPER), or "
                "chatstack:selfSignUp: false (admin-created staff; attendees via chatstack:attendeeAuth: oidc).")
+
+
+def _staff_pool_mfa(args: ResourceValidationArgs) -> Iterable[str]:
+    admin_only = get(args.props, "adminCreateUserConfig", "allowAdminCreateUserOnly", default=False)
+    if is_production(args.props) and admin_only and get(args.props, "mfaConfiguration") != "ON":
+        yield (f"{_label('Cognito user pool', args.name)} holds production staff (admin-created users who can "
+               f"delete messages and ban) but MFA is {get(args.props, 'mfaConfiguration') or 'OFF'}: one phished "
+               "password moderates the event. Fix: mfa_configuration 'ON' with software tokens (ChatUserPool's "
+               "require_mfa).")
 
 
 def _client_secret(args: ResourceValidationArgs) -> Iterable[str]:
@@ -870,6 +898,9 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_rule("cognito-self-sign-up-needs-ses-production", MANDATORY,
                    "Production user pools either allow only admin-created users or send email through SES.",
                    [USER_POOL], _self_sign_up_email),
+    _resource_rule("cognito-mfa-staff-production", MANDATORY,
+                   "Production staff pools (admin-created users only) require MFA (TOTP) for every user.",
+                   [USER_POOL], _staff_pool_mfa),
     _resource_rule("cognito-client-no-secret", MANDATORY,
                    "Cognito app clients are public clients: no client secret.",
                    [USER_POOL_CLIENT], _client_secret),
@@ -889,6 +920,9 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_rule("alarms-notify", MANDATORY,
                    "Every CloudWatch alarm has alarm actions (the stack's alarm topic), so someone hears it.",
                    [METRIC_ALARM], _alarm_notifies),
+    _stack_rule("alarm-recipients-production", MANDATORY,
+                "A production stack's alarm topic has at least one subscriber (email or HTTPS), so an alarm reaches "
+                "a person.", _alarm_recipients),
     _stack_rule("s3-bucket-not-public", MANDATORY,
                 "S3 buckets block all public access (access block, no public ACL, website or policy); the web "
                 "client's bucket is read only through CloudFront.", _bucket_not_public),

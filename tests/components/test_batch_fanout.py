@@ -3,7 +3,8 @@ import json
 import pulumi
 import pytest
 
-from components.batch_fanout import STREAM_FILTER, batching_window_seconds
+from chatstack.planning.planner import batching_window_seconds
+from components.batch_fanout import STREAM_FILTER, consumer_archive
 from tests.conftest import run_stack
 
 FUNCTION = "aws:lambda/function:Function"
@@ -59,24 +60,35 @@ def test_function_publishes_to_this_api_and_alarms_watch_it(batched):
     alarms = {a.inputs.get("metricName", a.inputs["name"]): a.inputs
               for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert set(alarms) == {"IteratorAge", "Errors", "ApproximateNumberOfMessagesVisible", "5XXError",
-                           "chatstack-dev-fanout-stopped"}
+                           "chatstack-dev-fanout-stopped", "chatstack-dev-messages-throttles",
+                           "ConnectServerError", "SubscribeServerError", "PublishDataMessageServerError",
+                           "ConnectClientError", "SubscribeClientError"}
+    # the real-time path: any server error, or client errors in bulk (a misconfigured issuer)
+    assert alarms["ConnectServerError"]["threshold"] == 0 and alarms["ConnectClientError"]["threshold"] == 100
+    assert all(alarms[m]["dimensions"] == {"GraphQLAPIId": batched.outputs["apiId"]}
+               for m in ("ConnectServerError", "SubscribeServerError", "PublishDataMessageServerError"))
+    throttles = {q["id"]: q for q in alarms["chatstack-dev-messages-throttles"]["metricQueries"]}
+    assert {throttles[i]["metric"]["metricName"] for i in ("reads", "writes")} == {"ReadThrottleEvents",
+                                                                                  "WriteThrottleEvents"}
     assert alarms["IteratorAge"]["threshold"] == 10_000  # five 2 s flushes behind
     assert alarms["IteratorAge"]["dimensions"] == {"FunctionName": "chatstack-dev-fanout"}
 
 
 def test_a_consumer_that_stopped_alarms_while_messages_are_written(batched):
     """Idle-time alarms (errors, age) have no data once the consumer is never invoked; this one
-    compares messages written (PutItem) with consumer invocations."""
+    compares chat lines written (PutItem, and TransactWriteItems: slow mode and replies) with
+    consumer invocations."""
     [stopped] = [a.inputs for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
                  if a.inputs["name"] == "chatstack-dev-fanout-stopped"]
     queries = {q["id"]: q for q in stopped["metricQueries"]}
-    written, invoked = queries["written"]["metric"], queries["invoked"]["metric"]
-    assert (written["namespace"], written["metricName"], written["stat"]) == (
-        "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount")
-    assert written["dimensions"] == {"TableName": batched.outputs["tableName"], "Operation": "PutItem"}
+    put, transacted, invoked = (queries[i]["metric"] for i in ("put", "transacted", "invoked"))
+    for written, operation in ((put, "PutItem"), (transacted, "TransactWriteItems")):
+        assert (written["namespace"], written["metricName"], written["stat"]) == (
+            "AWS/DynamoDB", "SuccessfulRequestLatency", "SampleCount")
+        assert written["dimensions"] == {"TableName": batched.outputs["tableName"], "Operation": operation}
     assert (invoked["metricName"], invoked["dimensions"]) == ("Invocations", {"FunctionName": "chatstack-dev-fanout"})
     assert queries["stopped"]["returnData"] is True
-    assert "FILL(written, 0) > 0 AND FILL(invoked, 0) == 0" in queries["stopped"]["expression"]
+    assert "FILL(put, 0) + FILL(transacted, 0) > 0 AND FILL(invoked, 0) == 0" in queries["stopped"]["expression"]
     assert (stopped["evaluationPeriods"], stopped["datapointsToAlarm"], stopped["threshold"]) == (3, 3, 1)
     assert stopped["alarmActions"] and stopped["alarmActions"] == stopped["okActions"]
 
@@ -104,3 +116,10 @@ def test_component_outputs():
         assert url == "https://sqs.eu-west-1.amazonaws.com/123456789012/chatstack-unit-fanout-failed"
 
     return pulumi.Output.all(fanout.function_name, fanout.failure_queue_url).apply(check)
+
+
+def test_the_consumer_archive_holds_only_its_source_files_in_a_stable_order():
+    archive = consumer_archive()
+    names = list(archive.assets)
+    assert names == sorted(names) and all(n.startswith("fanout_consumer/") and n.endswith(".py") for n in names)
+    assert "fanout_consumer/handler.py" in names and not [n for n in names if "__pycache__" in n]

@@ -147,3 +147,15 @@ def test_batched_stacks_deploy_the_per_room_subscription_rule_with_their_listed_
                                                                             perMessageRooms='["backstage", "press"]'))
     assert json.dumps(json.dumps([])) in rule(run_stack("finals-250k"))
     assert '"*"' in rule(run_stack("dev"))  # per-message stacks: every room
+
+
+def test_appsync_service_roles_trust_only_this_accounts_apis(dev):
+    """Confused deputy: AppSync names the calling API (aws:SourceArn) and its account when it assumes a role."""
+    roles = [json.loads(r.inputs["assumeRolePolicy"]) for r in dev.of_type("aws:iam/role:Role")
+             if "appsync.amazonaws.com" in r.inputs["assumeRolePolicy"]]
+    assert len(roles) >= 2  # the log role and the data-source roles
+    for document in roles:
+        [statement] = document["Statement"]
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:appsync:us-east-1:123456789012:apis/*"}}
