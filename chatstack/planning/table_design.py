@@ -5,7 +5,8 @@ THREAD row   pk = ROOM#<roomId>#MSG#<messageId>  sk = REPLY#<replyId>
 bySender GSI gsi1pk = SENDER#<sender>            gsi1sk = MSG#<messageId> (MESSAGE rows only)
 FANOUT row   pk = ROOM#<roomId>                  sk = FANOUT  (batched mode: last published sequence)
 SETTINGS row pk = ROOM#<roomId>                  sk = SETTINGS (slow mode, blocked terms, pinned message)
-BAN row      pk = ROOM#<roomId>                  sk = BAN#<userId> (expiresAt = TTL for timeouts)
+BAN row      pk = ROOM#<roomId>#USER#<userId>    sk = BAN (expiresAt = TTL for timeouts; off the room's
+             partition: every join reads it, so 250,000 joins spread over 250,000 partitions)
 SLOWMODE row pk = ROOM#<roomId>#USER#<userId>    sk = SLOWMODE (lastSentAt; own partition per user)
 AUDIT row    pk = AUDIT#<roomId>                 sk = EVENT#<eventId> (moderation log)
 
@@ -40,19 +41,19 @@ ACCESS_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("A sender's messages, moderators (getMessagesBySender)", "Query on GSI bySender, newest first",
      "gsi1pk=SENDER#<sender>, gsi1sk=MSG#<messageId>"),
     ("May this user post now? (every sendMessage/replyToMessage)", "BatchGetItem (consistent), 3 keys",
-     "pk=ROOM#<roomId>, sk=SETTINGS; pk=ROOM#<roomId>, sk=BAN#<userId>; pk=ROOM#<roomId>#USER#<userId>, sk=SLOWMODE"),
+     "pk=ROOM#<roomId>, sk=SETTINGS; pk=ROOM#<roomId>#USER#<userId>, sk=BAN; pk=ROOM#<roomId>#USER#<userId>, sk=SLOWMODE"),
     ("Slow mode: record a message's time", "in the message's TransactWriteItems, condition lastSentAt <= now - N s",
      "pk=ROOM#<roomId>#USER#<userId>, sk=SLOWMODE"),
     ("Delete a message (deleteMessage)", "GetItem + TransactWriteItems: Update (tombstone) + Put AUDIT",
      "pk=ROOM#<roomId>, sk=MSG#<messageId>"),
     ("Ban / unban (banUser, unbanUser)", "TransactWriteItems: Put/Delete BAN + Put AUDIT",
-     "pk=ROOM#<roomId>, sk=BAN#<userId>"),
+     "pk=ROOM#<roomId>#USER#<userId>, sk=BAN"),
     ("Room settings (updateRoomSettings, getRoomSettings)",
      "BatchGetItem + TransactWriteItems: Put SETTINGS (condition version) + Put AUDIT; GetItem",
      "pk=ROOM#<roomId>, sk=SETTINGS"),
     ("Moderation log, newest first (getModerationLog)", "Query, ScanIndexForward=false",
      "pk=AUDIT#<roomId>, begins_with(sk, EVENT#)"),
-    ("Subscribe to a room (ban check)", "GetItem (consistent)", "pk=ROOM#<roomId>, sk=BAN#<userId>"),
+    ("Subscribe to a room (ban check)", "GetItem (consistent)", "pk=ROOM#<roomId>#USER#<userId>, sk=BAN"),
 )
 
 

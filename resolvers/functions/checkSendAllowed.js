@@ -30,7 +30,7 @@ export function request(ctx) {
       [ctx.env.TABLE_NAME]: {
         keys: [
           util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: 'SETTINGS' }),
-          util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: `BAN#${sender}` }),
+          util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#USER#${sender}`, sk: 'BAN' }),
           util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#USER#${sender}`, sk: 'SLOWMODE' }),
         ],
         consistentRead: true,

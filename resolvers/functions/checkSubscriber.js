@@ -5,7 +5,7 @@ import { util } from '@aws-appsync/utils';
 export function request(ctx) {
   return {
     operation: 'GetItem',
-    key: util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}`, sk: `BAN#${ctx.stash.caller.id}` }),
+    key: util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}#USER#${ctx.stash.caller.id}`, sk: 'BAN' }),
     consistentRead: true,
   };
 }

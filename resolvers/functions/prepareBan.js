@@ -33,7 +33,7 @@ export function response(ctx) {
     item: {
       table: ctx.env.TABLE_NAME,
       operation: 'PutItem',
-      key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: `BAN#${userId}` }),
+      key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#USER#${userId}`, sk: 'BAN' }),
       attributeValues: util.dynamodb.toMapValues(ban),
     },
     event: { type: 'USER_BANNED', userId },

@@ -5,7 +5,7 @@ import { util } from '@aws-appsync/utils';
 export function request(ctx) {
   return {
     operation: 'GetItem',
-    key: util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}`, sk: `BAN#${ctx.args.userId}` }),
+    key: util.dynamodb.toMapValues({ pk: `ROOM#${ctx.args.roomId}#USER#${ctx.args.userId}`, sk: 'BAN' }),
     consistentRead: true,
   };
 }
@@ -28,7 +28,7 @@ export function response(ctx) {
     item: {
       table: ctx.env.TABLE_NAME,
       operation: 'DeleteItem',
-      key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}`, sk: `BAN#${userId}` }),
+      key: util.dynamodb.toMapValues({ pk: `ROOM#${roomId}#USER#${userId}`, sk: 'BAN' }),
       condition: { expression: 'attribute_exists(pk)' },
     },
     conflict: { message: missing, type: 'NotFound' },

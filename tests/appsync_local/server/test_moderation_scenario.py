@@ -226,5 +226,5 @@ def test_non_moderators_get_unauthorized_and_nothing_changes(served, document, v
     error = run_async(scenario())
     assert error["errorType"] == "Unauthorized"
     assert served.local.dynamodb.get_item(
-        TableName=served.outputs["tableName"], Key={"pk": {"S": "ROOM#r1"}, "sk": {"S": "BAN#bob"}}
+        TableName=served.outputs["tableName"], Key={"pk": {"S": "ROOM#r1#USER#bob"}, "sk": {"S": "BAN"}}
     ).get("Item") is None
