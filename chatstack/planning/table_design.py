@@ -41,7 +41,7 @@ ACCESS_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("A sender's messages, moderators (getMessagesBySender)", "Query on GSI bySender, newest first",
      "gsi1pk=SENDER#<sender>, gsi1sk=MSG#<messageId>"),
     ("May this user post now? (every sendMessage/replyToMessage)", "BatchGetItem (consistent), 3 keys",
-     "pk=ROOM#<roomId>, sk=SETTINGS; pk=ROOM#<roomId>#USER#<userId>, sk=BAN; pk=ROOM#<roomId>#USER#<userId>, sk=SLOWMODE"),
+     "pk=ROOM#<roomId>, sk=SETTINGS; pk=ROOM#<roomId>#USER#<userId>, sk=BAN and sk=SLOWMODE"),
     ("Slow mode: record a message's time", "in the message's TransactWriteItems, condition lastSentAt <= now - N s",
      "pk=ROOM#<roomId>#USER#<userId>, sk=SLOWMODE"),
     ("Delete a message (deleteMessage)", "GetItem + TransactWriteItems: Update (tombstone) + Put AUDIT",
