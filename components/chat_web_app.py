@@ -27,7 +27,7 @@ import pulumi_aws as aws
 
 from chatstack.config import StackConfigError
 from components.transforms import Transforms, apply_transform, check_roles
-from components.web_client import client_config, cognito_endpoint, security_headers
+from components.web_client import client_config, cognito_endpoint, origin, security_headers
 
 # AWS managed cache policy "CachingOptimized" (CloudFront developer guide, managed cache policies).
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -82,9 +82,10 @@ def bucket_prefix(stem: str) -> str:
     return f"{cleaned[: BUCKET_PREFIX_MAX - len('-web-')].rstrip('-')}-web-"
 
 
-def connect_sources(graphql_url: str, realtime_url: str, region: str) -> list[str]:
-    """Exactly what the page calls: this API's GraphQL and real-time URLs and Cognito in its region."""
-    return [graphql_url, realtime_url, cognito_endpoint(region)]
+def connect_sources(graphql_url: str, realtime_url: str, region: str, oidc_issuer: str | None = None) -> list[str]:
+    """Exactly what the page calls: this API's GraphQL and real-time URLs, Cognito in its region
+    and, on oidc stacks, the event platform's issuer (discovery, token and JWKS endpoints)."""
+    return [graphql_url, realtime_url, cognito_endpoint(region), *([origin(oidc_issuer)] if oidc_issuer else [])]
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
@@ -174,8 +175,8 @@ class ChatWebApp(pulumi.ComponentResource):
         })
 
         outputs = args.outputs
-        headers = pulumi.Output.all(outputs["graphqlUrl"], outputs["realtimeUrl"]).apply(
-            lambda urls: security_headers(connect_sources(urls[0], urls[1], args.region), args.embed_origins)
+        headers = pulumi.Output.all(outputs["graphqlUrl"], outputs["realtimeUrl"], outputs.get("oidcIssuer")).apply(
+            lambda urls: security_headers(connect_sources(urls[0], urls[1], args.region, urls[2]), args.embed_origins)
         )
         security: dict[str, Any] = {
             "content_security_policy": {

@@ -70,6 +70,22 @@ def oidc_attendee_auth(config: EventChatConfig) -> OidcAttendeeAuth | None:
     )
 
 
+# What the web client asks the event platform's issuer for (OpenID Connect scopes).
+OIDC_SCOPES = "openid profile"
+
+
+def attendee_sign_in_outputs(config: EventChatConfig) -> dict[str, str]:
+    """attendeeAuth, and for oidc stacks the issuer, client id, scopes and moderator claim."""
+    outputs = {"attendeeAuth": config.attendee_auth}
+    if config.attendee_auth == "oidc":
+        assert config.oidc_issuer is not None
+        outputs.update(oidcIssuer=config.oidc_issuer, oidcScopes=OIDC_SCOPES,
+                       oidcModeratorClaim=config.oidc_moderator_claim or "")
+        if config.oidc_client_id:
+            outputs["oidcClientId"] = config.oidc_client_id
+    return outputs
+
+
 class EventChatStack(pulumi.ComponentResource):
     graphql_url: pulumi.Output[str]
     realtime_url: pulumi.Output[str]
@@ -198,6 +214,10 @@ class EventChatStack(pulumi.ComponentResource):
         self.user_pool_client_id = users.client_id
         self.table_name = table.name
         self.fan_out_mode = pulumi.Output.from_input(config.fan_out_mode)
+        # What the web client needs to sign attendees in (config.json): who signs them in and,
+        # for the event platform, its issuer, the client id it issues tokens to and the claims.
+        self.attendee_sign_in = {key: pulumi.Output.from_input(value)
+                                 for key, value in attendee_sign_in_outputs(config).items()}
         self.web_url: pulumi.Output[str] | None = None
         if config.web_app:
             web = ChatWebApp(
@@ -244,5 +264,6 @@ class EventChatStack(pulumi.ComponentResource):
             "userPoolClientId": self.user_pool_client_id,
             "tableName": self.table_name,
             "fanOutMode": self.fan_out_mode,
+            **self.attendee_sign_in,
             **({"webUrl": self.web_url} if self.web_url is not None else {}),
         }

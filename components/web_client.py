@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 # Stack outputs the client reads from config.json (web/src/config.ts checks the same keys).
-CLIENT_CONFIG_KEYS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId", "fanOutMode")
+CLIENT_CONFIG_KEYS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId", "fanOutMode",
+                      "attendeeAuth")
+# oidc stacks: how attendees sign in at the event platform (web/src/attendeeAuth.ts).
+OIDC_CLIENT_CONFIG_KEYS = ("oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim")
 # Only a local stack has it: where its Cognito-compatible endpoint listens (Amplify's userPoolEndpoint).
 LOCAL_CLIENT_CONFIG_KEYS = ("cognitoEndpoint",)
 
@@ -27,8 +30,18 @@ def client_config(outputs: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise KeyError(f"stack outputs lack {missing}, which the web client's config.json needs")
     config = {key: outputs[key] for key in CLIENT_CONFIG_KEYS}
+    if outputs["attendeeAuth"] == "oidc":
+        config.update({key: outputs[key] for key in OIDC_CLIENT_CONFIG_KEYS if key in outputs})
     config.update({key: outputs[key] for key in LOCAL_CLIENT_CONFIG_KEYS if outputs.get(key)})
     return config
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of a URL (what CSP connect-src needs to reach an issuer's endpoints)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def cognito_endpoint(region: str) -> str:

@@ -139,18 +139,30 @@ def mint(
 class LocalOidcIssuer:
     """The issuer a local `oidc` stack serves on its own port (routes under /oidc)."""
 
-    def __init__(self, state_dir: Path, base_url: str, claims: AttendeeClaims):
+    def __init__(self, state_dir: Path, base_url: str, claims: AttendeeClaims,
+                 ttl_seconds: float = DEFAULT_TTL_SECONDS):
+        from chatstack.local.oidc_login import LoginFlow
+
         self.state_dir = state_dir
         self.issuer = base_url.rstrip("/") + ISSUER_PATH
         self.claims = claims
+        self.ttl_seconds = ttl_seconds
         self.key = load_or_create_key(state_dir)
         self.kid = key_id(self.key)
+        # The chat is served from the same endpoint: its pages are where logins may return to.
+        self.login = LoginFlow(self, {base_url.rstrip("/")})
 
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer,
             "jwks_uri": self.issuer + "/.well-known/jwks.json",
-            "response_types_supported": ["id_token"],
+            "authorization_endpoint": self.issuer + "/authorize",
+            "token_endpoint": self.issuer + "/token",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "scopes_supported": ["openid", "profile"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "claims_supported": sorted({"sub", "iss", "aud", "exp", "iat", "auth_time", self.claims.name_claim}
@@ -161,8 +173,10 @@ class LocalOidcIssuer:
         return {"keys": [_public_jwk(self.key, self.kid)]}
 
     def add_routes(self, app: Any) -> None:
-        """GET the discovery document and the JWKS on an aiohttp application."""
+        """The discovery document, the JWKS and the browser login (authorize, token) on an aiohttp app."""
         from aiohttp import web
+
+        from chatstack.local.oidc_login import LOGIN_PAGE_CSP, LoginError
 
         async def discovery(_request: web.Request) -> web.Response:
             return web.json_response(self.discovery())
@@ -170,8 +184,45 @@ class LocalOidcIssuer:
         async def jwks(_request: web.Request) -> web.Response:
             return web.json_response(self.jwks())
 
+        def refused(error: LoginError) -> web.Response:
+            return web.Response(status=400, text=f"{error.error}: {error}", content_type="text/plain")
+
+        async def authorize_page(request: web.Request) -> web.Response:
+            params = dict(request.query)
+            try:
+                self.login.check_request(params)
+            except LoginError as error:
+                return refused(error)
+            if params.get("prompt") == "none":  # no session at this issuer: the client must ask
+                raise web.HTTPFound(self.login.error_redirect(params, "login_required"))
+            page = self.login.login_page(params, moderator_claim=bool(self.claims.moderator_claim))
+            return web.Response(text=page, content_type="text/html",
+                                headers={"Content-Security-Policy": LOGIN_PAGE_CSP, "Cache-Control": "no-store"})
+
+        async def authorize_submit(request: web.Request) -> web.Response:
+            form = {k: str(v) for k, v in (await request.post()).items()}
+            if not self.claims.moderator_claim:
+                form.pop("moderator", None)  # the stack grants no moderation through attendee tokens
+            try:
+                location = self.login.approve(form)
+            except LoginError as error:
+                return refused(error)
+            raise web.HTTPFound(location)
+
+        async def token(request: web.Request) -> web.Response:
+            form = {k: str(v) for k, v in (await request.post()).items()}
+            try:
+                body = self.login.token(form)
+            except LoginError as error:
+                return web.json_response({"error": error.error, "error_description": str(error)}, status=400,
+                                         headers={"Cache-Control": "no-store"})
+            return web.json_response(body, headers={"Cache-Control": "no-store"})
+
         app.router.add_get(DISCOVERY_PATH, discovery)
         app.router.add_get(JWKS_PATH, jwks)
+        app.router.add_get(ISSUER_PATH + "/authorize", authorize_page)
+        app.router.add_post(ISSUER_PATH + "/authorize", authorize_submit)
+        app.router.add_post(ISSUER_PATH + "/token", token)
 
     def write_settings(self) -> None:
         """What attendee_token() needs besides the key: the issuer URL and the stack's claims."""

@@ -61,7 +61,12 @@ RESOLVER = "aws:appsync/resolver:Resolver"
 
 # Exactly the deployed stack's outputs; the local stack adds LOCAL_OUTPUT_KEYS.
 OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode")
+               "fanOutMode", "attendeeAuth")
+# oidc stacks only: how the web client signs attendees in (the issuer is the local one).
+OIDC_OUTPUT_KEYS = ("oidcClientId", "oidcScopes", "oidcModeratorClaim")
+# The client id the local issuer's browser login serves when the stack names none (AppSync then
+# checks no audience, so any id works).
+LOCAL_WEB_CLIENT_ID = "chatstack-local-web"
 # cognitoEndpoint: local Cognito (Amplify's Auth.Cognito.userPoolEndpoint); dynamodbEndpoint: the
 # table's DynamoDB API; localAdmin: the only credential either accepts for admin calls;
 # tlsCaFile (with --tls): the CA to trust; oidcIssuer (attendeeAuth oidc): the local issuer.
@@ -681,11 +686,14 @@ class LocalStack:
             "tableName": made.table_name,
             "cognitoEndpoint": cognito_endpoint,
             "fanOutMode": run.outputs.get("fanOutMode"),
+            "attendeeAuth": run.outputs.get("attendeeAuth"),
             "dynamodbEndpoint": cognito_endpoint,
             "localAdmin": dict(self.local_admin),
         }
         if self.oidc_issuer is not None:
             self.outputs["oidcIssuer"] = self.oidc_issuer.issuer
+            self.outputs.update({k: run.outputs[k] for k in OIDC_OUTPUT_KEYS if k in run.outputs})
+            self.outputs.setdefault("oidcClientId", LOCAL_WEB_CLIENT_ID)
         if self.tls_files is not None:
             self.outputs["tlsCaFile"] = str(self.tls_files.ca_certificate.resolve())
         if self.web_dist is not None:
@@ -820,7 +828,7 @@ def serve(
             # Threads doing long work (a large document, resolver calls) hand the interpreter
             # back to the event loop within 1 ms instead of 5 ms.
             sys.setswitchinterval(0.001)
-            keys = [k for k in (*OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS, "webUrl") if k in outputs]
+            keys = [k for k in (*OUTPUT_KEYS, *OIDC_OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS, "webUrl") if k in outputs]
             write_outputs(path, {k: outputs[k] for k in keys})  # mode 0600: it holds localAdmin
             print(f"chatstack local: stack {stack!r} ready in {local.timings['ready']:.1f}s", flush=True)
             for key in keys:
@@ -837,7 +845,8 @@ def serve(
             if tls:
                 print(f"  Node clients: NODE_EXTRA_CA_CERTS={outputs['tlsCaFile']}")
             if "oidcIssuer" in outputs:
-                print(f"  attendee token: chatstack attendee-token --stack {stack} --sub attendee-1 --name Ann")
+                print(f"  attendees join in the browser ({outputs.get('webUrl', '')}?room=lobby, 'Join chat'), or "
+                      f"by token: .venv/bin/chatstack attendee-token --stack {stack} --sub attendee-1 --name Ann")
             print("  (Ctrl-C to stop)", flush=True)
             await stop.wait()
             print("chatstack local: shutting down", flush=True)

@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlparse
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -761,7 +762,15 @@ def _expected_connect_sources(resources: list[PolicyResource]) -> set[str] | Non
     if not isinstance(uris, Mapping) or not get(uris, "GRAPHQL") or arn.count(":") < 4:
         return None
     region = arn.split(":")[3]
-    return {"'self'", str(get(uris, "GRAPHQL")), str(get(uris, "REALTIME")), f"https://cognito-idp.{region}.amazonaws.com/"}
+    expected = {"'self'", str(get(uris, "GRAPHQL")), str(get(uris, "REALTIME")),
+                f"https://cognito-idp.{region}.amazonaws.com/"}
+    # oidc stacks: the page also talks to the event platform's issuer (its origin).
+    for provider in as_list(get(apis[0].props, "additionalAuthenticationProviders")):
+        issuer = get(provider, "openidConnectConfig", "issuer")
+        if issuer:
+            parsed = urlparse(str(issuer))
+            expected.add(f"{parsed.scheme}://{parsed.netloc}")
+    return expected
 
 
 def _security_headers(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:

@@ -8,7 +8,9 @@ from chatstack.project import read_stack_config, stack_names
 from tests.conftest import run_stack
 
 OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode"}
+               "fanOutMode", "attendeeAuth"}
+# oidc stacks: what the web client needs to send attendees to the event platform's sign-in
+OIDC_OUTPUT_KEYS = {"oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim"}
 TAGGED = {
     "aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool", "aws:appsync/graphQLApi:GraphQLApi",
     "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup",
@@ -18,7 +20,13 @@ TAGGED = {
 @pytest.mark.parametrize("stack", stack_names())
 def test_every_shipped_stack_evaluates_with_exact_outputs(stack):
     run = run_stack(stack)
-    assert set(run.outputs) == OUTPUT_KEYS
+    oidc = read_stack_config(stack).get("chatstack:attendeeAuth") == "oidc"
+    assert set(run.outputs) == OUTPUT_KEYS | (OIDC_OUTPUT_KEYS if oidc else set())
+    assert run.outputs["attendeeAuth"] == ("oidc" if oidc else "cognito")
+    if oidc:
+        config = read_stack_config(stack)
+        assert (run.outputs["oidcIssuer"], run.outputs["oidcClientId"]) == (
+            config["chatstack:oidcIssuer"], config["chatstack:oidcClientId"])  # literal, not the AppSync regex
     assert run.outputs["graphqlUrl"].startswith("https://") and run.outputs["realtimeUrl"].startswith("wss://")
     assert len(run.of_type("aws:dynamodb/table:Table")) == 1
 

@@ -12,12 +12,20 @@ from components.web_client import (
 OUTPUTS = {"graphqlUrl": "https://a.appsync-api.eu-west-1.amazonaws.com/graphql",
            "realtimeUrl": "wss://a.appsync-realtime-api.eu-west-1.amazonaws.com/graphql",
            "region": "eu-west-1", "userPoolId": "eu-west-1_x", "userPoolClientId": "c", "fanOutMode": "perMessage",
-           "apiId": "a", "tableName": "t"}
+           "apiId": "a", "tableName": "t", "attendeeAuth": "cognito"}
+OIDC = {"oidcIssuer": "https://login.events.example", "oidcClientId": "finals.chat", "oidcScopes": "openid profile",
+        "oidcModeratorClaim": "chat_role=moderator"}
 
 
 def test_client_config_takes_only_what_the_client_reads():
     assert client_config(OUTPUTS) == {k: OUTPUTS[k] for k in CLIENT_CONFIG_KEYS}
     assert client_config({**OUTPUTS, "cognitoEndpoint": "http://127.0.0.1:9"})["cognitoEndpoint"] == "http://127.0.0.1:9"
+
+
+def test_oidc_stacks_tell_the_client_where_attendees_sign_in():
+    assert client_config({**OUTPUTS, **OIDC}) == {k: OUTPUTS[k] for k in CLIENT_CONFIG_KEYS}  # cognito: ignored
+    config = client_config({**OUTPUTS, **OIDC, "attendeeAuth": "oidc"})
+    assert {k: config[k] for k in OIDC} == OIDC and config["attendeeAuth"] == "oidc"
 
 
 def test_client_config_names_a_missing_output():

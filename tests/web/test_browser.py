@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +24,6 @@ from tests.web_build import built_web_dist
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency (make install)")
 expect = playwright_api.expect
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Generous: a 2-core machine shared with other test processes; expect() polls, it does not sleep.
 UI_TIMEOUT_MS = 20_000
 SEND = """mutation Send($roomId: ID!, $message: String!) {
@@ -90,16 +87,6 @@ def per_message() -> Iterator[ServedStack]:
 @pytest.fixture(scope="module")
 def batched() -> Iterator[ServedStack]:
     yield from _serve("dev", fanOutMode="batched", flushIntervalMs="200")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 class Session:

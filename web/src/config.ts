@@ -3,6 +3,16 @@
 // every event.
 
 export type FanOutMode = 'perMessage' | 'batched';
+export type AttendeeAuth = 'cognito' | 'oidc';
+
+/** oidc stacks: the event platform's OpenID Connect issuer that signs attendees in. */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  scopes: string;
+  /** chatstack:oidcModeratorClaim: CLAIM (must be true) or CLAIM=VALUE; '' = none. */
+  moderatorClaim: string;
+}
 
 export interface ClientConfig {
   graphqlUrl: string;
@@ -11,6 +21,8 @@ export interface ClientConfig {
   userPoolId: string;
   userPoolClientId: string;
   fanOutMode: FanOutMode;
+  attendeeAuth: AttendeeAuth;
+  oidc?: OidcConfig;
   // Only the local stack sets it: where its Cognito-compatible endpoint listens.
   cognitoEndpoint?: string;
 }
@@ -36,6 +48,24 @@ export function parseConfig(raw: unknown): ClientConfig {
   if (!FAN_OUT_MODES.includes(fanOutMode as FanOutMode)) {
     throw new ConfigError(`config.json: "fanOutMode" is ${JSON.stringify(fanOutMode)}; expected perMessage or batched.`);
   }
+  const attendeeAuth = values.attendeeAuth ?? 'cognito';
+  if (attendeeAuth !== 'cognito' && attendeeAuth !== 'oidc') {
+    throw new ConfigError(`config.json: "attendeeAuth" is ${JSON.stringify(attendeeAuth)}; expected cognito or oidc.`);
+  }
+  let oidc: OidcConfig | undefined;
+  if (attendeeAuth === 'oidc') {
+    for (const key of ['oidcIssuer', 'oidcClientId'] as const) {
+      if (typeof values[key] !== 'string' || values[key] === '') {
+        throw new ConfigError(`config.json: "${key}" is missing; an oidc stack's attendees sign in at its issuer.`);
+      }
+    }
+    oidc = {
+      issuer: values.oidcIssuer as string,
+      clientId: values.oidcClientId as string,
+      scopes: typeof values.oidcScopes === 'string' && values.oidcScopes ? values.oidcScopes : 'openid profile',
+      moderatorClaim: typeof values.oidcModeratorClaim === 'string' ? values.oidcModeratorClaim : '',
+    };
+  }
   const cognitoEndpoint = values.cognitoEndpoint;
   if (cognitoEndpoint !== undefined && typeof cognitoEndpoint !== 'string') {
     throw new ConfigError('config.json: "cognitoEndpoint" must be a URL string when present.');
@@ -47,6 +77,8 @@ export function parseConfig(raw: unknown): ClientConfig {
     userPoolId: values.userPoolId as string,
     userPoolClientId: values.userPoolClientId as string,
     fanOutMode: fanOutMode as FanOutMode,
+    attendeeAuth,
+    oidc,
     cognitoEndpoint: cognitoEndpoint || undefined,
   };
 }

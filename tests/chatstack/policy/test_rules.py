@@ -455,3 +455,16 @@ def test_stacks_with_the_web_client_pass_every_rule(stack, overrides):
 def test_development_web_client_may_use_the_cloudfront_certificate():
     assert fired(_web("dev").resources, "cloudfront-tls-1-2-production") == []
     assert fired(_web("finals-250k").resources, "cloudfront-tls-1-2-production")
+
+
+def test_an_oidc_web_client_may_connect_to_its_issuer_and_only_that():
+    """Attendees sign in at the event platform from the page: its issuer's origin joins connect-src."""
+    run = _web(attendeeAuth="oidc", oidcIssuer="https://login.events.example.com/tenant")
+    headers = run.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs
+    csp = headers["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"]
+    assert " https://login.events.example.com " in f"{csp} ".replace(";", " ")
+    assert fired(run.resources, "cloudfront-security-headers") == []
+    other = mutated(run, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", lambda i: i[
+        "securityHeadersConfig"]["contentSecurityPolicy"].update(contentSecurityPolicy=csp.replace(
+            "https://login.events.example.com", "https://evil.example.com")))
+    assert fired(other, "cloudfront-security-headers")

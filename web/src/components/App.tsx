@@ -1,9 +1,11 @@
 import { ApolloProvider } from '@apollo/client/react';
 import { Authenticator } from '@aws-amplify/ui-react';
+import type { User } from 'oidc-client-ts';
 import { useEffect, useMemo, useState } from 'react';
 
+import { attendeeIdToken, attendeeName, claimsModerator, completeRedirect, createUserManager } from '../attendeeAuth';
 import { idToken, isModerator } from '../auth';
-import type { ClientConfig } from '../config';
+import type { ClientConfig, OidcConfig } from '../config';
 import { createChatClient } from '../data/client';
 import { ChatRoom } from './ChatRoom';
 
@@ -15,18 +17,22 @@ export function roomFromLocation(search: string): string {
 interface SignedInProps {
   config: ClientConfig;
   username: string;
+  /** The token every request and subscription carries (renewed by whoever signed the user in). */
+  token: () => Promise<string>;
+  moderator: () => Promise<boolean>;
   signOut: () => void;
 }
 
-function SignedIn({ config, username, signOut }: SignedInProps) {
+function SignedIn({ config, username, token, moderator: isModeratorNow, signOut }: SignedInProps) {
   // One client (and one WebSocket) per signed-in user; a new user gets a fresh cache.
-  const client = useMemo(() => createChatClient(config, idToken), [config]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the token source of one user never changes
+  const client = useMemo(() => createChatClient(config, token), [config]);
   const [moderator, setModerator] = useState(false);
   const roomId = roomFromLocation(window.location.search);
 
   useEffect(() => {
     let current = true;
-    isModerator().then(
+    isModeratorNow().then(
       (value) => current && setModerator(value),
       () => current && setModerator(false),
     );
@@ -34,7 +40,7 @@ function SignedIn({ config, username, signOut }: SignedInProps) {
       current = false;
       void client.clearStore();
     };
-  }, [client]);
+  }, [client, isModeratorNow]);
 
   return (
     <ApolloProvider client={client}>
@@ -50,12 +56,101 @@ function SignedIn({ config, username, signOut }: SignedInProps) {
   );
 }
 
-export function App({ config }: { config: ClientConfig }) {
+/** Staff and moderators (and attendees of cognito stacks): the stack's Cognito pool. */
+function CognitoSignIn({ config, staffOnly }: { config: ClientConfig; staffOnly: boolean }) {
   return (
-    <Authenticator loginMechanisms={['username']} signUpAttributes={['email']}>
+    <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={staffOnly}>
       {({ signOut, user }) => (
-        <SignedIn key={user?.userId} config={config} username={user?.username ?? ''} signOut={() => signOut?.()} />
+        <SignedIn
+          key={user?.userId}
+          config={config}
+          username={user?.username ?? ''}
+          token={idToken}
+          moderator={isModerator}
+          signOut={() => signOut?.()}
+        />
       )}
     </Authenticator>
   );
+}
+
+type AttendeeState = { status: 'loading' } | { status: 'signedOut'; problem?: string } | { status: 'signedIn'; user: User };
+
+/** Attendees of oidc stacks: signed in by the event platform (redirect, PKCE). */
+function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConfig }) {
+  const manager = useMemo(() => createUserManager(oidc), [oidc]);
+  const [state, setState] = useState<AttendeeState>({ status: 'loading' });
+  const room = roomFromLocation(window.location.search);
+
+  useEffect(() => {
+    let current = true;
+    completeRedirect(manager).then(
+      (user) => current && setState(user && !user.expired ? { status: 'signedIn', user } : { status: 'signedOut' }),
+      (error: unknown) =>
+        current &&
+        setState({
+          status: 'signedOut',
+          problem: `Signing in at the event platform did not finish (${error instanceof Error ? error.message : String(error)}). Join again.`,
+        }),
+    );
+    // A silent renewal loads the same attendee again: the chat (draft, subscriptions) stays.
+    const loaded = (user: User) => setState({ status: 'signedIn', user });
+    const ended = () =>
+      setState({ status: 'signedOut', problem: 'Your session at the event platform ended. Join again to keep chatting.' });
+    manager.events.addUserLoaded(loaded);
+    manager.events.addSilentRenewError(ended);
+    return () => {
+      current = false;
+      manager.events.removeUserLoaded(loaded);
+      manager.events.removeSilentRenewError(ended);
+    };
+  }, [manager]);
+
+  const token = useMemo(() => () => attendeeIdToken(manager), [manager]);
+  const user = state.status === 'signedIn' ? state.user : null;
+  const moderator = useMemo(() => async () => (user ? claimsModerator(user, oidc.moderatorClaim) : false), [user, oidc]);
+
+  if (state.status === 'loading') {
+    return (
+      <main className="join">
+        <p role="status">Signing in…</p>
+      </main>
+    );
+  }
+  if (state.status === 'signedIn') {
+    return (
+      <SignedIn
+        key={state.user.profile.sub}
+        config={config}
+        username={attendeeName(state.user)}
+        token={token}
+        moderator={moderator}
+        signOut={() => {
+          void manager.removeUser().then(() => setState({ status: 'signedOut' }));
+        }}
+      />
+    );
+  }
+  return (
+    <main className="join">
+      <h1>Join the chat</h1>
+      {state.problem && <p role="alert">{state.problem}</p>}
+      <p>You sign in with your event account.</p>
+      <button type="button" onClick={() => void manager.signinRedirect({ state: { room } })}>
+        Join chat
+      </button>
+      <p>
+        <a href={`?room=${encodeURIComponent(room)}&staff`}>Staff sign-in</a>
+      </p>
+    </main>
+  );
+}
+
+export function App({ config }: { config: ClientConfig }) {
+  const staff = new URLSearchParams(window.location.search).has('staff');
+  if (config.attendeeAuth === 'oidc' && config.oidc && !staff) {
+    return <AttendeeSignIn config={config} oidc={config.oidc} />;
+  }
+  // On oidc stacks the pool holds only staff, created by administrators: no "Create Account".
+  return <CognitoSignIn config={config} staffOnly={config.attendeeAuth === 'oidc'} />;
 }
