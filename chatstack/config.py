@@ -311,8 +311,9 @@ class EventChatConfig(BaseModel):
     @classmethod
     def _embed_origins(cls, value: list[str]) -> list[str]:
         for origin in value:
-            if not re.fullmatch(r"https://[a-z0-9.-]+(:\d{1,5})?", origin):
-                raise ValueError(f"{origin!r} is not an https origin (https://host[:port], no path)")
+            if not re.fullmatch(r"https://[a-z0-9.-]+(:\d{1,5})?|http://(127\.0\.0\.1|localhost)(:\d{1,5})?", origin):
+                raise ValueError(f"{origin!r} is not an https origin (https://host[:port], no path; "
+                                 "http://127.0.0.1:port or http://localhost:port only in development)")
         return value
 
     @model_validator(mode="after")
@@ -322,6 +323,11 @@ class EventChatConfig(BaseModel):
                 "web_app_domain_needs_certificate",
                 f"{NAMESPACE}:webAppDomain and {NAMESPACE}:webAppCertificateArn go together (CloudFront serves a "
                 "custom domain only with its ACM certificate); set both or neither",
+            )
+        if self.production and any(o.startswith("http://") for o in self.web_app_embed_origins):
+            raise PydanticCustomError(
+                "web_app_embed_origin_http_in_production",
+                f"{NAMESPACE}:webAppEmbedOrigins: production pages are framed only by https origins",
             )
         if not self.web_app and (self.web_app_domain or self.web_app_embed_origins):
             raise PydanticCustomError(

@@ -219,6 +219,9 @@ class EventChatStack(pulumi.ComponentResource):
         self.attendee_sign_in = {key: pulumi.Output.from_input(value)
                                  for key, value in attendee_sign_in_outputs(config).items()}
         self.web_url: pulumi.Output[str] | None = None
+        # Who may frame the client and hand it an attendee token (postMessage; CSP frame-ancestors).
+        self.embed_origins = (pulumi.Output.from_input(list(config.web_app_embed_origins))
+                              if config.web_app_embed_origins else None)
         if config.web_app:
             web = ChatWebApp(
                 f"{name}-web",
@@ -266,4 +269,5 @@ class EventChatStack(pulumi.ComponentResource):
             "fanOutMode": self.fan_out_mode,
             **self.attendee_sign_in,
             **({"webUrl": self.web_url} if self.web_url is not None else {}),
+            **({"embedOrigins": self.embed_origins} if self.embed_origins is not None else {}),
         }

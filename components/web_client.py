@@ -18,6 +18,8 @@ CLIENT_CONFIG_KEYS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "user
 OIDC_CLIENT_CONFIG_KEYS = ("oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim")
 # Only a local stack has it: where its Cognito-compatible endpoint listens (Amplify's userPoolEndpoint).
 LOCAL_CLIENT_CONFIG_KEYS = ("cognitoEndpoint",)
+# When set: the origins that may frame the client and hand it an attendee token (postMessage).
+EMBED_CONFIG_KEY = "embedOrigins"
 
 HSTS_MAX_AGE_SECONDS = 63_072_000  # two years, the preload list's minimum
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -32,7 +34,7 @@ def client_config(outputs: Mapping[str, Any]) -> dict[str, Any]:
     config = {key: outputs[key] for key in CLIENT_CONFIG_KEYS}
     if outputs["attendeeAuth"] == "oidc":
         config.update({key: outputs[key] for key in OIDC_CLIENT_CONFIG_KEYS if key in outputs})
-    config.update({key: outputs[key] for key in LOCAL_CLIENT_CONFIG_KEYS if outputs.get(key)})
+    config.update({key: outputs[key] for key in (*LOCAL_CLIENT_CONFIG_KEYS, EMBED_CONFIG_KEY) if outputs.get(key)})
     return config
 
 

@@ -63,7 +63,7 @@ RESOLVER = "aws:appsync/resolver:Resolver"
 OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
                "fanOutMode", "attendeeAuth")
 # oidc stacks only: how the web client signs attendees in (the issuer is the local one).
-OIDC_OUTPUT_KEYS = ("oidcClientId", "oidcScopes", "oidcModeratorClaim")
+OIDC_OUTPUT_KEYS = ("oidcClientId", "oidcScopes", "oidcModeratorClaim", "embedOrigins")
 # The client id the local issuer's browser login serves when the stack names none (AppSync then
 # checks no audience, so any id works).
 LOCAL_WEB_CLIENT_ID = "chatstack-local-web"
@@ -694,6 +694,8 @@ class LocalStack:
             self.outputs["oidcIssuer"] = self.oidc_issuer.issuer
             self.outputs.update({k: run.outputs[k] for k in OIDC_OUTPUT_KEYS if k in run.outputs})
             self.outputs.setdefault("oidcClientId", LOCAL_WEB_CLIENT_ID)
+        if run.outputs.get("embedOrigins"):
+            self.outputs["embedOrigins"] = list(run.outputs["embedOrigins"])
         if self.tls_files is not None:
             self.outputs["tlsCaFile"] = str(self.tls_files.ca_certificate.resolve())
         if self.web_dist is not None:

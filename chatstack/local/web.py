@@ -96,7 +96,8 @@ def add_web_client(app: web.Application, dist: Path, outputs: Callable[[], dict[
             values = outputs()
             https = str(values["graphqlUrl"]).startswith("https://")
             served["config"] = json.dumps(client_config(values), indent=2, sort_keys=True)
-            served["headers"] = security_headers(local_connect_sources(values)).http_headers(https)
+            served["headers"] = security_headers(local_connect_sources(values),
+                                                 values.get("embedOrigins") or ()).http_headers(https)
         return served["config"], served["headers"]
 
     def respond(path: Path) -> web.FileResponse:

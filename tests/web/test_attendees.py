@@ -4,8 +4,15 @@ Cognito pool behind "Staff sign-in". Found by accessible name, as an outside tes
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
+import json
 import re
+import threading
+import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -111,4 +118,92 @@ def test_staff_sign_in_on_an_oidc_stack_is_the_cognito_pool_without_sign_up(brow
     page.get_by_label("Password", exact=True).fill(LOCAL_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
+    page.context.close()
+
+
+# ------------------------------------------------------------------ embedded in the event platform's page
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@contextlib.contextmanager
+def host_server() -> Iterator[str]:
+    """examples/ served on its own origin (another port is another origin)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(EXAMPLES))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def hosts() -> Iterator[tuple[str, str]]:
+    with host_server() as listed, host_server() as unlisted:
+        yield listed, unlisted
+
+
+@pytest.fixture(scope="module")
+def embeddable(hosts) -> Iterator[ServedStack]:
+    yield from _serve("dev", attendeeAuth="oidc", webApp="true", webAppEmbedOrigins=json.dumps([hosts[0]]))
+
+
+def open_host(browser, host: str, served: ServedStack, room_id: str):
+    page = browser.new_context().new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{host}/embed-host.html?chat={urllib.parse.quote(served.url(room_id), safe='')}")
+    page.evaluate("""() => { window.tokenRequests = 0; addEventListener('message', (e) => {
+        if (e.data && e.data.type === 'chatstack:token-request') window.tokenRequests++; }); }""")
+    return page, page.frame_locator("iframe[title='Event chat']"), problems
+
+
+def hand_token(page, token: str) -> None:
+    page.get_by_role("textbox", name="Attendee token").fill(token)
+    page.get_by_role("button", name="Hand token to chat").click()
+
+
+def test_an_attendee_chats_inside_the_event_page_and_renewal_keeps_the_draft(browser, hosts, embeddable):
+    room_id = room("embed")
+    issuer = embeddable.local.oidc_issuer
+    page, chat, problems = open_host(browser, hosts[0], embeddable, room_id)
+    expect(chat.get_by_role("status")).to_have_text(re.compile("Waiting for the event page"), timeout=UI_TIMEOUT_MS)
+    # a token that expires in 65 s: the chat asks for the next one a minute early, 5 s from now
+    hand_token(page, issuer.mint("embedded-ann", "Ann", ttl_seconds=65))
+    expect(chat.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
+    box = chat.get_by_role("textbox", name="Message")
+    box.fill("hello from inside the event page")
+    box.press("Enter")
+    message = chat.get_by_role("log").get_by_role("article").filter(
+        has=chat.get_by_text("hello from inside the event page", exact=True))
+    expect(message).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    box.fill("a draft kept across renewal")
+    page.get_by_role("textbox", name="Attendee token").fill(issuer.mint("embedded-ann", "Ann"))
+    requests = page.evaluate("window.tokenRequests")
+    page.wait_for_function(f"window.tokenRequests > {requests}", timeout=UI_TIMEOUT_MS)
+    # the host answered with the new token: the chat, its draft and its subscription are as they were
+    expect(box).to_have_value("a draft kept across renewal")
+    embeddable.user("carol")
+    embeddable.send_as("carol", room_id, "still live after renewal")
+    expect(chat.get_by_text("still live after renewal", exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    assert problems == []
+    page.context.close()
+
+
+def test_a_host_not_in_the_embed_list_cannot_frame_the_chat_or_hand_it_a_token(browser, hosts, embeddable):
+    page, chat, _ = open_host(browser, hosts[1], embeddable, room("embed-other"))
+    refused = []
+    page.on("console", lambda m: "frame-ancestors" in m.text and refused.append(m.text))
+    page.reload()
+    page.evaluate("""() => { window.tokenRequests = 0; addEventListener('message', (e) => {
+        if (e.data && e.data.type === 'chatstack:token-request') window.tokenRequests++; }); }""")
+    hand_token(page, embeddable.local.oidc_issuer.mint("embedded-eve", "Eve"))
+    page.wait_for_timeout(1_500)
+    # CSP frame-ancestors: the chat's page never loads in this frame (no status, no message box)
+    expect(chat.get_by_role("status")).to_have_count(0)
+    expect(chat.get_by_role("textbox", name="Message")).to_have_count(0)
+    assert page.evaluate("window.tokenRequests") == 0  # the chat never ran there, never asked this host
     page.context.close()

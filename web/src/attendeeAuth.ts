@@ -48,13 +48,13 @@ export async function attendeeIdToken(manager: UserManager): Promise<string> {
   return user.id_token;
 }
 
-/** Whether the token carries the stack's moderator claim (CLAIM = true, or CLAIM=VALUE / a list holding it). */
-export function claimsModerator(user: User, moderatorClaim: string): boolean {
+/** Whether a token's claims carry the stack's moderator claim (CLAIM = true, or CLAIM=VALUE / a list holding it). */
+export function claimsModerator(claims: Record<string, unknown>, moderatorClaim: string): boolean {
   if (!moderatorClaim) {
     return false;
   }
   const [claim, wanted] = moderatorClaim.split('=', 2);
-  const value = (user.profile as Record<string, unknown>)[claim];
+  const value = claims[claim];
   if (wanted === undefined) {
     return value === true;
   }

@@ -23,6 +23,8 @@ export interface ClientConfig {
   fanOutMode: FanOutMode;
   attendeeAuth: AttendeeAuth;
   oidc?: OidcConfig;
+  /** Origins that may frame the client and hand it an attendee token (chatstack:webAppEmbedOrigins). */
+  embedOrigins: string[];
   // Only the local stack sets it: where its Cognito-compatible endpoint listens.
   cognitoEndpoint?: string;
 }
@@ -66,6 +68,10 @@ export function parseConfig(raw: unknown): ClientConfig {
       moderatorClaim: typeof values.oidcModeratorClaim === 'string' ? values.oidcModeratorClaim : '',
     };
   }
+  const embedOrigins = values.embedOrigins ?? [];
+  if (!Array.isArray(embedOrigins) || embedOrigins.some((o) => typeof o !== 'string')) {
+    throw new ConfigError('config.json: "embedOrigins" must be a list of origins when present.');
+  }
   const cognitoEndpoint = values.cognitoEndpoint;
   if (cognitoEndpoint !== undefined && typeof cognitoEndpoint !== 'string') {
     throw new ConfigError('config.json: "cognitoEndpoint" must be a URL string when present.');
@@ -79,6 +85,7 @@ export function parseConfig(raw: unknown): ClientConfig {
     fanOutMode: fanOutMode as FanOutMode,
     attendeeAuth,
     oidc,
+    embedOrigins: embedOrigins as string[],
     cognitoEndpoint: cognitoEndpoint || undefined,
   };
 }

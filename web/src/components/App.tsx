@@ -7,6 +7,7 @@ import { attendeeIdToken, attendeeName, claimsModerator, completeRedirect, creat
 import { idToken, isModerator } from '../auth';
 import type { ClientConfig, OidcConfig } from '../config';
 import { createChatClient } from '../data/client';
+import { isFramed, listenForTokens } from '../embeddedToken';
 import { ChatRoom } from './ChatRoom';
 
 /** The room named in the URL (`?room=<roomId>`), `lobby` by default. */
@@ -108,7 +109,7 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
 
   const token = useMemo(() => () => attendeeIdToken(manager), [manager]);
   const user = state.status === 'signedIn' ? state.user : null;
-  const moderator = useMemo(() => async () => (user ? claimsModerator(user, oidc.moderatorClaim) : false), [user, oidc]);
+  const moderator = useMemo(() => async () => (user ? claimsModerator(user.profile, oidc.moderatorClaim) : false), [user, oidc]);
 
   if (state.status === 'loading') {
     return (
@@ -146,9 +147,45 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
   );
 }
 
+/** Embedded in the event platform's page: the host hands the attendee's token (postMessage). */
+function EmbeddedAttendee({ config, oidc }: { config: ClientConfig; oidc: OidcConfig }) {
+  const latest = useMemo(() => ({ token: '' }), []);
+  const [attendee, setAttendee] = useState<{ sub: string; name: string; moderator: boolean } | null>(null);
+
+  useEffect(
+    () =>
+      listenForTokens(config.embedOrigins, (token, claims) => {
+        latest.token = token;
+        const moderator = claimsModerator(claims, oidc.moderatorClaim);
+        const name = typeof claims.name === 'string' && claims.name ? claims.name : String(claims.sub ?? '');
+        // A renewed token for the same attendee keeps the chat (draft, subscriptions) as it is.
+        setAttendee((previous) =>
+          previous && previous.sub === String(claims.sub) ? previous : { sub: String(claims.sub), name, moderator },
+        );
+      }),
+    [config.embedOrigins, oidc, latest],
+  );
+  const token = useMemo(() => async () => latest.token, [latest]);
+  const moderator = useMemo(() => async () => attendee?.moderator ?? false, [attendee]);
+
+  if (!attendee) {
+    return (
+      <main className="join">
+        <p role="status">Waiting for the event page to sign you in…</p>
+      </main>
+    );
+  }
+  return (
+    <SignedIn key={attendee.sub} config={config} username={attendee.name} token={token} moderator={moderator} signOut={() => setAttendee(null)} />
+  );
+}
+
 export function App({ config }: { config: ClientConfig }) {
   const staff = new URLSearchParams(window.location.search).has('staff');
   if (config.attendeeAuth === 'oidc' && config.oidc && !staff) {
+    if (isFramed() && config.embedOrigins.length > 0) {
+      return <EmbeddedAttendee config={config} oidc={config.oidc} />;
+    }
     return <AttendeeSignIn config={config} oidc={config.oidc} />;
   }
   // On oidc stacks the pool holds only staff, created by administrators: no "Create Account".
