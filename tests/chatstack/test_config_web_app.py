@@ -40,7 +40,7 @@ def test_embed_origins_on_loopback_http_only_in_development():
     local = ["http://127.0.0.1:8000", "http://localhost:3000"]
     config = parse_config({**BASE, "environment": "development", "webApp": True, "webAppEmbedOrigins": local})
     assert config.web_app_embed_origins == local
-    with pytest.raises(StackConfigError, match="chatstack:webAppEmbedOrigins: production pages are framed only by https"):
+    with pytest.raises(StackConfigError, match="webAppEmbedOrigins: production pages are framed only by https"):
         parse_config({**BASE, "webApp": True, "webAppEmbedOrigins": local})
     with pytest.raises(StackConfigError, match="chatstack:webAppEmbedOrigins"):
         parse_config({**BASE, "environment": "development", "webApp": True,
