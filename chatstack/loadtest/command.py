@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                "must match the served stack")
     scenario.add_argument("--oidc-state-dir", metavar="DIR",
                           help="oidc stacks: where the local issuer keeps its key (default .chatstack/<stack>)")
+    scenario.add_argument("--attendee-tokens", metavar="FILE",
+                          help="oidc stacks, e.g. deployed: attendee ID tokens the event platform issued, one per line "
+                               "(at least --users of them); instead of minting with the local issuer")
     scenario.add_argument("--json", metavar="FILE", dest="summary_json", help="write the rehearsal summary here")
     scenario.add_argument("--headless", action="store_true", help="no web UI: start at once, quit when done")
     distribution = parser.add_argument_group("distribution (Locust's options)")
@@ -71,13 +74,16 @@ def locust_argv(args: argparse.Namespace, root: Path, passthrough: list[str]) ->
                                  senders=args.senders, messages_per_second=args.messages_per_second,
                                  duration_s=args.duration, rooms=args.rooms, drain_s=args.drain,
                                  settings=args.config,
-                                 oidc_state_dir=Path(args.oidc_state_dir).resolve() if args.oidc_state_dir else None)
+                                 oidc_state_dir=Path(args.oidc_state_dir).resolve() if args.oidc_state_dir else None,
+                                 attendee_tokens_file=(Path(args.attendee_tokens).resolve() if args.attendee_tokens
+                                                       else None))
     argv += ["--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--host", scenario.graphql_url,
              "--stack", args.stack, "--project-dir", str(root), "--senders", str(args.senders),
              "--messages-per-second", str(args.messages_per_second), "--duration", str(args.duration),
              "--rooms", str(args.rooms)]
     for flag, value in (("--outputs", outputs), ("--drain", args.drain), ("--ramp-timeout", args.ramp_timeout),
                         ("--oidc-state-dir", scenario.oidc_state_dir),
+                        ("--attendee-tokens", scenario.attendee_tokens_file),
                         ("--summary-json", Path(args.summary_json).resolve() if args.summary_json else None)):
         if value is not None:
             argv += [flag, str(value)]

@@ -37,7 +37,7 @@ class CognitoAttendees:
         # Users past the pool's size wait here rather than open connections it then discards.
         self.slots = BoundedSemaphore(COGNITO_CONCURRENCY)
 
-    def token(self, username: str) -> str:
+    def token(self, username: str, _index: int = 0) -> str:
         from chatstack.local.session import sign_up_and_in
 
         with self.slots:
@@ -55,11 +55,29 @@ class OidcAttendees:
         self.mint = local_token_minter(Path(scenario.oidc_state_dir))
         self.ttl_seconds = 3600 + scenario.users / scenario.spawn_rate + scenario.duration_s
 
-    def token(self, username: str) -> str:
+    def token(self, username: str, _index: int = 0) -> str:
         return self.mint(sub=username, name=f"Attendee {username}", ttl_seconds=self.ttl_seconds)
 
 
+class PlatformAttendees:
+    """OIDC stacks rehearsed with tokens the event platform issued (--attendee-tokens): attendee
+    number N, counted across every worker, takes line N of the file (each worker reads it)."""
+
+    def __init__(self, scenario: Scenario):
+        from chatstack.loadtest.scenario import read_attendee_tokens
+
+        self.tokens = read_attendee_tokens(Path(str(scenario.attendee_tokens_file)))
+
+    def token(self, _username: str, index: int = 0) -> str:
+        if index >= len(self.tokens):
+            raise ScenarioError(f"--attendee-tokens: attendee {index + 1} has no token (the file holds "
+                                f"{len(self.tokens)})")
+        return self.tokens[index]
+
+
 def attendee_tokens(scenario: Scenario) -> Any:
+    if scenario.attendee_tokens_file:
+        return PlatformAttendees(scenario)
     if scenario.attendee_auth == "cognito":
         return CognitoAttendees(scenario)
     if scenario.attendee_auth == "oidc":

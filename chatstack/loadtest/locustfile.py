@@ -79,6 +79,8 @@ def _options(parser: Any) -> None:
     group.add_argument("--summary-json", default=None, help="write the rehearsal summary here")
     group.add_argument("--oidc-state-dir", default=None,
                        help="oidc stacks: the local issuer's state (default .chatstack/<stack>)")
+    group.add_argument("--attendee-tokens", default=None,
+                       help="oidc stacks: a file of attendee ID tokens from the event platform, one per line")
     group.add_argument("--stack-config", action="append", default=[], metavar="KEY=VALUE",
                        help="override a stack config value, as the served stack was started with")
 
@@ -109,8 +111,10 @@ class WorkerSide:
         counter = self._senders if sender else self._attendees
         return self.scenario.room(next(counter) * self.stride + self.worker_index)
 
-    def next_username(self) -> str:
-        return f"rehearsal-{self.scenario.run_id}-{self.worker_index}-{next(self._names)}"
+    def next_attendee(self) -> tuple[str, int]:
+        """A new simulated attendee's name, and its number across every worker (0, 1, 2, ...)."""
+        n = next(self._names)
+        return f"rehearsal-{self.scenario.run_id}-{self.worker_index}-{n}", n * self.stride + self.worker_index
 
     def open_gate(self, delay_s: float) -> None:
         self.send_at = time.monotonic() + delay_s
@@ -162,7 +166,7 @@ class Attendee(User):
         stage, started = "auth", time.time()
         self.side.tally.connecting(started)
         try:
-            self.token = self.side.tokens.token(self.side.next_username())
+            self.token = self.side.tokens.token(*self.side.next_attendee())
             _fire(self.environment, AUTH_REQUEST[scenario.attendee_auth], started, kind="AUTH")
             stage, started = "connect", time.time()
             connection = RealtimeConnection(scenario.realtime_url, scenario.graphql_url, self.token,
@@ -417,6 +421,7 @@ def _init(environment: Any, runner: Any = None, **_: Any) -> None:
         messages_per_second=options.messages_per_second, duration_s=options.duration, rooms=options.rooms,
         drain_s=options.drain, settings=options.stack_config,
         oidc_state_dir=Path(options.oidc_state_dir) if options.oidc_state_dir else None,
+        attendee_tokens_file=Path(options.attendee_tokens) if options.attendee_tokens else None,
     )
     Sender.fixed_count = scenario.senders
     _conductor = Conductor(environment, scenario, config, options.summary_json)

@@ -54,6 +54,8 @@ class Scenario:
     # A local stack's admin credential (outputs' localAdmin): local Cognito's admin actions
     # (AdminConfirmSignUp) accept no other. None for a deployed stack.
     local_admin: dict[str, str] | None = None
+    # oidc: tokens the event platform issued, one per line (a deployed stack's rehearsal)
+    attendee_tokens_file: str | None = None
 
     @property
     def subscription_field(self) -> str:
@@ -122,7 +124,8 @@ def _check(condition: bool, message: str) -> None:
 def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: int, spawn_rate: float,
                    senders: int, messages_per_second: float, duration_s: float, rooms: int,
                    drain_s: float | None = None, settings: list[str] | None = None,
-                   oidc_state_dir: Path | None = None) -> tuple[Scenario, EventChatConfig]:
+                   oidc_state_dir: Path | None = None,
+                   attendee_tokens_file: Path | None = None) -> tuple[Scenario, EventChatConfig]:
     """The scenario, and the stack's config (with `key=value` settings, as `chatstack plan
     --config` takes them: they must match what the served stack was started with)."""
     _check(users >= 1, "--users must be at least 1")
@@ -139,7 +142,13 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
                "does not allow; set chatstack:allowPasswordAuth: true for the rehearsal (or rehearse with "
                "chatstack:attendeeAuth: oidc)")
     outputs = read_outputs(outputs_path or default_outputs_path(root, stack), stack)
-    if attendee_auth == "oidc":
+    if attendee_tokens_file is not None:
+        _check(attendee_auth == "oidc", f"stack {stack}: --attendee-tokens is for chatstack:attendeeAuth oidc stacks "
+                                        "(Cognito attendees sign up and in themselves)")
+        count = len(read_attendee_tokens(attendee_tokens_file))
+        _check(count >= users, f"--attendee-tokens: {attendee_tokens_file} holds {count} tokens; the rehearsal needs "
+                               f"one per attendee (--users {users})")
+    elif attendee_auth == "oidc":
         oidc_state_dir = _local_issuer_state(stack, outputs, oidc_state_dir or Project(root).state_dir / stack)
     if drain_s is None:
         # Long enough for a batched room's last flush to be published and delivered.
@@ -150,12 +159,25 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
         user_pool_id=outputs["userPoolId"], user_pool_client_id=outputs["userPoolClientId"],
         cognito_endpoint=outputs.get("cognitoEndpoint"), tls_ca_file=outputs.get("tlsCaFile"),
         attendee_auth=attendee_auth,
-        oidc_state_dir=str(oidc_state_dir) if attendee_auth == "oidc" else None,
+        oidc_state_dir=str(oidc_state_dir) if attendee_auth == "oidc" and attendee_tokens_file is None else None,
+        attendee_tokens_file=str(attendee_tokens_file) if attendee_tokens_file is not None else None,
         fan_out_mode=config.fan_out_mode, flush_interval_ms=config.flush_interval_ms,
         users=users, spawn_rate=spawn_rate, senders=senders, messages_per_second=messages_per_second,
         duration_s=duration_s, rooms=rooms, drain_s=drain_s, local_admin=outputs.get("localAdmin"),
     )
     return scenario, config
+
+
+def read_attendee_tokens(path: Path) -> list[str]:
+    """One token per non-empty line; a missing file or a line that is not a JWT is a ScenarioError."""
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError as error:
+        raise ScenarioError(f"--attendee-tokens: cannot read {path}: {error.strerror}") from None
+    for number, line in enumerate(lines, 1):
+        if line.count(".") != 2:
+            raise ScenarioError(f"--attendee-tokens: {path} line {number} is not a JWT (header.payload.signature)")
+    return lines
 
 
 def _local_issuer_state(stack: str, outputs: dict[str, Any], state_dir: Path) -> Path:

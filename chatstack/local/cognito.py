@@ -110,6 +110,7 @@ class LocalCognitoFront:
             "GetTokensFromRefreshToken": self.get_tokens_from_refresh_token,
             "RevokeToken": self.revoke_token,
             "ResendConfirmationCode": self.resend_confirmation_code,
+            "ConfirmSignUp": self.confirm_sign_up,
             "ForgotPassword": self.forgot_password,
             "ConfirmForgotPassword": self.confirm_forgot_password,
         }
@@ -213,6 +214,23 @@ class LocalCognitoFront:
         if issued is not None and issued[0] != client.id:
             raise CognitoError("UnauthorizedException", "The token was not issued to this client.")
         pool.refresh_tokens.pop(token, None)
+        return {}
+
+    def confirm_sign_up(self, request: dict[str, Any]) -> dict[str, Any]:
+        """As Cognito does for a pool that auto-verifies email: confirming with the code e-mailed to
+        the address verifies it (moto leaves email_verified unset, so the Authenticator would ask
+        for "verified contact information" after the first sign-in)."""
+        pool, client = self.pool_and_client(request.get("ClientId"))
+        user = self.user(pool, request.get("Username"))
+        try:
+            self.backend().confirm_sign_up(client.id, user.username)
+        except Exception as error:
+            raise _moto_error(error) from error
+        auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+        names = {attribute["Name"] for attribute in user.attributes}
+        if "email" in auto_verified and "email" in names:
+            user.attributes = [a for a in user.attributes if a["Name"] != "email_verified"]
+            user.attributes.append({"Name": "email_verified", "Value": "true"})
         return {}
 
     def resend_confirmation_code(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -149,6 +149,29 @@ def test_a_batched_oidc_stack_is_rehearsed_on_onMessageBatch_with_minted_tokens(
     assert int(rows["attendee token"]["Request Count"]) == 30 and "sign-up + sign-in" not in rows
 
 
+def test_a_deployed_style_rehearsal_takes_the_event_platforms_tokens_from_a_file(batched_oidc_outputs, tmp_path):
+    """--attendee-tokens: one token per line, as an event platform would issue them for a rehearsal
+    against AWS (here minted by the local issuer, read only from the file)."""
+    from chatstack.local.oidc import attendee_token
+
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("".join(attendee_token(batched_oidc_outputs.parent, f"platform-{n}", f"Viewer {n}") + "\n"
+                              for n in range(30)))
+    settings = [arg for key, value in BATCHED_OIDC.items() for arg in ("--config", f"{key}={value}")]
+    summary_path = tmp_path / "out.json"
+    process = _loadtest("--stack", "dev", *settings, "--outputs", str(batched_oidc_outputs),
+                        "--attendee-tokens", str(tokens), *SCENARIO, "--json", str(summary_path))
+    output = _finish(process)
+    assert process.returncode == 0, output[-4000:]
+    _assert_complete(json.loads(summary_path.read_text()), output)
+    # too few tokens for the audience: refused before Locust starts, naming the counts
+    tokens.write_text(tokens.read_text().splitlines()[0] + "\n")
+    process = _loadtest("--stack", "dev", *settings, "--outputs", str(batched_oidc_outputs),
+                        "--attendee-tokens", str(tokens), *SCENARIO)
+    output = _finish(process)
+    assert process.returncode == 2 and "holds 1 tokens; the rehearsal needs one per attendee (--users 30)" in output
+
+
 def test_a_missing_outputs_file_fails_before_locust_starts(tmp_path):
     process = _loadtest("--stack", "dev", "--outputs", str(tmp_path / "none.json"), "--headless")
     output = _finish(process, timeout=30)

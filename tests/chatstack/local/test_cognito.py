@@ -205,3 +205,18 @@ def test_browser_preflight_to_cognito_allows_what_amplify_sends(stack):
     assert headers["Access-Control-Allow-Origin"] == "*"
     allowed = {h.strip() for h in headers["Access-Control-Allow-Headers"].split(",")}
     assert {"x-amz-target", "x-amz-user-agent"} <= allowed
+
+
+def test_confirming_a_sign_up_with_its_code_verifies_the_email(stack):
+    """As on AWS for a pool that auto-verifies email: no "verified contact information" prompt after."""
+    _local, outputs = stack
+    cognito = public_client(outputs)
+    cognito.sign_up(ClientId=outputs["userPoolClientId"], Username="verifyme", Password=LOCAL_PASSWORD,
+                    UserAttributes=[{"Name": "email", "Value": "verifyme@example.com"}])
+    admin = admin_client(outputs)
+    attributes = lambda: {a["Name"]: a["Value"] for a in admin.admin_get_user(  # noqa: E731
+        UserPoolId=outputs["userPoolId"], Username="verifyme")["UserAttributes"]}
+    assert attributes().get("email_verified") != "true"
+    cognito.confirm_sign_up(ClientId=outputs["userPoolClientId"], Username="verifyme", ConfirmationCode="123456")
+    assert attributes()["email_verified"] == "true"
+    assert admin.admin_get_user(UserPoolId=outputs["userPoolId"], Username="verifyme")["UserStatus"] == "CONFIRMED"
