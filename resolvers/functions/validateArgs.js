@@ -60,6 +60,10 @@ function checkUserId(ctx) {
   if (userId.length < 1 || userId.length > MAX_USER_ID_LENGTH || userId.trim() !== userId) {
     invalid(`userId must be 1-${MAX_USER_ID_LENGTH} characters without surrounding spaces`, 'userId');
   }
+  // A banned moderator is banned like anyone: the ban holds until another moderator lifts it.
+  if (ctx.info.fieldName === 'unbanUser' && userId === ctx.stash.caller.id) {
+    util.error('a moderator cannot lift their own ban; another moderator must', 'Forbidden', null, { userId });
+  }
 }
 
 function checkBan(ctx) {
@@ -115,12 +119,27 @@ function checkSettings(ctx) {
   ctx.stash.changes = changes;
 }
 
-// A display name from a token: trimmed and bounded; the stable id when there is none.
+// Characters a name must not carry: controls, and the invisible ones that reorder or hide text
+// (bidi embeddings, overrides and isolates, zero-width characters, the BOM): "\u202Eevil" would
+// show as "live" — impersonation by reordering. (APPSYNC_JS has no charCodeAt: a set of them.)
+const HIDDEN = '\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009a\u009b\u009c\u009d\u009e\u009f\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2065\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\ufeff\ufff9\ufffa\ufffb';
+
+// A display name from a token: invisible and control characters removed, trimmed and bounded;
+// the stable id when nothing is left.
 function displayName(value, fallback) {
-  if (typeof value !== 'string' || value.trim() === '') {
+  if (typeof value !== 'string') {
     return fallback;
   }
-  const name = value.trim();
+  // Bounded before the per-character pass: a token's claim can be long.
+  const name = value
+    .slice(0, 4 * MAX_NAME_LENGTH)
+    .split('')
+    .filter((ch) => HIDDEN.indexOf(ch) < 0)
+    .join('')
+    .trim();
+  if (name === '') {
+    return fallback;
+  }
   return name.length > MAX_NAME_LENGTH ? name.slice(0, MAX_NAME_LENGTH) : name;
 }
 

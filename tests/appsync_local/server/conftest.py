@@ -42,6 +42,7 @@ def served() -> Iterator[Served]:
             "alice": sign_up_and_in(outputs, "alice"),
             "bob": sign_up_and_in(outputs, "bob"),
             "mod": sign_up_and_in(outputs, "mod", groups=("moderators",)),
+            "mod2": sign_up_and_in(outputs, "mod2", groups=("moderators",)),
         }
         yield Served(local, loop, outputs, users)
     finally:

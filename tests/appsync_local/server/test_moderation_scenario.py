@@ -155,6 +155,26 @@ def test_ban_refuses_writes_closes_the_users_room_subscription_and_unban_restore
     assert log[1]["reason"] == "spam"
 
 
+def test_a_banned_moderator_cannot_lift_their_own_ban(served):
+    """Issue 30: a ban of a moderator holds until another moderator lifts it."""
+    room = fresh_room("mod-self-unban")
+
+    async def scenario():
+        async with http_client(served, "mod") as mod, http_client(served, "mod2") as mod2:
+            mod_id = (await run(mod, SEND, {"roomId": room, "message": "a moderator speaks"}))["sendMessage"]["sender"]
+            await run(mod2, BAN, {"roomId": room, "userId": mod_id, "reason": "rogue"})
+            self_unban = await error_of(mod, UNBAN, {"roomId": room, "userId": mod_id})
+            still_banned = await error_of(mod, SEND, {"roomId": room, "message": "I unbanned myself"})
+            lifted = (await run(mod2, UNBAN, {"roomId": room, "userId": mod_id}))["unbanUser"]
+            after = (await run(mod, SEND, {"roomId": room, "message": "back"}))["sendMessage"]
+            return self_unban, still_banned, lifted, after
+
+    self_unban, still_banned, lifted, after = run_async(scenario())
+    assert self_unban["errorType"] == "Forbidden" and "another moderator must" in self_unban["message"]
+    assert still_banned["errorType"] == "Forbidden"
+    assert lifted["active"] is False and after["message"] == "back"
+
+
 def test_timeout_ends_by_itself(served):
     room = fresh_room("mod-timeout")
 

@@ -240,3 +240,20 @@ def test_attendee_token_is_a_function_for_load_tests_and_names_what_is_missing(s
         attendee_token(tmp_path, "x", "X")
     with pytest.raises(AttendeeTokenError, match="--ttl"):
         attendee_token(served.state_dir, "x", "X", ttl_seconds=0)
+
+
+@pytest.mark.parametrize(("claimed", "shown"), [
+    ("\u202eevil\u202c", "evil"),  # a right-to-left override would show it reversed
+    ("Ann\u200b\u200dExample", "AnnExample"),  # zero-width characters
+    ("\u2066Bo\u2069\u0007", "Bo"),  # isolates and a control character
+    ("\u200f\u200e", "attendee-invisible"),  # nothing visible: the stable id
+])
+def test_display_names_lose_invisible_and_reordering_characters(served, claimed, shown):
+    token = served.local.oidc_issuer.mint("attendee-invisible", claimed)
+    room = fresh_room("oidc-names")
+
+    async def send():
+        async with http(served, token) as client:
+            return (await run(client, SEND, {"roomId": room, "message": "who am I"}))["sendMessage"]
+
+    assert run_async(send())["senderName"] == shown
