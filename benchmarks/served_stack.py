@@ -46,9 +46,11 @@ class ServedStack:
     def start(self, timeout: float = 120.0) -> dict[str, Any]:
         outputs = Path(tempfile.mkdtemp(prefix="chatstack-bench-")) / "outputs.json"
         env = {**os.environ, **LOCAL_CREDENTIALS, "PYTHONPATH": str(self.tree)}
+        # The API is measured, not the web client (an archived revision has no web/node_modules).
+        no_web = ("--no-web",) if "--no-web" in (self.tree / "chatstack" / "cli.py").read_text() else ()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chatstack.cli", "local", "--stack", self.stack, "--port", "0",
-             "--outputs", str(outputs), *self.args],
+             "--outputs", str(outputs), *no_web, *self.args],
             cwd=self.tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + timeout

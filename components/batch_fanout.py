@@ -20,9 +20,12 @@ from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
 # The Lambda ships the consumer package as installed alongside this tool.
 CONSUMER_PACKAGE = Path(fanout_consumer.__file__).resolve().parent
-# Only new chat lines (messages and thread replies) wake the consumer: cursor rows, moderation
-# rows and updates are filtered out by Lambda before invocation (and billed nothing).
+# Only new chat lines (messages and thread replies) wake the consumer, and deletions (a tombstone
+# MODIFY), so a message deleted before its batch flushed is dropped from it: cursor rows,
+# moderation rows and other updates are filtered out by Lambda before invocation (billed nothing).
 STREAM_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE", "THREAD"]}}}}
+DELETION_FILTER = {"eventName": ["MODIFY"],
+                   "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE"]}, "deletedAt": {"S": [{"exists": True}]}}}}
 
 
 @dataclass
@@ -123,7 +126,8 @@ class BatchFanout(pulumi.ComponentResource):
             "bisect_batch_on_function_error": True,
             "function_response_types": ["ReportBatchItemFailures"],
             "destination_config": {"on_failure": {"destination_arn": queue.arn}},
-            "filter_criteria": {"filters": [{"pattern": json.dumps(STREAM_FILTER)}]},
+            "filter_criteria": {"filters": [{"pattern": json.dumps(STREAM_FILTER)},
+                                            {"pattern": json.dumps(DELETION_FILTER)}]},
             "tags": args.tags,
         }, child)
         aws.lambda_.EventSourceMapping(f"{name}-stream", **mapping_args, opts=child)

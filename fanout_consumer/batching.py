@@ -115,6 +115,18 @@ def items_from_records(records: list[dict]) -> list[StreamMessage | StreamReply]
     return found
 
 
+def deleted_in_records(records: list[dict]) -> set[tuple[str, str]]:
+    """(roomId, messageId) of messages a moderator deleted within these records (the tombstone
+    MODIFY sets deletedAt): a message deleted before its batch flushed is not published."""
+    deleted = set()
+    for record in records:
+        image = record.get("dynamodb", {}).get("NewImage") or {}
+        if (record.get("eventName") == "MODIFY" and image.get("type", {}).get("S") == "MESSAGE"
+                and "deletedAt" in image and "roomId" in image and "messageId" in image):
+            deleted.add((image["roomId"].get("S"), image["messageId"].get("S")))
+    return deleted
+
+
 def messages_from_records(records: list[dict]) -> list[StreamMessage]:
     """New MESSAGE rows in the records."""
     return [item for item in items_from_records(records) if isinstance(item, StreamMessage)]
@@ -160,7 +172,10 @@ def plan_publishes(records: list[dict], max_batch_bytes: int = DEFAULT_MAX_BATCH
     if max_batch_bytes > SUBSCRIPTION_PAYLOAD_LIMIT:
         raise ValueError(f"max_batch_bytes {max_batch_bytes} exceeds AppSync's {SUBSCRIPTION_PAYLOAD_LIMIT}")
     by_room: dict[str, list[StreamMessage | StreamReply]] = {}
+    deleted = deleted_in_records(records)
     for item in sorted(items_from_records(records), key=lambda m: m.sequence):
+        if isinstance(item, StreamMessage) and (item.room_id, item.message_id) in deleted:
+            continue  # deleted before it went out: its text must reach nobody
         by_room.setdefault(item.room_id, []).append(item)
     publishes = []
     for room_id, items in by_room.items():

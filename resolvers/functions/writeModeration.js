@@ -1,5 +1,6 @@
-// Every moderation mutation, after its prepare* function: the action's write and its audit
-// row in one DynamoDB transaction (both or neither), and the room event for
+// Every moderation mutation, after its prepare* function: the action's write (and any writes
+// that must go with it, moderation.also) and its audit row in one DynamoDB transaction (all or
+// nothing), and the room event for
 // publishRoomEvent. A failed condition on the action is the conflict prepare* described.
 import { util } from '@aws-appsync/utils';
 
@@ -24,6 +25,7 @@ export function request(ctx) {
     operation: 'TransactWriteItems',
     transactItems: [
       moderation.item,
+      ...(moderation.also || []),
       {
         table: ctx.env.TABLE_NAME,
         operation: 'PutItem',

@@ -4,7 +4,7 @@ import pulumi
 import pytest
 
 from chatstack.planning.planner import batching_window_seconds
-from components.batch_fanout import STREAM_FILTER, consumer_archive
+from components.batch_fanout import DELETION_FILTER, STREAM_FILTER, consumer_archive
 from tests.conftest import run_stack
 
 FUNCTION = "aws:lambda/function:Function"
@@ -33,7 +33,8 @@ def test_consumer_reads_this_tables_stream_with_the_flush_as_batching_window(bat
     queue = batched.one("aws:sqs/queue:Queue")
     assert mapping["destinationConfig"]["onFailure"]["destinationArn"] == (
         f"arn:aws:sqs:us-east-1:123456789012:{queue.inputs['name']}")
-    assert json.loads(mapping["filterCriteria"]["filters"][0]["pattern"]) == STREAM_FILTER
+    assert [json.loads(f["pattern"]) for f in mapping["filterCriteria"]["filters"]] == [STREAM_FILTER,
+                                                                                        DELETION_FILTER]
 
 
 def test_consumer_role_is_least_privilege(batched):

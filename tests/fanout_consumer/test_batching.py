@@ -1,3 +1,5 @@
+import json
+
 from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,6 +38,16 @@ def test_only_inserted_message_and_reply_rows_are_published():
     assert [m.message for m in messages_from_records(records)] == ["hi"]
     assert [(type(i).__name__, i.message) for i in items_from_records(records)] == [
         ("StreamMessage", "hi"), ("StreamReply", "x")]
+
+
+def test_a_message_deleted_before_its_batch_flushed_is_not_published():
+    deletion = record(1, "a", "", event="MODIFY")
+    image = deletion["dynamodb"]["NewImage"]
+    del image["message"]
+    image["deletedAt"] = SERIALIZE("2026-11-28T03:00:01.000Z")
+    [publish] = plan_publishes([record(1, "a", "secret text"), record(2, "a", "kept"), deletion])
+    assert [m.message for m in publish.messages] == ["kept"]
+    assert "secret text" not in json.dumps([m.as_input() for m in publish.messages])
 
 
 def test_a_malformed_row_is_skipped_not_retried_forever():

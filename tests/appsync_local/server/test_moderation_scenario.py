@@ -175,6 +175,30 @@ def test_a_banned_moderator_cannot_lift_their_own_ban(served):
     assert lifted["active"] is False and after["message"] == "back"
 
 
+def test_deleting_a_pinned_message_unpins_it(served):
+    """Issue 30: deleted while pinned, its text must not live on in the room's settings."""
+    room = fresh_room("mod-pin-delete")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod, \
+                ws_client(served, "bob") as bob_ws:
+            pinned = (await run(alice, SEND, {"roomId": room, "message": "pin me then delete me"}))["sendMessage"]
+            await run(mod, SETTINGS, {"roomId": room, "pinnedMessageId": pinned["messageId"], "slowModeSeconds": 3})
+            before = (await run(alice, GET_SETTINGS, {"roomId": room}))["getRoomSettings"]
+            events = subscribe(bob_ws, ON_ROOM_EVENT, {"roomId": room})
+            first = asyncio.ensure_future(events.__anext__())
+            await wait_subscribed(served, "onRoomEvent", room)
+            await run(mod, DELETE, {"roomId": room, "messageId": pinned["messageId"]})
+            event = (await asyncio.wait_for(first, 5))["onRoomEvent"]
+            after = (await run(alice, GET_SETTINGS, {"roomId": room}))["getRoomSettings"]
+            return before, event, after
+
+    before, event, after = run_async(scenario())
+    assert before["pinnedMessage"]["message"] == "pin me then delete me"
+    assert event["type"] == "MESSAGE_DELETED" and event["settings"]["slowModeSeconds"] == 3
+    assert after["pinnedMessage"] is None and after["slowModeSeconds"] == 3  # the rest of the settings kept
+
+
 def test_timeout_ends_by_itself(served):
     room = fresh_room("mod-timeout")
 
