@@ -22,6 +22,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -195,7 +196,7 @@ class JwtVerifier:
         raise NotImplementedError
 
     def valid_until(self, claims: dict[str, Any]) -> float:
-        return float(claims["exp"])
+        return numeric_date(claims, "exp")
 
     def verify(self, token: str | None) -> Identity:
         if not token or not token.strip():
@@ -235,7 +236,7 @@ class JwtVerifier:
             )
         except jwt.PyJWTError as error:
             raise AuthError(NOT_AUTHORIZED) from error
-        if float(claims["exp"]) + self.leeway <= self.clock():
+        if numeric_date(claims, "exp") + self.leeway <= self.clock():
             raise AuthError(EXPIRED)
         if claims.get("iss") != self.issuer:
             raise AuthError(NOT_AUTHORIZED)
@@ -321,19 +322,28 @@ class OidcJwtVerifier(JwtVerifier):
         if self.client_id is not None and not _audience_matches(
                 claims.get("aud"), lambda value: self.client_id.fullmatch(value) is not None):
             raise AuthError(NOT_AUTHORIZED)
-        if self.auth_ttl is not None and not isinstance(claims.get("auth_time"), (int, float)):
-            raise AuthError(NOT_AUTHORIZED)  # an auth TTL cannot be checked without auth_time
-        if not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > self.clock() + self.leeway + 300:
+        if self.auth_ttl is not None:
+            numeric_date(claims, "auth_time")  # an auth TTL cannot be checked without auth_time
+        if numeric_date(claims, "iat") > self.clock() + self.leeway + 300:
             raise AuthError(NOT_AUTHORIZED)  # issued in the future (beyond clock skew)
         return OidcIdentity(sub=str(claims["sub"]), issuer=self.issuer, claims=claims)
 
     def valid_until(self, claims: dict[str, Any]) -> float:
-        until = float(claims["exp"])
+        until = numeric_date(claims, "exp")
         if self.iat_ttl is not None:
-            until = min(until, float(claims["iat"]) + self.iat_ttl)
+            until = min(until, numeric_date(claims, "iat") + self.iat_ttl)
         if self.auth_ttl is not None:
-            until = min(until, float(claims["auth_time"]) + self.auth_ttl)
+            until = min(until, numeric_date(claims, "auth_time") + self.auth_ttl)
         return until
+
+
+def numeric_date(claims: dict[str, Any], name: str) -> float:
+    """A JWT NumericDate claim (RFC 7519: seconds, a JSON number). A string, a boolean, NaN or an
+    infinity is refused: `float("inf")` would never expire and NaN compares false to every time."""
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise AuthError(NOT_AUTHORIZED)
+    return float(value)
 
 
 def unverified_issuer(token: str) -> Any:

@@ -183,6 +183,12 @@ def bad_tokens(served) -> dict[str, str]:
         "expired": issuer.mint("x", "X", now=now - 120, ttl_seconds=60),
         "past the auth TTL": issuer.mint("x", "X", auth_time=now - AUTH_TTL - 5),
         "past the iat TTL": issuer.mint("x", "X", now=now - 3600 - 5, ttl_seconds=7200),
+        # exp must be a finite JSON number (RFC 7519 NumericDate): else it would never expire
+        "exp a string": issuer.mint("x", "X", extra={"exp": str(int(now) + 600)}),
+        "exp infinite": issuer.mint("x", "X", extra={"exp": float("inf")}),
+        "exp NaN": issuer.mint("x", "X", extra={"exp": float("nan")}),
+        "exp a boolean": issuer.mint("x", "X", extra={"exp": True}),
+        "iat a string": issuer.mint("x", "X", extra={"iat": str(int(now))}),
     }
 
 
