@@ -86,6 +86,15 @@ def _attendee_token(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def _config_schema(_args: argparse.Namespace, _root: Path) -> int:
+    import json
+
+    from chatstack.config_schema import config_json_schema
+
+    print(json.dumps(config_json_schema(), indent=2, sort_keys=True))
+    return 0
+
+
 def _loadtest(args: argparse.Namespace, root: Path) -> int:
     from chatstack.loadtest import command
 
@@ -161,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grant moderation through the stack's chatstack:oidcModeratorClaim")
     token.add_argument("--ttl", type=float, default=3600, metavar="SECONDS", help="lifetime (default 3600)")
     token.set_defaults(handler=_attendee_token)
+
+    config = command("config", help="the stack config's contract for other tools")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    schema = config_commands.add_parser("schema", help="print the JSON Schema of every chatstack:* key")
+    schema.set_defaults(handler=_config_schema)
 
     from chatstack.loadtest.command import add_arguments
 
