@@ -35,7 +35,7 @@ def _policy(args: argparse.Namespace, root: Path) -> int:
     except ValueError as error:
         print(f"chatstack policy: {error}", file=sys.stderr)
         return 2
-    return runner.run_cli(args.stack, args.all, overrides, args.json, root)
+    return runner.run_cli(args.stack, args.all, overrides, "json" if args.json else args.format, root)
 
 
 def _plan(args: argparse.Namespace, root: Path) -> int:
@@ -127,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("--all", action="store_true", help="every Pulumi.<stack>.yaml")
     policy.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value for this run (chatstack: namespace by default)")
-    policy.add_argument("--json", action="store_true", help="machine-readable output")
+    policy.add_argument("--json", action="store_true", help="machine-readable output (= --format json)")
+    policy.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text",
+                        help="text (default), json, sarif (SARIF 2.1.0, code scanning) or junit (JUnit XML, CI "
+                             "test reports); exit 0 pass, 1 mandatory violations, 2 a stack's config is broken")
     policy.set_defaults(handler=_policy)
 
     plan = command("plan", help="capacity, quotas and cost of a stack; 1 if the plan is impossible")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
-import json
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -55,6 +55,12 @@ class Violation:
 class StackReport:
     stack: str
     violations: list[Violation]
+    # Set when the stack's config (or program) could not be evaluated: the stack failed.
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.mandatory
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -67,7 +73,8 @@ class StackReport:
     def as_dict(self) -> dict:
         return {
             "stack": self.stack,
-            "passed": not self.mandatory,
+            "passed": self.passed,
+            "error": self.error,
             "mandatory": len(self.mandatory),
             "advisory": len(self.advisory),
             "violations": [asdict(v) for v in self.violations],
@@ -193,27 +200,29 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
     return parse_config_overrides(list(pairs))
 
 
-def as_text(reports: list[StackReport]) -> str:
-    lines = []
-    for report in reports:
-        verdict = "FAILED" if report.mandatory else "passed"
-        lines.append(f"stack {report.stack}: {verdict} ({len(report.mandatory)} mandatory, "
-                     f"{len(report.advisory)} advisory violations, {len(POLICIES)} rules)")
-        for v in report.violations:
-            lines.append(f"  [{v.level}] {v.policy}: {v.resource}")
-            lines.append(f"      {v.message}")
-    return "\n".join(lines)
+def _report(name: str, overrides: dict[str, str], root: Path | None) -> StackReport:
+    from appsync_local.manifest import ManifestError
+    from chatstack.config import StackConfigError
+    from chatstack.project import StackNotFoundError
+
+    try:
+        return check_stack(name, overrides, root)
+    except (StackConfigError, StackNotFoundError, ManifestError) as error:
+        return StackReport(name, [], error=str(error))
 
 
-def as_json(reports: list[StackReport]) -> str:
-    return json.dumps({"passed": all(not r.mandatory for r in reports), "stacks": [r.as_dict() for r in reports]},
-                      indent=2)
-
-
-def run_cli(stacks: list[str] | None, all_stacks: bool, overrides: dict[str, str], as_machine: bool,
+def run_cli(stacks: list[str] | None, all_stacks: bool, overrides: dict[str, str], output_format: str = "text",
             root: Path | None = None) -> int:
-    """The `chatstack policy` command: 0 when no mandatory violation, 1 otherwise."""
+    """The `chatstack policy` command. Every stack is checked even when one fails; exit 0 when all
+    pass, 1 on a mandatory violation, 2 when a stack's config could not be evaluated."""
+    from chatstack.policy.formats import FORMATS
+
     names = stack_names(root) if all_stacks else list(stacks or [])
-    reports = [check_stack(name, overrides, root) for name in names]
-    print(as_json(reports) if as_machine else as_text(reports))
+    reports = [_report(name, overrides, root) for name in names]
+    print(FORMATS[output_format](reports))
+    for report in reports:
+        if report.error:
+            print(f"chatstack policy: stack {report.stack}: {report.error}", file=sys.stderr)
+    if any(r.error for r in reports):
+        return 2
     return 1 if any(r.mandatory for r in reports) else 0
