@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import json
@@ -57,11 +58,13 @@ class SigningKey:
 
     private_pem: bytes
 
-    @property
+    # Parsed once: loading (and checking) an RSA key from PEM costs tens of milliseconds, and
+    # every token a sign-in issues is signed here, under moto's request lock.
+    @functools.cached_property
     def _private(self) -> rsa.RSAPrivateKey:
         return serialization.load_pem_private_key(self.private_pem, password=None)
 
-    @property
+    @functools.cached_property
     def kid(self) -> str:
         der = self._private.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

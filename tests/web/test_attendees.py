@@ -8,6 +8,7 @@ import contextlib
 import functools
 import http.server
 import json
+import os
 import re
 import threading
 import urllib.parse
@@ -19,6 +20,13 @@ import pytest
 from tests.web.test_browser import UI_TIMEOUT_MS, ServedStack, _serve, expect, room
 
 JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
+# CHATSTACK_SCREENSHOTS=docs: the README's pictures of the attendee paths, taken by these tests.
+SCREENSHOTS = os.environ.get("CHATSTACK_SCREENSHOTS")
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / name))
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +50,7 @@ class Attendee:
         page.goto(self.served.url(room_id))
         expect(page.get_by_role("heading", name="Join the chat")).to_be_visible(timeout=UI_TIMEOUT_MS)
         expect(page.get_by_role("link", name="Staff sign-in")).to_be_visible()
+        screenshot(page, "attendee-join.png")
         page.get_by_role("button", name="Join chat").click()
         # the event platform's sign-in page (the local issuer's)
         page.get_by_role("textbox", name="Display name").fill(name)
@@ -76,6 +85,7 @@ def test_attendees_join_through_the_event_platform_and_chat_live(browser, oidc_s
         expect(bob.message("hello from the event platform")).to_contain_text("Ann")
         bob.send("hi Ann")
         expect(ann.message("hi Ann")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        screenshot(ann.page, "attendee-chat.png")
         # tokens live in sessionStorage, never in localStorage
         local = ann.page.evaluate("Object.values(localStorage).join('\\n')")
         session = ann.page.evaluate("Object.values(sessionStorage).join('\\n')")
@@ -189,6 +199,7 @@ def test_an_attendee_chats_inside_the_event_page_and_renewal_keeps_the_draft(bro
     embeddable.user("carol")
     embeddable.send_as("carol", room_id, "still live after renewal")
     expect(chat.get_by_text("still live after renewal", exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    screenshot(page, "embed-host.png")
     assert problems == []
     page.context.close()
 

@@ -204,10 +204,12 @@ def test_timeout_ends_by_itself(served):
 
     async def scenario():
         async with http_client(served, "alice") as alice, http_client(served, "mod") as mod:
+            # expiresAt is whole epoch seconds (the TTL attribute): a 1 s timeout can end 0.1 s after it
+            # began, so 3 s leaves the "during" send 2 s at least on a loaded machine.
             ban = (await run(mod, BAN, {"roomId": room, "userId": sub_of(served, "alice"),
-                                        "durationSeconds": 1}))["banUser"]
+                                        "durationSeconds": 3}))["banUser"]
             refused = await error_of(alice, SEND, {"roomId": room, "message": "during"})
-            await asyncio.sleep(1.1)
+            await asyncio.sleep(3.1)
             after = (await run(alice, SEND, {"roomId": room, "message": "after"}))["sendMessage"]
             return ban, refused, after
 
