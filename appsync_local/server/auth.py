@@ -354,7 +354,7 @@ def unverified_issuer(token: str) -> Any:
         raise AuthError(UNPARSEABLE)
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error) as error:
+    except (ValueError, binascii.Error, RecursionError) as error:  # RecursionError: a nesting bomb
         raise AuthError(UNPARSEABLE) from error
     return payload.get("iss") if isinstance(payload, dict) else None
 

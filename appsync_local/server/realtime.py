@@ -71,7 +71,7 @@ def _decode_header(raw: str | None) -> dict[str, Any]:
     try:
         padded = raw + "=" * (-len(raw) % 4)
         decoded = json.loads(base64.b64decode(padded, altchars=b"-_" if ("-" in raw or "_" in raw) else None))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         return {}
     return decoded if isinstance(decoded, dict) else {}
 
@@ -539,7 +539,7 @@ class RealtimeServer:
         raw = payload.get("data")
         try:
             query_request = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a nesting bomb in payload.data
             query_request = None
         if not isinstance(query_request, dict):
             fail([_protocol_error("MessageProcessingError", "payload.data must be a JSON object (as a string).")])

@@ -148,7 +148,7 @@ def _json() -> tuple[Callable, Callable, Callable]:
             raise GraphQLError(f"Unable to parse `{value}` as a valid JSON Object: expected a JSON string.")
         try:
             return json.loads(value)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply to decode
             raise GraphQLError(f"Unable to parse `{value}` as a valid JSON Object.") from error
 
     def parse_literal(node: ValueNode, variables: Any = None) -> Any:

@@ -108,6 +108,14 @@ def test_hostile_http_bodies_get_errors_and_the_server_keeps_serving(served, bod
         ("x" * (MAX_FRAME_BYTES + 1), "LimitExceededError", False),
         (json.dumps({"type": "start", "id": "big", "payload": {"data": "é" * (MAX_FRAME_BYTES // 2 + 1)}}),
          "LimitExceededError", False),  # the limit counts bytes, not characters
+        # a nesting bomb inside payload.data (issue 30): an error for that id, not a broken handler
+        (json.dumps({"type": "start", "id": "bomb", "payload": {"data": "[" * 100_000 + "]" * 100_000}}),
+         "MessageProcessingError", True),
+        (json.dumps({"type": "start", "id": "bomb2", "payload": {
+            "data": json.dumps({"query": "subscription { x }"}),
+            "extensions": {"authorization": {"Authorization": "a." + __import__("base64").urlsafe_b64encode(
+                ("[" * 50_000 + "]" * 50_000).encode()).decode() + ".c"}}}}),
+         "UnauthorizedException", True),  # and inside a token's payload
     ],
 )
 def test_hostile_frames_get_an_error_and_the_same_connection_keeps_working(served, frame, error_type, with_id):
