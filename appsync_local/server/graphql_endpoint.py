@@ -260,6 +260,12 @@ class GraphQLEndpoint:
         # Resolver calls run on worker threads, each with its own JS engine (the runtime keeps
         # one per thread); several let requests overlap while one waits on DynamoDB.
         self._pool = ThreadPoolExecutor(max_workers=runtime_workers, thread_name_prefix="resolver-runtime")
+        # Backend (IAM) callers get workers of their own: a moderation pipeline holding a client
+        # worker calls publishRoomEvent on this endpoint (an HTTP data source, IAM), and that call
+        # must never wait behind the very requests that wait on it (four concurrent moderation
+        # actions held every worker until the self-calls timed out). The fan-out consumer's
+        # publishBatch is IAM too: client load cannot starve delivery.
+        self._backend_pool = ThreadPoolExecutor(max_workers=runtime_workers, thread_name_prefix="resolver-backend")
         # Parsing and validating a new query text costs milliseconds to seconds (a 1 MB document):
         # never on the event loop. Large texts get their own thread (see LARGE_QUERY).
         self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
@@ -289,7 +295,7 @@ class GraphQLEndpoint:
             )
 
     def close(self) -> None:
-        for pool in (self._pool, self._parse_pool, self._large_parse_pool):
+        for pool in (self._pool, self._backend_pool, self._parse_pool, self._large_parse_pool):
             pool.shutdown(wait=False, cancel_futures=True)
         if self._side_loop is not None:
             self._side_loop.call_soon_threadsafe(self._side_loop.stop)
@@ -426,8 +432,9 @@ class GraphQLEndpoint:
             variables=context.variables,
             request_headers=context.headers,
         )
+        pool = self._backend_pool if context.auth_mode == IAM else self._pool
         async with context.in_flight:
-            result: FieldResult = await asyncio.get_running_loop().run_in_executor(self._pool, call)
+            result: FieldResult = await asyncio.get_running_loop().run_in_executor(pool, call)
         errors = list(result.errors or [])
         if not (result.data is None and errors):
             # A field that failed invalidates nothing: only a completed mutation closes subscriptions.

@@ -199,6 +199,27 @@ def test_deleting_a_pinned_message_unpins_it(served):
     assert after["pinnedMessage"] is None and after["slowModeSeconds"] == 3  # the rest of the settings kept
 
 
+def test_concurrent_moderation_actions_do_not_hold_every_worker(served):
+    """Issue 30: each action's room event is a call to the endpoint itself (publishRoomEvent, IAM);
+    eight at once used to hold every resolver worker until those self-calls timed out (10 s) and
+    failed. Backend calls run on workers of their own: every action succeeds and is announced."""
+    rooms = [fresh_room(f"mod-burst-{n}") for n in range(8)]
+
+    async def scenario():
+        async with http_client(served, "mod") as mod, ws_client(served, "bob") as bob_ws:
+            events = subscribe(bob_ws, ON_ROOM_EVENT, {"roomId": rooms[0]})
+            first = asyncio.ensure_future(events.__anext__())
+            await wait_subscribed(served, "onRoomEvent", rooms[0])
+            results = await asyncio.gather(*(run(mod, SETTINGS, {"roomId": room, "slowModeSeconds": n + 1})
+                                             for n, room in enumerate(rooms)), return_exceptions=True)
+            event = (await asyncio.wait_for(first, 10))["onRoomEvent"]
+            return results, event
+
+    results, event = run_async(scenario())
+    assert [r["updateRoomSettings"]["slowModeSeconds"] for r in results] == list(range(1, 9)), results
+    assert event["type"] == "SETTINGS_UPDATED" and event["settings"]["slowModeSeconds"] == 1
+
+
 def test_timeout_ends_by_itself(served):
     room = fresh_room("mod-timeout")
 
