@@ -44,12 +44,13 @@ def _plan(args: argparse.Namespace, root: Path) -> int:
     if bool(args.stack) == args.all:
         print("chatstack plan: give --stack NAME or --all", file=sys.stderr)
         return 2
+    as_json = args.json or args.format == "json"
     if args.all:
         rows = report.plan_all(root, args.config)
-        print(report.all_as_json(rows) if args.json else report.all_as_text(rows))
+        print(report.all_as_json(rows) if as_json else report.all_as_text(rows))
         return report.all_exit_code(rows)
     plan = report.plan_stack(args.stack, args.config, root)
-    print(report.as_json(plan, args.stack) if args.json else report.as_text(plan, args.stack))
+    print(report.as_json(plan, args.stack) if as_json else report.as_text(plan, args.stack))
     if plan.verdict == "impossible":
         reasons = "; ".join(f"{c.name}: {c.reason}" for c in plan.blocking)
         print(f"chatstack plan: stack {args.stack} cannot be deployed: {reasons}", file=sys.stderr)
@@ -139,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="every Pulumi.<stack>.yaml in one table, and the per-account quotas they share")
     plan.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                       help="what-if: override a config value (chatstack: namespace by default)")
-    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.add_argument("--json", action="store_true", help="machine-readable output (= --format json)")
+    plan.add_argument("--format", choices=("text", "json"), default="text",
+                      help="text (default) or json; exit 0 fits, 1 an impossible plan, 2 a usage or config error")
     plan.set_defaults(handler=_plan)
 
     local = command("local", help="serve a stack offline (AppSync-compatible endpoint)")

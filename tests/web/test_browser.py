@@ -208,6 +208,18 @@ def test_two_users_exchange_messages_live_page_history_and_reply(per_message, se
         alice.page.screenshot(path=screenshot)
 
 
+def test_addresses_in_messages_are_safe_links(per_message, sessions):
+    alice, bob = exchange_live(sessions, per_message, room("links"))
+    alice.send("slides: https://example.com/deck?id=7. and javascript:alert(1) stays text")
+    message = bob.message("slides: https://example.com/deck?id=7. and javascript:alert(1) stays text")
+    expect(message).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    link = message.get_by_role("link", name="https://example.com/deck?id=7")
+    expect(link).to_have_attribute("href", "https://example.com/deck?id=7")  # the full stop is not part of it
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(message.get_by_role("link")).to_have_count(1)
+
+
 def test_batched_stack_exchange_live_page_history_and_reply(batched, sessions):
     assert batched.outputs["fanOutMode"] == "batched"
     alice, bob = exchange_live(sessions, batched, room("batched"))

@@ -106,7 +106,7 @@ def test_plan_all_prints_every_stack_and_the_shared_account_quotas(capsys, tmp_p
     assert "dev" in out and "finals-250k" in out and "fits-defaults" in out
     assert "Account quotas shared by these stacks in us-east-1" in out and "Rate of request tokens" in out
     (tmp_path / "Pulumi.broken.yaml").unlink()
-    assert main(["plan", "--all", "--json", "--cwd", str(tmp_path)]) == 0
+    assert main(["plan", "--all", "--format", "json", "--cwd", str(tmp_path)]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [s["stack"] for s in document["stacks"]] == ["dev", "finals-250k"]
     tokens = next(c for c in document["account"]["us-east-1"] if c["key"] == "requestTokensPerSecond")

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 
 import { authorName, type Message } from '../data/operations';
+import { LinkedText } from './LinkedText';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
@@ -36,7 +37,9 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         <span className="sender">{authorName(message)}</span>{' '}
         <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
       </header>
-      <p className="text">{message.message}</p>
+      <p className="text">
+        <LinkedText text={message.message} />
+      </p>
       <footer>
         <button type="button" className="link" aria-expanded={threadOpen} onClick={() => onOpenThread(message)}>
           {replyLabel(message.replyCount)}
