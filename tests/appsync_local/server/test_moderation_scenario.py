@@ -220,6 +220,32 @@ def test_concurrent_moderation_actions_do_not_hold_every_worker(served):
     assert event["type"] == "SETTINGS_UPDATED" and event["settings"]["slowModeSeconds"] == 1
 
 
+@pytest.mark.parametrize(("message", "refused"), [
+    ("ＳＰＯＩＬＥＲ: he dies", True),  # full-width
+    ("sp\u200doiler ahead", True),  # a zero-width joiner inside
+    ("spo\u0301iler ahead", True),  # a combining accent
+    ("\u0455\u0440\u043eil\u0435r ahead", True),  # Cyrillic look-alikes of s, p, o, e
+    ("spoilers are fine", False),  # whole words only, as before
+    ("这是剧透内容", True),  # a CJK term inside text written without spaces
+    ("你好，世界", False),  # a caseless message is not blocked wholesale
+    ("🎉🎉🎉", False),
+])
+def test_blocked_terms_match_unicode_variants_and_cjk(served, message, refused):
+    """Issue 30: terms and text are folded the same way (NFKD, case, marks, ignorables, look-alikes)."""
+    room = fresh_room("mod-terms")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod:
+            await run(mod, SETTINGS, {"roomId": room, "blockedTerms": ["spoiler", "剧透"]})
+            try:
+                await run(alice, SEND, {"roomId": room, "message": message})
+            except TransportQueryError as error:
+                return error.errors[0]["errorType"]
+            return None
+
+    assert run_async(scenario()) == ("Blocked" if refused else None)
+
+
 def test_timeout_ends_by_itself(served):
     room = fresh_room("mod-timeout")
 
