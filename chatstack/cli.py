@@ -96,6 +96,27 @@ def _config_schema(_args: argparse.Namespace, _root: Path) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.loadtest.scenario import ScenarioError, default_outputs_path, read_outputs
+    from chatstack.local.session import admin_client
+    from chatstack.transcript import as_csv, as_jsonl, transcript
+
+    try:
+        outputs = read_outputs(Path(args.outputs) if args.outputs else default_outputs_path(root, args.stack),
+                               args.stack)
+    except ScenarioError as error:
+        print(f"chatstack export: {error}", file=sys.stderr)
+        return 2
+    rows = transcript(admin_client(outputs, "dynamodb"), outputs["tableName"], args.room)
+    text = as_csv(rows) if args.format == "csv" else as_jsonl(rows)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"chatstack export: {len(rows)} messages and replies to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _loadtest(args: argparse.Namespace, root: Path) -> int:
     from chatstack.loadtest import command
 
@@ -176,6 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grant moderation through the stack's chatstack:oidcModeratorClaim")
     token.add_argument("--ttl", type=float, default=3600, metavar="SECONDS", help="lifetime (default 3600)")
     token.set_defaults(handler=_attendee_token)
+
+    export = command("export", help="an event's transcript (messages, replies, deletions marked) as jsonl or csv")
+    export.add_argument("--stack", required=True, help="event stack name")
+    export.add_argument("--room", help="one room (Queries); default every room (one Scan of the table)")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--outputs", help="the stack outputs (default .chatstack/<stack>/outputs.json, "
+                                          "written by chatstack local; for AWS: pulumi stack output --json)")
+    export.add_argument("--out", help="write here instead of standard output")
+    export.set_defaults(handler=_export)
 
     config = command("config", help="the stack config's contract for other tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)
