@@ -57,13 +57,14 @@ function blocked(message, terms) {
   return terms.some((raw) => {
     const term = fold(raw, dropped);
     const termWords = spaced(term, separators);
-    if (termWords.trim() === '') {
+    const termCompact = termWords.split(' ').join('');
+    if (termCompact === '') {
       return false;
     }
-    const caseless = termWords
+    const caseless = termCompact
       .split('')
-      .some((ch) => ch !== ' ' && ch.toLowerCase() === ch.toUpperCase() && (ch < '0' || ch > '9'));
-    return caseless ? compact.indexOf(termWords.split(' ').join('')) >= 0 : words.indexOf(termWords) >= 0;
+      .some((ch) => ch.toLowerCase() === ch.toUpperCase() && (ch < '0' || ch > '9'));
+    return caseless ? compact.indexOf(termCompact) >= 0 : words.indexOf(termWords) >= 0;
   });
 }
 
