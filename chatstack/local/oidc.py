@@ -230,6 +230,8 @@ class LocalOidcIssuer:
         _write_private(self.state_dir / SETTINGS_FILE, json.dumps(document, indent=2).encode())
 
     def mint(self, sub: str, name: str, **options: Any) -> str:
+        # The login's token response says expires_in = ttl_seconds: the token's exp must agree.
+        options.setdefault("ttl_seconds", self.ttl_seconds)
         return mint(self.key, issuer=self.issuer, sub=sub, name=name, claims=self.claims, **options)
 
 

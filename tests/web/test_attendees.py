@@ -115,10 +115,42 @@ def test_the_moderator_claim_shows_moderator_tools(browser, oidc_stack):
         ann.close()
 
 
+SESSION_TOKEN = "Object.values(sessionStorage).join('\\n').match(/eyJ[\\w-]+\\.[\\w-]+\\.[\\w-]+/)?.[0] ?? ''"
+
+
+def test_silent_renewal_mid_session_keeps_the_draft_and_the_subscription(browser, oidc_stack):
+    room_id = room("oidc-renew")
+    issuer = oidc_stack.local.oidc_issuer
+    lifetime = issuer.ttl_seconds
+    # tokens that live 65 s: oidc-client-ts renews a minute before expiry, 5 s after joining
+    issuer.ttl_seconds = 65
+    try:
+        ann = Attendee(browser, oidc_stack).join(room_id, "Ann")
+        first = ann.page.evaluate(SESSION_TOKEN)
+        box = ann.page.get_by_role("textbox", name="Message")
+        box.fill("a draft kept across renewal")
+        ann.page.wait_for_function(f"first => ({SESSION_TOKEN}) !== first", arg=first, timeout=UI_TIMEOUT_MS)
+    finally:
+        issuer.ttl_seconds = lifetime
+    try:
+        renewed = ann.page.evaluate(SESSION_TOKEN)
+        assert JWT.fullmatch(renewed) and renewed != first
+        # the same chat: the draft is as typed, and the room's subscription still delivers
+        expect(box).to_have_value("a draft kept across renewal")
+        oidc_stack.user("renew-carol")
+        oidc_stack.send_as("renew-carol", room_id, "still live after the refresh")
+        expect(ann.message("still live after the refresh")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        box.press("Enter")  # the draft goes out with the renewed token
+        expect(ann.message("a draft kept across renewal")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    finally:
+        ann.close()
+
+
 def test_staff_sign_in_on_an_oidc_stack_is_the_cognito_pool_without_sign_up(browser, oidc_stack):
     staff = oidc_stack.user("staffmod", groups=("moderators",))
+    room_id = room("staff")
     page = browser.new_context().new_page()
-    page.goto(oidc_stack.url(room("staff")))
+    page.goto(oidc_stack.url(room_id))
     page.get_by_role("link", name="Staff sign-in").click()
     expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(page.get_by_role("tab", name="Create Account")).to_have_count(0)  # staff are created by admins
@@ -128,6 +160,12 @@ def test_staff_sign_in_on_an_oidc_stack_is_the_cognito_pool_without_sign_up(brow
     page.get_by_label("Password", exact=True).fill(LOCAL_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
+    # a moderator of the pool gets the moderator tools on an attendee's message
+    oidc_stack.tokens["oidc-dan"] = oidc_stack.local.oidc_issuer.mint("oidc-dan", "Dan")
+    oidc_stack.send_as("oidc-dan", room_id, "an attendee's message for staff")
+    message = page.get_by_role("log").get_by_role("article").filter(
+        has=page.get_by_text("an attendee's message for staff", exact=True))
+    expect(message.get_by_role("button", name="Ban Dan")).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.context.close()
 
 
@@ -214,7 +252,38 @@ def test_a_host_not_in_the_embed_list_cannot_frame_the_chat_or_hand_it_a_token(b
     hand_token(page, embeddable.local.oidc_issuer.mint("embedded-eve", "Eve"))
     page.wait_for_timeout(1_500)
     # CSP frame-ancestors: the chat's page never loads in this frame (no status, no message box)
+    assert any("frame-ancestors" in text for text in refused), refused
     expect(chat.get_by_role("status")).to_have_count(0)
     expect(chat.get_by_role("textbox", name="Message")).to_have_count(0)
     assert page.evaluate("window.tokenRequests") == 0  # the chat never ran there, never asked this host
     page.context.close()
+
+
+def test_a_token_from_another_origin_is_ignored_and_never_answered(browser, hosts, embeddable):
+    """The chat runs in a listed host's page; a page on an unlisted origin that holds a reference to
+    it (it opened the host page) posts a valid token into the chat's frame."""
+    listed, unlisted = hosts
+    issuer = embeddable.local.oidc_issuer
+    attacker = browser.new_context().new_page()
+    attacker.goto(f"{unlisted}/embed-host.html?chat=about:blank")
+    attacker.evaluate("""() => { window.answers = 0; addEventListener('message', () => window.answers++); }""")
+    chat_url = embeddable.url(room("embed-attacked"))
+    with attacker.expect_popup() as popup:
+        attacker.evaluate("url => { window.victim = window.open(url); }",
+                          f"{listed}/embed-host.html?chat={urllib.parse.quote(chat_url, safe='')}")
+    host = popup.value
+    chat = host.frame_locator("iframe[title='Event chat']")
+    expect(chat.get_by_role("status")).to_have_text(re.compile("Waiting for the event page"), timeout=UI_TIMEOUT_MS)
+    attacker.evaluate("""token => {
+        window.victim.frames[0].postMessage({type: 'chatstack:token', token}, '*');
+        window.victim.frames[0].postMessage({type: 'chatstack:token-request'}, '*');
+    }""", issuer.mint("embedded-eve", "Eve"))
+    host.wait_for_timeout(1_000)
+    # ignored: still waiting for its own host; never answered: nothing came back to the attacker
+    expect(chat.get_by_role("status")).to_have_text(re.compile("Waiting for the event page"))
+    assert attacker.evaluate("window.answers") == 0
+    # the channel itself works: the listed host's token is taken
+    hand_token(host, issuer.mint("embedded-ann", "Ann"))
+    expect(chat.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
+    assert attacker.evaluate("window.answers") == 0
+    attacker.context.close()

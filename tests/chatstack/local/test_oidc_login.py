@@ -42,6 +42,15 @@ def test_a_code_with_its_verifier_gives_an_id_token_the_stack_accepts(issuer):
     assert body["token_type"] == "Bearer" and body["refresh_token"]
 
 
+def test_the_token_response_and_the_token_agree_on_the_lifetime(issuer):
+    # oidc-client-ts schedules renewal from expires_in; AppSync refuses the token at exp.
+    issuer.ttl_seconds = 65
+    verifier = secrets.token_urlsafe(48)
+    body = redeem(issuer, authorize(issuer, verifier), verifier)
+    claims = jwt.decode(body["id_token"], options={"verify_signature": False})
+    assert body["expires_in"] == 65 and claims["exp"] - claims["iat"] == 65
+
+
 def test_pkce_is_verified_and_a_code_is_single_use(issuer):
     verifier = secrets.token_urlsafe(48)
     code = authorize(issuer, verifier)
