@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("chatstack.local.cognito").setLevel(logging.INFO)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import create_backend_app
 
     from chatstack.local.cognito import LocalCognitoFront, admin_principal, use_signing_key
     from chatstack.local.stack_secrets import local_admin, signing_key
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         restore_state(args.state.read_bytes())
     key = signing_key(args.stack_dir)
     use_signing_key(key)
-    front = LocalCognitoFront(DomainDispatcherApplication(create_backend_app), key,
+    front = LocalCognitoFront(create_backend_app, key,
                               admin_principal(local_admin(args.stack_dir)), args.region)
     app = StatefulApp(front, args.state, args.snapshot_seconds)
     signal.signal(signal.SIGTERM, lambda *_: _exit_with_final_snapshot(app))

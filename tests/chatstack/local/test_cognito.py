@@ -220,3 +220,210 @@ def test_confirming_a_sign_up_with_its_code_verifies_the_email(stack):
     cognito.confirm_sign_up(ClientId=outputs["userPoolClientId"], Username="verifyme", ConfirmationCode="123456")
     assert attributes()["email_verified"] == "true"
     assert admin.admin_get_user(UserPoolId=outputs["userPoolId"], Username="verifyme")["UserStatus"] == "CONFIRMED"
+
+
+# ---- the front's one authority: the operation named by X-Amz-Target ---------------------
+
+def _raw(outputs, target: str, body: dict, query: str = "", path: str = "/",
+         headers: dict | None = None) -> tuple[int, dict]:
+    """A hand-made request to the Cognito endpoint (what no SDK would send)."""
+    request = urllib.request.Request(
+        f"{outputs['cognitoEndpoint']}{path}{'?' + query if query else ''}", method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        text = error.read()
+        try:
+            return error.code, json.loads(text or b"{}")
+        except ValueError:
+            return error.code, {"text": text.decode(errors="replace")}
+
+
+SIGN_UP = "AWSCognitoIdentityProviderService.SignUp"
+# moto's dispatcher picks a backend from the Authorization header's credential scope, as
+# f"{service}.{region}.amazonaws.com" matched against its URL patterns; the region from User-Agent.
+FORGED_SCOPE = ("AWS4-HMAC-SHA256 Credential=AKIAFORGED/20261205/{scope}/aws4_request, "
+                "SignedHeaders=host, Signature=" + "0" * 64)
+FORGED_SCOPES = {"dynamodb": "ddb.us-east-1/x", "dynamodbstreams": "dynamodb.us-east-1/streams"}
+
+
+def test_a_public_operations_target_does_not_carry_an_admin_action_in_the_query(stack):
+    _local, outputs = stack
+    sign_up_and_in(outputs, "sneaky")
+    pool = outputs["userPoolId"]
+    promote = {"UserPoolId": pool, "Username": "sneaky", "GroupName": "moderators"}
+    for query in ("Action=AdminAddUserToGroup", "Action=AdminAddUserToGroup&Version=2016-04-18"):
+        status, _answer = _raw(outputs, SIGN_UP, promote, query=query)
+        assert status >= 400
+    status, _answer = _raw(outputs, SIGN_UP, promote, query="Action=AdminAddUserToGroup",
+                           headers={"Authorization": FORGED_SCOPE.format(scope="us-east-1/cognito-idp")})
+    assert status >= 400
+    groups = admin_client(outputs).admin_list_groups_for_user(UserPoolId=pool, Username="sneaky")["Groups"]
+    assert groups == []
+
+
+def test_a_forged_credential_scope_does_not_reach_dynamodb_or_its_streams(stack):
+    _local, outputs = stack
+    sign_up_and_in(outputs, "scoper")
+    table = outputs["tableName"]
+    attempts = [("dynamodbstreams", "ListStreams", {"TableName": table}),
+                ("dynamodbstreams", "DescribeStream", {"StreamArn": "x"}),
+                ("dynamodb", "Scan", {"TableName": table}),
+                ("dynamodb", "DeleteTable", {"TableName": table})]
+    for service, action, body in attempts:
+        for target in (SIGN_UP, "DynamoDB_20120810.SignUp"):
+            status, answer = _raw(outputs, target, body, query=f"Action={action}",
+                                  headers={"Authorization": FORGED_SCOPE.format(scope=FORGED_SCOPES[service]),
+                                           "User-Agent": "Boto3/1.40 region/us-east-1"})
+            assert status >= 400, (service, action, target, answer)
+            assert "Streams" not in answer and "Items" not in answer and "TableDescription" not in answer
+    assert admin_client(outputs, "dynamodb").describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_moto_api_is_closed_whatever_the_target(stack):
+    _local, outputs = stack
+    sign_up_and_in(outputs, "survivor")
+    for path in ("/moto-api/reset", "/moto-api/data.json", "/moto-api/", "/moto-api/seed"):
+        for target in (SIGN_UP, "AWSCognitoIdentityProviderService.InitiateAuth"):
+            status, answer = _raw(outputs, target, {}, path=path)
+            assert status >= 400, (path, target, answer)
+            assert "cognito-idp" not in json.dumps(answer)  # data.json names every backend
+    request = urllib.request.Request(outputs["cognitoEndpoint"] + "/moto-api/data.json/.well-known/jwks.json")
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(request, timeout=5)
+    assert "IdToken" in srp_sign_in(outputs, "survivor")  # the pool was not reset
+    assert admin_client(outputs, "dynamodb").describe_table(TableName=outputs["tableName"])
+
+
+# ---- challenges: only the one issued, for its own user -----------------------------------
+
+def _srp_start(outputs, username: str) -> tuple[SrpClient, dict]:
+    srp = SrpClient(outputs["userPoolId"], LOCAL_PASSWORD)
+    started = public_client(outputs).initiate_auth(
+        ClientId=outputs["userPoolClientId"], AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": username, "SRP_A": srp.a_hex})
+    return srp, started
+
+
+def test_a_challenge_is_answered_only_as_issued_for_its_own_user(stack):
+    """Sessions and SRP secret blocks from InitiateAuth (no password proved) must not answer
+    NEW_PASSWORD_REQUIRED, MFA_SETUP, SOFTWARE_TOKEN_MFA or SMS_MFA: each gave moto's tokens
+    for the session's user or for the USERNAME named, or reset that user's password."""
+    _local, outputs = stack
+    sign_up_and_in(outputs, "victim")
+    sign_up_and_in(outputs, "mallory")
+    cognito = public_client(outputs)
+    client_id = outputs["userPoolClientId"]
+    password_session = cognito.initiate_auth(  # dev allows USER_PASSWORD_AUTH: moto keeps its session
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "mallory", "PASSWORD": LOCAL_PASSWORD})
+    assert "AuthenticationResult" in password_session
+    answers = {
+        "NEW_PASSWORD_REQUIRED": {"NEW_PASSWORD": "Taken-over-password-1"},
+        "MFA_SETUP": {},
+        "SOFTWARE_TOKEN_MFA": {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
+        "SMS_MFA": {"SMS_MFA_CODE": "123456"},
+    }
+    for whose in ("victim", "mallory"):
+        for name, responses in answers.items():
+            _srp, started = _srp_start(outputs, whose)
+            block = started["ChallengeParameters"]["SECRET_BLOCK"]
+            for session in (block, started.get("Session") or block):
+                code, _message = _error(lambda: cognito.respond_to_auth_challenge(  # noqa: B023
+                    ClientId=client_id, ChallengeName=name, Session=session,  # noqa: B023
+                    ChallengeResponses={"USERNAME": "victim", **responses}))  # noqa: B023
+                assert code == "NotAuthorizedException", (whose, name)
+    # an issued PASSWORD_VERIFIER, answered for another user, with a valid proof of one's own
+    srp, started = _srp_start(outputs, "mallory")
+    answer = srp.answer(started["ChallengeParameters"], TIMESTAMP)
+    code, _message = _error(lambda: cognito.respond_to_auth_challenge(
+        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses={**answer, "USERNAME": "victim"}))
+    assert code == "NotAuthorizedException"
+    assert "IdToken" in srp_sign_in(outputs, "victim")  # the victim's password is unchanged
+
+
+# ---- Cognito's semantics: user existence, write attributes, code guessing ----------------
+
+def test_prevent_user_existence_errors_hides_who_exists(stack):
+    """The stack's client sets PreventUserExistenceErrors ENABLED: an unknown user answers as a
+    known one with a wrong password / a code sent somewhere (AWS: cognito-user-pool-managing-errors)."""
+    _local, outputs = stack
+    sign_up_and_in(outputs, "known")
+    cognito = public_client(outputs)
+    client_id = outputs["userPoolClientId"]
+    for username in ("known", "nobody-at-all"):
+        refused = _error(lambda: cognito.initiate_auth(  # noqa: B023
+            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": "Wrong-password-9"}))  # noqa: B023
+        assert refused == ("NotAuthorizedException", "Incorrect username or password."), username
+        srp = SrpClient(outputs["userPoolId"], "Wrong-password-9")
+        started = cognito.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH",
+                                        AuthParameters={"USERNAME": username, "SRP_A": srp.a_hex})
+        assert started["ChallengeName"] == "PASSWORD_VERIFIER"
+        assert set(started["ChallengeParameters"]) == {"SALT", "SRP_B", "SECRET_BLOCK", "USERNAME", "USER_ID_FOR_SRP"}
+        answer = srp.answer(started["ChallengeParameters"], TIMESTAMP)
+        refused = _error(lambda: cognito.respond_to_auth_challenge(  # noqa: B023
+            ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer))  # noqa: B023
+        assert refused == ("NotAuthorizedException", "Incorrect username or password."), username
+    unconfirmed = "unconfirmed-one"
+    cognito.sign_up(ClientId=client_id, Username=unconfirmed, Password=LOCAL_PASSWORD,
+                    UserAttributes=[{"Name": "email", "Value": "unconfirmed-one@example.com"}])
+    delivered = {}
+    for username in (unconfirmed, "nobody-at-all"):
+        details = cognito.resend_confirmation_code(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
+        assert details["DeliveryMedium"] == "EMAIL" and details["AttributeName"] == "email"
+        assert re.fullmatch(r"\w\*\*\*@\w\*\*\*", details["Destination"]), details
+        forgot = cognito.forgot_password(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
+        assert re.fullmatch(r"\w\*\*\*@\w\*\*\*", forgot["Destination"]), forgot
+        delivered[username] = details
+        code, _message = _error(lambda: cognito.confirm_forgot_password(  # noqa: B023
+            ClientId=client_id, Username=username, ConfirmationCode="000000",  # noqa: B023
+            Password="Another-password-3"))
+        assert code == "CodeMismatchException", username
+    # the same answer twice for the unknown name (a random one each time would tell it apart)
+    again = cognito.resend_confirmation_code(ClientId=client_id, Username="nobody-at-all")["CodeDeliveryDetails"]
+    assert again == delivered["nobody-at-all"]
+
+
+def test_attributes_outside_the_clients_write_list_are_refused(stack):
+    """The app client may write only `email` and `preferred_username` (chat_user_pool.py):
+    `email_verified` (read into the ID token) or `name` must not be set by the user."""
+    local, outputs = stack
+    cognito = public_client(outputs)
+    client_id = outputs["userPoolClientId"]
+    for extra in ({"Name": "email_verified", "Value": "true"}, {"Name": "name", "Value": "Moderator"}):
+        refused = _error(lambda: cognito.sign_up(  # noqa: B023
+            ClientId=client_id, Username="writer", Password=LOCAL_PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "writer@example.com"}, extra]))  # noqa: B023
+        assert refused == ("NotAuthorizedException", "A client attempted to write unauthorized attribute")
+    tokens = sign_up_and_in(outputs, "writer")
+    refused = _error(lambda: cognito.update_user_attributes(
+        AccessToken=tokens["access"], UserAttributes=[{"Name": "email_verified", "Value": "true"}]))
+    assert refused == ("NotAuthorizedException", "A client attempted to write unauthorized attribute")
+    cognito.update_user_attributes(AccessToken=tokens["access"],
+                                   UserAttributes=[{"Name": "preferred_username", "Value": "Writer"}])
+    claims = jwt.decode(srp_sign_in(outputs, "writer")["IdToken"], options={"verify_signature": False})
+    assert claims.get("email_verified") in (None, False, "false")
+    assert claims["preferred_username"] == "Writer"
+
+
+def test_repeated_wrong_forgot_password_codes_lock_the_reset(stack):
+    """Cognito allows a few wrong codes, then LimitExceededException "Attempt limit exceeded,
+    please try after some time." even for the right code: six-digit codes cannot be guessed."""
+    _local, outputs = stack
+    sign_up_and_in(outputs, "guessed")
+    cognito = public_client(outputs)
+    client_id = outputs["userPoolClientId"]
+    cognito.forgot_password(ClientId=client_id, Username="guessed")
+    code = re.findall(r"ForgotPassword for guessed: confirmation code (\d+)", local_log(stack))[-1]
+    wrong = "000000" if code != "000000" else "111111"
+    attempt = lambda c: _error(lambda: cognito.confirm_forgot_password(  # noqa: E731
+        ClientId=client_id, Username="guessed", ConfirmationCode=c, Password="Guessed-password-4"))
+    results = [attempt(wrong)[0] for _ in range(6)]
+    assert results[:5] == ["CodeMismatchException"] * 5
+    assert results[5] == "LimitExceededException"
+    assert attempt(code) == ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+    assert "IdToken" in srp_sign_in(outputs, "guessed")  # the password did not change
