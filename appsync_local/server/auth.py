@@ -29,7 +29,7 @@ import time
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jwt
@@ -66,6 +66,8 @@ class CognitoIdentity:
     claims: dict[str, Any]
     groups: tuple[str, ...]
     source_ip: str = "127.0.0.1"
+    # When the token stops being valid (epoch seconds): `exp`, or earlier by the mode's TTLs.
+    valid_until: float | None = field(default=None, compare=False)
     auth_mode = COGNITO_MODE
 
     def as_context(self, source_ip: str | None = None) -> dict[str, Any]:
@@ -88,6 +90,9 @@ class OidcIdentity:
     issuer: str
     claims: dict[str, Any]
     groups: tuple[str, ...] = ()  # cognito_groups never match an OIDC caller
+    # When the token stops being valid (epoch seconds): the earliest of `exp`, iat + iatTTL and
+    # auth_time + authTTL. A subscription the token started ends then.
+    valid_until: float | None = field(default=None, compare=False)
     auth_mode = OIDC_MODE
 
     def as_context(self, source_ip: str | None = None) -> dict[str, Any]:
@@ -244,7 +249,7 @@ class JwtVerifier:
         until = self.valid_until(claims)
         if until + self.leeway <= self.clock():
             raise AuthError(EXPIRED)
-        return identity, until
+        return replace(identity, valid_until=until + self.leeway), until
 
 
 def _audience_matches(audience: Any, accepts: Callable[[str], bool]) -> bool:

@@ -175,10 +175,15 @@ class Subscription:
     id: str
     prepared: PreparedSubscription
     identity: dict[str, Any] | None
-    expires_at: float | None = None  # epoch seconds: the starting token's `exp`
+    expires_at: float | None = None  # epoch seconds: when the starting token stops being valid
 
 
 def token_expiry(identity: Any) -> float | None:
+    """When the token stops being valid: its verifier says (`exp`, or earlier by OIDC's iatTTL /
+    authTTL); `exp` for an identity made elsewhere."""
+    valid_until = getattr(identity, "valid_until", None)
+    if valid_until is not None:
+        return float(valid_until)
     claims = getattr(identity, "claims", None)
     exp = claims.get("exp") if isinstance(claims, dict) else None
     try:

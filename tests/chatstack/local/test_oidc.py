@@ -263,3 +263,44 @@ def test_display_names_lose_invisible_and_reordering_characters(served, claimed,
             return (await run(client, SEND, {"roomId": room, "message": "who am I"}))["sendMessage"]
 
     assert run_async(send())["senderName"] == shown
+
+
+def test_a_subscription_ends_at_the_auth_and_iat_ttls_as_at_exp(served):
+    """AppSync's OIDC authTTL and iatTTL are how long a token "is valid after being authenticated" /
+    "after it's issued" (AWS::AppSync::GraphQLApi OpenIDConnectConfig): past either, the token is
+    as expired, and a subscription it started ends with "Token has expired." as at `exp`
+    (this stack: authTTL 600 s, iatTTL 3,600 s; tokens living four hours)."""
+    from chatstack.local.oidc import local_token_minter
+
+    minter = local_token_minter(served.state_dir)
+    realtime = served.local.appsync.realtime
+    sender = minter(sub="ttl-sender", name="Sender")
+    now = time.time()
+    cases = {  # token, seconds the server's clock moves on (before exp, past one TTL)
+        "authTTL": (minter(sub="ttl-auth", name="A", ttl_seconds=4 * 3600), AUTH_TTL + 60),
+        "iatTTL": (minter(sub="ttl-iat", name="I", ttl_seconds=4 * 3600, now=now - 3500, auth_time=now), 200),
+    }
+
+    async def scenario(token, seconds, room):
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+                _connect_url(served, token), protocols=("graphql-ws",)) as ws, http(served, sender) as client:
+            await ws.send_json({"type": "connection_init"})
+            assert (await receive(ws))["type"] == "connection_ack"
+            await ws.send_str(start_frame("s", ON_SEND_TEXT, {"roomId": room}, token))
+            assert (await receive(ws))["type"] == "start_ack"
+            await run(client, SEND, {"roomId": room, "message": "while valid"})
+            before = await receive(ws)
+            original = realtime.clock
+            realtime.clock = lambda: original() + seconds
+            try:
+                await run(client, SEND, {"roomId": room, "message": "past the TTL"})
+                after = await receive(ws)
+            finally:
+                realtime.clock = original
+            return before, after
+
+    for ttl, (token, seconds) in cases.items():
+        before, after = run_async(scenario(token, seconds, fresh_room("ttl")))
+        assert before["type"] == "data", ttl
+        assert after == {"id": "s", "type": "error", "payload": {"errors": [
+            {"errorType": "UnauthorizedException", "message": "Token has expired."}]}}, ttl
