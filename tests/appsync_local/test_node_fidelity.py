@@ -73,7 +73,8 @@ VALIDATE = "functions/validateArgs.js"
 PAGE = {"items": [{"messageId": "m1", "message": "hi"}], "nextToken": "dG9r", "scannedCount": 1}
 DDB_ERROR = {"message": "boom", "type": "DynamoDB:ProvisionedThroughputExceededException"}
 WRITTEN = {"pk": "ROOM#lobby", "sk": "MSG#1", "messageId": "1"}
-STASHED = {"caller": {"id": "sub-alice", "name": "alice", "isModerator": False}, "message": "hello"}
+STASHED = {"caller": {"id": "sub-alice", "name": "alice", "isModerator": False}, "message": "hello",
+           "matchText": " hello "}
 CANCELLED = {"keys": None, "cancellationReasons": [{"type": "None", "message": "null"},
                                                    {"type": "ConditionalCheckFailed", "message": "failed"}]}
 BATCH = [{"sequence": "0" * 39 + "1", "messageId": "m1", "sender": "a", "message": "x", "createdAt": "t"},
@@ -84,6 +85,7 @@ CALLER = {"id": "alice", "name": "alice", "isModerator": False}
 MOD_CALLER = {"id": "mod", "name": "mod", "isModerator": True}
 SENDING = {**STASHED, "caller": CALLER}
 TABLE_A = ENV_A["TABLE_NAME"]
+BUY_NOW = {**SENDING, "message": "Buy... NOW!", "matchText": " buy now "}  # as validateArgs folds it
 SETTINGS_ROW = {"slowModeSeconds": 5, "blockedTerms": ["spoiler", "buy now"], "version": 3, "updatedAt": "t"}
 MESSAGE_ROW = {"roomId": "lobby", "messageId": "01M", "sender": "alice", "message": "hi", "createdAt": "t",
                "replyCount": 0}
@@ -243,7 +245,7 @@ CASES: dict[str, tuple[str, dict[str, str], str, dict[str, Any], str | None]] = 
                                                 result=_batch(SETTINGS_ROW, None,
                                                               {"lastSentAt": int(START * 1000) - 2000})), USER_POOL),
     "checkSendAllowed.response.blocked": ("functions/checkSendAllowed.js", ENV_A, "response",
-                                          _ctx({"roomId": "lobby"}, stash={**SENDING, "message": "Buy... NOW!"},
+                                          _ctx({"roomId": "lobby"}, stash=BUY_NOW,
                                                error=None, result=_batch(SETTINGS_ROW, None, None)), USER_POOL),
     "checkSendAllowed.response.banned": ("functions/checkSendAllowed.js", ENV_A, "response",
                                          _ctx({"roomId": "lobby"}, stash=SENDING, error=None,

@@ -246,6 +246,27 @@ def test_blocked_terms_match_unicode_variants_and_cjk(served, message, refused):
     assert run_async(scenario()) == ("Blocked" if refused else None)
 
 
+def test_blocked_terms_are_stored_as_they_are_matched(served):
+    """Terms are folded when a moderator sets them (the stored form is what is matched, so a send
+    folds only its message); a term of separators alone matches nothing and is refused."""
+    room = fresh_room("mod-terms-stored")
+
+    async def scenario():
+        async with http_client(served, "alice") as alice, http_client(served, "mod") as mod:
+            stored = (await run(mod, SETTINGS, {"roomId": room, "blockedTerms": [
+                "ＳＰＯＩＬＥＲ", "Stra\u00dfe", "buy  n\u043ew", "剧 透"]}))["updateRoomSettings"]["blockedTerms"]
+            refused = {}
+            for message in ("strasse gesperrt", "BUY NOW", "这是剧透内容", "spoiler!"):
+                refused[message] = (await error_of(alice, SEND, {"roomId": room, "message": message}))["errorType"]
+            empty = await error_of(mod, SETTINGS, {"roomId": room, "blockedTerms": ["!!!"]})
+            return stored, refused, empty
+
+    stored, refused, empty = run_async(scenario())
+    assert stored == ["spoiler", "strasse", "buy now", "剧透"]
+    assert set(refused.values()) == {"Blocked"}, refused
+    assert empty["errorType"] == "ValidationError" and "no letter or digit" in empty["message"]
+
+
 def test_timeout_ends_by_itself(served):
     room = fresh_room("mod-timeout")
 
