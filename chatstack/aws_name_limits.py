@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import regex  # botocore's patterns are Java regexes (\\p{L}, \\p{Print}); `re` lacks those classes
 
 # terraform-provider-aws (under pulumi-aws) appends a 26-character unique suffix to a
-# name_prefix, so a prefix may be at most (the name's max - 26) long.
+# name_prefix (and an S3 bucket_prefix), so a prefix may be at most (the name's max - 26) long.
 NAME_PREFIX_SUFFIX_LENGTH = 26
+PREFIX_PROPS = ("namePrefix", "bucketPrefix")
 # Pulumi auto-names a resource whose `name` is unset: its logical name + "-" + 7 random characters.
 AUTONAME_SUFFIX = "-0000000"
 
@@ -47,7 +48,7 @@ class NamedInput:
 
     service: str  # botocore service name
     operation: str
-    member: str
+    member: str  # the input shape's member; dotted for a nested one ("OriginAccessControlConfig.Name")
     # The input the program sets ("name" or "namePrefix", camelCase as registered).
     prop: str = "name"
     # Pulumi auto-names the resource when the input is unset.
@@ -79,6 +80,13 @@ NAMED_INPUTS: dict[str, tuple[NamedInput, ...]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": (NamedInput("cloudwatch", "PutMetricAlarm", "AlarmName"),),
     "aws:sns/topic:Topic": (NamedInput("sns", "CreateTopic", "Name"),),
     "aws:appautoscaling/policy:Policy": (NamedInput("application-autoscaling", "PutScalingPolicy", "PolicyName"),),
+    # The web client (ChatWebApp).
+    "aws:s3/bucket:Bucket": (NamedInput("s3", "CreateBucket", "Bucket", prop="bucketPrefix", autonamed=False),),
+    "aws:cloudfront/originAccessControl:OriginAccessControl": (
+        NamedInput("cloudfront", "CreateOriginAccessControl", "OriginAccessControlConfig.Name"),),
+    # No length is documented for this name; it holds no event name (logical name + Pulumi's suffix).
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": (
+        NamedInput("cloudfront", "CreateResponseHeadersPolicy", "ResponseHeadersPolicyConfig.Name"),),
 }
 
 # Resource types that register no physical name of their own (ids are AWS-generated).
@@ -90,6 +98,13 @@ UNNAMED_TYPES = frozenset({
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     "aws:sns/topicPolicy:TopicPolicy",
+    "aws:cloudfront/distribution:Distribution",
+    # S3 objects (keys are the build's file paths) and the bucket's own settings.
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
 })
 
 # Documented rules where the botocore shape is looser than what the API accepts for a name.
@@ -105,6 +120,12 @@ DOCUMENTED_LIMITS: dict[tuple[str, str, str], NameLimit] = {
     ("sns", "CreateTopic", "Name"): NameLimit(
         1, 256, "[a-zA-Z0-9_-]+",
         "SNS CreateTopic Name (API reference: up to 256 alphanumerics, hyphens, underscores)"),
+    ("s3", "CreateBucket", "Bucket"): NameLimit(
+        3, 63, "[a-z0-9][a-z0-9.-]*[a-z0-9]",
+        "S3 CreateBucket Bucket (user guide, general purpose bucket naming rules: 3-63 characters of a-z, "
+        "0-9, '.' and '-', beginning and ending with a letter or digit)"),
+    ("cloudfront", "CreateOriginAccessControl", "OriginAccessControlConfig.Name"): NameLimit(
+        1, 64, None, "CloudFront CreateOriginAccessControl Name (API reference: up to 64 characters)"),
 }
 
 
@@ -118,7 +139,9 @@ def _service_model(service: str):
 @functools.cache
 def limits(service: str, operation: str, member: str) -> tuple[NameLimit, ...]:
     """botocore's constraint on the parameter, plus the documented rule where there is one."""
-    shape = _service_model(service).operation_model(operation).input_shape.members[member]
+    shape = _service_model(service).operation_model(operation).input_shape
+    for part in member.split("."):
+        shape = shape.members[part]
     metadata = shape.metadata
     found = [NameLimit(
         metadata.get("min", 0), metadata.get("max"), metadata.get("pattern"),
@@ -135,7 +158,7 @@ def max_length(named: NamedInput) -> int | None:
     maxima = [limit.max for limit in limits(named.service, named.operation, named.member) if limit.max is not None]
     if not maxima:
         return None
-    return min(maxima) - (NAME_PREFIX_SUFFIX_LENGTH if named.prop == "namePrefix" else 0)
+    return min(maxima) - (NAME_PREFIX_SUFFIX_LENGTH if named.prop in PREFIX_PROPS else 0)
 
 
 def input_named(resource_type: str, prop: str = "name") -> NamedInput:
@@ -159,11 +182,11 @@ def name_problems(resource_type: str, logical_name: str, inputs: dict) -> list[s
                 continue
             value = logical_name + AUTONAME_SUFFIX  # what Pulumi would generate
         # A prefix is checked as the full name the provider will create from it.
-        full = value + "0" * NAME_PREFIX_SUFFIX_LENGTH if named.prop == "namePrefix" else value
+        full = value + "0" * NAME_PREFIX_SUFFIX_LENGTH if named.prop in PREFIX_PROPS else value
         for limit in limits(named.service, named.operation, named.member):
             problem = limit.problem(full)
             if problem:
                 what = f"name prefix {value!r} (+{NAME_PREFIX_SUFFIX_LENGTH} generated)" if (
-                    named.prop == "namePrefix") else f"name {value!r}"
+                    named.prop in PREFIX_PROPS) else f"name {value!r}"
                 problems.append(f"{resource_type} {logical_name}: {what} {problem}")
     return problems

@@ -8,6 +8,7 @@ the policy pack, so a reviewer sees it in one report rather than as a config err
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 from typing import Any, Literal
@@ -20,6 +21,26 @@ NAMESPACE = "chatstack"
 # Room ids as the resolvers accept them (resolvers/functions/validateArgs.js).
 ROOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+# Names reserved for examples and tests, which no event platform can serve (RFC 2606, RFC 6761).
+RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TOP_LEVEL_DOMAINS = ("test", "example", "invalid", "localhost")
+
+
+def reserved_example_host(host: str) -> str | None:
+    """The reserved name `host` falls under (e.g. 'example.com', '.test', 'localhost'), else None."""
+    host = host.lower().rstrip(".")
+    for domain in RESERVED_EXAMPLE_DOMAINS:
+        if host == domain or host.endswith("." + domain):
+            return domain
+    top = host.rsplit(".", 1)[-1]
+    if top in RESERVED_TOP_LEVEL_DOMAINS:
+        return "localhost" if host == "localhost" else f".{top}"
+    try:
+        return "localhost" if ipaddress.ip_address(host.strip("[]")).is_loopback else None
+    except ValueError:
+        return None
 
 
 class StackConfigError(ValueError):
@@ -207,6 +228,23 @@ class EventChatConfig(BaseModel):
                 "missing_oidc_issuer",
                 f"{NAMESPACE}:oidcIssuer: required when {NAMESPACE}:attendeeAuth is oidc "
                 "(the event platform's https issuer URL)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _real_issuer_in_production(self) -> EventChatConfig:
+        used = self.production and self.attendee_auth == "oidc" and self.oidc_issuer  # unused otherwise
+        host = urlparse(self.oidc_issuer).hostname if used else None
+        reserved = reserved_example_host(host) if host else None
+        if reserved:
+            # AppSync would fetch this issuer's discovery document for every attendee: a placeholder
+            # left in a production stack locks every attendee out, so it fails before any resource.
+            raise PydanticCustomError(
+                "reserved_oidc_issuer",
+                f"{NAMESPACE}:oidcIssuer: {{issuer}} is a reserved example host ({{reserved}}; RFC 2606/6761) "
+                "that no event platform serves. A production stack needs the event platform's issuer: "
+                f"pulumi config set {NAMESPACE}:oidcIssuer https://<the platform's issuer>",
+                {"issuer": repr(self.oidc_issuer), "reserved": reserved},
             )
         return self
 

@@ -12,6 +12,7 @@ import yaml
 from appsync_local.manifest import ResolverManifest, load_manifest
 
 PROJECT_FILE = "Pulumi.yaml"
+TEMPLATES_DIR = "templates"
 
 
 class ProjectNotFoundError(LookupError):
@@ -45,6 +46,11 @@ class Project:
     def web_dist(self) -> Path:
         """The web client's production build (what ChatWebApp uploads and `chatstack local` serves)."""
         return self.web_dir / "dist"
+
+    @property
+    def templates_dir(self) -> Path:
+        """Event templates: stack files with placeholders, copied to Pulumi.<event>.yaml to deploy."""
+        return self.root / TEMPLATES_DIR
 
     @property
     def state_dir(self) -> Path:
@@ -82,13 +88,34 @@ def project_name(root: Path | None = None) -> str:
     return yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
 
 
+def template_names(root: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in Project(project_root(root)).templates_dir.glob("*.yaml"))
+
+
 def read_stack_config(stack: str, root: Path | None = None) -> dict[str, str]:
     """Pulumi.<stack>.yaml's config as the engine hands it over: strings, JSON for structures."""
     root = project_root(root)
     path = root / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(stack_names(root)) or "none"
-        raise StackNotFoundError(f"no stack {stack!r}: {path.name} does not exist (stacks: {known})")
+        template = Project(root).templates_dir / f"{stack}.yaml"
+        hint = (f"; {stack!r} is a template: cp {TEMPLATES_DIR}/{template.name} Pulumi.<event>.yaml and replace "
+                "its placeholders" if template.is_file() else "")
+        raise StackNotFoundError(f"no stack {stack!r}: {path.name} does not exist (stacks: {known}){hint}")
+    return _read_config(path)
+
+
+def read_template_config(template: str, root: Path | None = None) -> dict[str, str]:
+    """templates/<template>.yaml's config, as read_stack_config reads a stack's (placeholders included)."""
+    path = Project(project_root(root)).templates_dir / f"{template}.yaml"
+    if not path.is_file():
+        known = ", ".join(template_names(root)) or "none"
+        raise StackNotFoundError(f"no template {template!r}: {TEMPLATES_DIR}/{path.name} does not exist "
+                                 f"(templates: {known})")
+    return _read_config(path)
+
+
+def _read_config(path: Path) -> dict[str, str]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {key: _config_string(value) for key, value in (raw.get("config") or {}).items()}
 

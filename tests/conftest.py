@@ -10,17 +10,19 @@ import pytest
 
 from chatstack.offline.evaluation import ProgramRun, evaluate_program
 from chatstack.project import read_stack_config
+from tests.project import stacks_root
 
 
 @functools.cache
 def _cached_run(stack: str, overrides_json: str) -> ProgramRun:
-    config = read_stack_config(stack)
+    config = read_stack_config(stack, stacks_root())  # the shipped stacks and the filled-in 250k template
     config.update(json.loads(overrides_json))
     return evaluate_program(stack, config=config)
 
 
 def run_stack(stack: str, **overrides: str) -> ProgramRun:
-    """Evaluate Pulumi.<stack>.yaml (plus `chatstack:` overrides) under mocks; cached."""
+    """Evaluate Pulumi.<stack>.yaml (plus `chatstack:` overrides) under mocks; cached. `finals-250k` is
+    templates/finals-250k.yaml with its placeholder issuer replaced (tests.project.FINALS_VALUES)."""
     qualified = {(k if ":" in k else f"chatstack:{k}"): v for k, v in overrides.items()}
     return _cached_run(stack, json.dumps(qualified, sort_keys=True))
 

@@ -41,5 +41,18 @@ def test_unset_names_are_checked_as_pulumi_would_autoname_them():
 
 
 def test_a_resource_type_without_a_rule_is_reported_not_ignored():
-    (problem,) = name_problems("aws:s3/bucket:Bucket", "b", {"bucket": "x"})
+    (problem,) = name_problems("aws:ec2/vpc:Vpc", "b", {"name": "x"})
     assert "no name rule known" in problem
+
+
+def test_web_client_names_follow_s3_and_cloudfront_rules():
+    bucket = "aws:s3/bucket:Bucket"
+    assert name_problems(bucket, "site", {"bucketPrefix": "chatstack-finals-web-"}) == []
+    (too_long,) = name_problems(bucket, "site", {"bucketPrefix": "chatstack-" + "a" * 30 + "-web-"})
+    assert "(+26 generated)" in too_long and "at most 63" in too_long
+    (upper,) = name_problems(bucket, "site", {"bucketPrefix": "Chatstack-web-"})
+    assert "does not match" in upper
+    oac = "aws:cloudfront/originAccessControl:OriginAccessControl"
+    assert name_problems(oac, "chat-web-oac", {}) == []  # Pulumi's auto-name fits
+    (problem,) = name_problems(oac, "x", {"name": "o" * 65})
+    assert "at most 64" in problem

@@ -9,13 +9,17 @@ import yaml
 from chatstack.cli import main
 from chatstack.config import config_keys
 from chatstack.config_schema import config_json_schema
-from chatstack.project import find_project, stack_names
+from chatstack.project import find_project, stack_names, template_names
 
 SCHEMA = config_json_schema()
 
 
 def stack_file(stack: str) -> dict:
     return yaml.safe_load((find_project().root / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def template_file(template: str) -> dict:
+    return yaml.safe_load((find_project().templates_dir / f"{template}.yaml").read_text())["config"]
 
 
 def test_every_config_key_is_in_the_schema_with_a_description():
@@ -28,6 +32,11 @@ def test_every_config_key_is_in_the_schema_with_a_description():
 @pytest.mark.parametrize("stack", stack_names())
 def test_the_shipped_stack_files_validate(stack):
     jsonschema.validate(stack_file(stack), SCHEMA)
+
+
+@pytest.mark.parametrize("template", template_names())
+def test_the_shipped_templates_validate(template):
+    jsonschema.validate(template_file(template), SCHEMA)
 
 
 @pytest.mark.parametrize(("key", "value", "why"), [

@@ -2,7 +2,14 @@
 
 import pytest
 
-from chatstack.project import Project, ProjectNotFoundError, StackNotFoundError, find_project, read_stack_config
+from chatstack.project import (
+    Project,
+    ProjectNotFoundError,
+    StackNotFoundError,
+    find_project,
+    read_stack_config,
+    read_template_config,
+)
 from tests.project import REPO_ROOT
 
 
@@ -38,3 +45,12 @@ def test_unknown_stack_lists_the_known_ones(tmp_path):
     (tmp_path / "Pulumi.a.yaml").write_text("config: {}\n")
     with pytest.raises(StackNotFoundError, match=r"Pulumi\.b\.yaml does not exist \(stacks: a\)"):
         read_stack_config("b", tmp_path)
+
+
+def test_a_template_is_not_a_stack_and_the_error_says_how_to_make_one():
+    with pytest.raises(StackNotFoundError, match=r"'finals-250k' is a template: cp templates/finals-250k\.yaml "
+                                                 r"Pulumi\.<event>\.yaml and replace its placeholders"):
+        read_stack_config("finals-250k", REPO_ROOT)
+    assert read_template_config("finals-250k", REPO_ROOT)["chatstack:participants"] == "250000"
+    with pytest.raises(StackNotFoundError, match=r"no template 'nope'.*\(templates: .*finals-250k"):
+        read_template_config("nope", REPO_ROOT)

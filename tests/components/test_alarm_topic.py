@@ -4,15 +4,16 @@ import pytest
 
 from chatstack.config import StackConfigError
 from chatstack.offline.evaluation import evaluate_program
-from chatstack.project import read_stack_config, stack_names
+from chatstack.project import read_stack_config
 from tests.conftest import run_stack
+from tests.project import shipped_stacks
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 
-@pytest.mark.parametrize("stack", stack_names())
+@pytest.mark.parametrize("stack", shipped_stacks())
 def test_every_alarm_of_every_stack_notifies_the_stacks_topic_on_alarm_and_recovery(stack):
     run = run_stack(stack)
     topic = run.one(TOPIC)

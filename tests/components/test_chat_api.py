@@ -4,9 +4,9 @@ import pytest
 
 from chatstack.config import StackConfigError
 from chatstack.offline.evaluation import evaluate_program
-from chatstack.project import read_stack_config, stack_names
+from chatstack.project import read_stack_config
 from tests.conftest import run_stack
-from tests.project import PROJECT
+from tests.project import PROJECT, shipped_stacks
 
 API = "aws:appsync/graphQLApi:GraphQLApi"
 
@@ -41,7 +41,7 @@ def test_api_key_default_auth_is_refused_before_any_resource_naming_the_key(regi
     assert registered_monitors[0].registered == []
 
 
-@pytest.mark.parametrize("stack", stack_names())
+@pytest.mark.parametrize("stack", shipped_stacks())
 def test_no_stack_registers_an_api_key_or_an_api_key_provider(stack):
     run = run_stack(stack)
     api = run.one(API).inputs

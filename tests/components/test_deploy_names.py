@@ -12,6 +12,7 @@ from chatstack.event_names import NAME_FORMS, max_event_length
 from chatstack.offline.evaluation import ProgramRun, evaluate_program
 from chatstack.project import project_name, read_stack_config, stack_names
 from tests.conftest import run_stack
+from tests.project import stacks_root
 
 PROJECT = project_name()
 LONGEST, LIMIT_REASON = max_event_length(PROJECT)
@@ -23,12 +24,12 @@ def problems(run: ProgramRun) -> list[str]:
 
 
 def evaluate_as(event: str, base_stack: str, **overrides: str) -> ProgramRun:
-    config = read_stack_config(base_stack)
+    config = read_stack_config(base_stack, stacks_root())
     config.update({f"chatstack:{key}": value for key, value in overrides.items()})
     return evaluate_program(event, config=config)
 
 
-@pytest.mark.parametrize("stack", stack_names())
+@pytest.mark.parametrize("stack", stack_names(stacks_root()))  # the shipped stacks and the 250k template
 def test_every_shipped_stack_registers_only_names_aws_accepts(stack):
     assert problems(run_stack(stack)) == []
 

@@ -4,44 +4,69 @@ import pytest
 
 from chatstack.config import StackConfigError
 from chatstack.offline.evaluation import evaluate_program
-from chatstack.project import read_stack_config, stack_names
+from chatstack.project import read_stack_config, read_template_config, stack_names
 from tests.conftest import run_stack
+from tests.project import PROJECT, shipped_stacks, stack_config
 
 OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
                "fanOutMode", "attendeeAuth"}
 # oidc stacks: what the web client needs to send attendees to the event platform's sign-in
 OIDC_OUTPUT_KEYS = {"oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim"}
+WEB_OUTPUT_KEYS = {"webUrl", "embedOrigins"}  # stacks with the web client (chatstack:webApp)
 TAGGED = {
     "aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool", "aws:appsync/graphQLApi:GraphQLApi",
     "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup",
 }
 
 
-@pytest.mark.parametrize("stack", stack_names())
+@pytest.mark.parametrize("stack", shipped_stacks())
 def test_every_shipped_stack_evaluates_with_exact_outputs(stack):
     run = run_stack(stack)
-    oidc = read_stack_config(stack).get("chatstack:attendeeAuth") == "oidc"
-    assert set(run.outputs) == OUTPUT_KEYS | (OIDC_OUTPUT_KEYS if oidc else set())
+    oidc = stack_config(stack).get("chatstack:attendeeAuth") == "oidc"
+    web = stack_config(stack).get("chatstack:webApp") == "true"
+    assert set(run.outputs) == OUTPUT_KEYS | (OIDC_OUTPUT_KEYS if oidc else set()) | (WEB_OUTPUT_KEYS if web else set())
     assert run.outputs["attendeeAuth"] == ("oidc" if oidc else "cognito")
     if oidc:
-        config = read_stack_config(stack)
+        config = stack_config(stack)
         assert (run.outputs["oidcIssuer"], run.outputs["oidcClientId"]) == (
             config["chatstack:oidcIssuer"], config["chatstack:oidcClientId"])  # literal, not the AppSync regex
     assert run.outputs["graphqlUrl"].startswith("https://") and run.outputs["realtimeUrl"].startswith("wss://")
     assert len(run.of_type("aws:dynamodb/table:Table")) == 1
 
 
-def test_shipped_stacks_include_dev_and_a_250k_production_example():
-    stacks = stack_names()
+def test_shipped_stacks_include_dev_and_a_250k_production_template():
+    stacks = shipped_stacks()
     assert "dev" in stacks
-    big = [s for s in stacks if read_stack_config(s).get("chatstack:participants") == "250000"]
-    assert big and read_stack_config(big[0])["chatstack:environment"] == "production"
+    big = [s for s in stacks if stack_config(s).get("chatstack:participants") == "250000"]
+    assert big and stack_config(big[0])["chatstack:environment"] == "production"
+    assert stack_config(big[0])["chatstack:webApp"] == "true"  # attendees join in the web client
+    assert "finals-250k" not in stack_names(PROJECT.root)  # a template, not a stack until filled in
 
 
-@pytest.mark.parametrize("stack", stack_names())
+@pytest.mark.parametrize("issuer", ["https://login.events.example.com", "https://id.example.org/tenant",
+                                    "https://platform.test", "https://sso.invalid", "https://localhost:8443",
+                                    "https://127.0.0.1", "https://auth.events.example"])
+def test_a_production_stack_with_a_reserved_example_issuer_fails_before_any_resource(registered_monitors, issuer):
+    seen = registered_monitors
+    config = {**read_template_config("finals-250k", PROJECT.root), "chatstack:oidcIssuer": issuer}
+    with pytest.raises(StackConfigError, match=r"chatstack:oidcIssuer: '.*' is a reserved example host") as error:
+        evaluate_program("finals-250k", config=config)
+    assert repr(issuer) in str(error.value)
+    assert seen and seen[0].registered == []
+
+
+def test_reserved_example_issuers_are_fine_in_development_and_real_ones_in_production():
+    template = read_template_config("finals-250k", PROJECT.root)  # as shipped: the placeholder issuer
+    run = run_stack("dev", attendeeAuth="oidc", oidcIssuer=template["chatstack:oidcIssuer"])
+    assert run.outputs["oidcIssuer"] == "https://login.events.example.com"
+    for real in ("https://login.examples.com", "https://example.company", "https://notexample.org"):
+        assert run_stack("finals-250k", oidcIssuer=real).outputs["oidcIssuer"] == real
+
+
+@pytest.mark.parametrize("stack", shipped_stacks())
 def test_every_taggable_resource_carries_event_tags(stack):
     run = run_stack(stack)
-    config = read_stack_config(stack)
+    config = stack_config(stack)
     for resource in run.resources:
         if resource.type in TAGGED:
             tags = resource.inputs["tags"]

@@ -7,6 +7,7 @@ from chatstack.offline.evaluation import evaluate_program
 from chatstack.planning.report import plan_stack
 from chatstack.project import read_stack_config
 from tests.conftest import run_stack
+from tests.project import finals_config, stacks_root
 
 QUOTA = "aws:servicequotas/serviceQuota:ServiceQuota"
 
@@ -17,7 +18,7 @@ def test_on_demand_ceilings_come_from_the_plan(production, dev):
     # reads: the 30-minute join window brings 138.9 joins/s x 7 RRU (history + a ban check for each
     # of 2 subscriptions) + 55 sends/s x 3 RRU (moderation check) + 1 cursor read = 1,138.2, x 2 = 2,277
     for run, stack, expected in ((production, "finals-250k", (2_277, 562)), (dev, "dev", (3_214, 100))):
-        plan = plan_stack(stack)
+        plan = plan_stack(stack, root=stacks_root())
         throughput = run.one("aws:dynamodb/table:Table").inputs["onDemandThroughput"]
         assert (throughput["maxReadRequestUnits"], throughput["maxWriteRequestUnits"]) == expected
         assert expected == (plan.table.max_read_request_units, plan.table.max_write_request_units)
@@ -31,7 +32,7 @@ def test_ceilings_follow_the_message_rate():
 
 def test_provisioned_autoscaling_bounds_come_from_the_plan():
     run = run_stack("finals-250k", billingMode="PROVISIONED", fanOutMode="perMessage")
-    plan = plan_stack("finals-250k", ["billingMode=PROVISIONED", "fanOutMode=perMessage"])
+    plan = plan_stack("finals-250k", ["billingMode=PROVISIONED", "fanOutMode=perMessage"], stacks_root())
     targets = {t.inputs["scalableDimension"]: t.inputs for t in run.of_type("aws:appautoscaling/target:Target")}
     write = targets["dynamodb:table:WriteCapacityUnits"]
     read = targets["dynamodb:table:ReadCapacityUnits"]
@@ -45,7 +46,7 @@ def test_provisioned_autoscaling_bounds_come_from_the_plan():
 
 def test_impossible_plan_fails_before_any_resource(registered_monitors):
     seen = registered_monitors
-    config = read_stack_config("finals-250k")
+    config = finals_config()
     config["chatstack:messagesPerSecond"] = "100"  # per message: 25M updates/s > 20M planning ceiling
     config["chatstack:fanOutMode"] = "perMessage"
     with pytest.raises(StackConfigError, match="Real-time outbound messages per second") as error:
@@ -100,7 +101,7 @@ def test_a_join_window_requests_the_connection_rate_quota_by_its_code():
 
 def test_requested_increase_without_a_known_code_fails_before_any_resource(registered_monitors):
     seen = registered_monitors
-    config = read_stack_config("finals-250k")
+    config = finals_config()
     config["chatstack:requestQuotaIncreases"] = "true"
     config["chatstack:fanOutMode"] = "perMessage"
     config["chatstack:quotaOverrides"] = '{"outboundMessagesPerSecond": {"quotaCode": null}}'

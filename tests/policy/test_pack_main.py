@@ -82,7 +82,8 @@ def test_the_engine_facing_servicer_reports_what_the_offline_runner_reports():
                     fanOutMode="perMessage")  # the Lambda's code asset is not a plain protobuf value
     # API_KEY is no config option; a transform could still set it
     resources = [dataclasses.replace(r, inputs={**r.inputs, "authenticationType": "API_KEY"})
-                 if r.type == "aws:appsync/graphQLApi:GraphQLApi" else r for r in run.resources]
+                 if r.type == "aws:appsync/graphQLApi:GraphQLApi" else r for r in run.resources
+                 if r.type != "aws:s3/bucketObjectv2:BucketObjectv2"]  # the web client's files are assets too
     servicer = _PolicyAnalyzerServicer(policy_rules.PACK_NAME, "0.1.0", policy_rules.POLICIES,
                                        EnforcementLevel.ADVISORY, None, None, None, None, None, None, None)
 

@@ -1,10 +1,13 @@
 import json
 
 from chatstack.cli import main
+from tests.project import stacks_root
+
+FINALS_ROOT = str(stacks_root())  # the shipped stacks and the filled-in 250k template
 
 
 def test_preview_json_lists_the_full_graph(capsys):
-    assert main(["preview", "--stack", "finals-250k", "--json"]) == 0
+    assert main(["-C", FINALS_ROOT, "preview", "--stack", "finals-250k", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     types = {r["type"] for r in document["resources"]}
     assert {"aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool", "aws:appsync/graphQLApi:GraphQLApi",
@@ -13,7 +16,7 @@ def test_preview_json_lists_the_full_graph(capsys):
 
 
 def test_preview_text_shows_tree_and_protection(capsys):
-    assert main(["preview", "--stack", "finals-250k"]) == 0
+    assert main(["-C", FINALS_ROOT, "preview", "--stack", "finals-250k"]) == 0
     out = capsys.readouterr().out
     assert "aws:dynamodb/table:Table  chat-messages-table [protected, retained on delete]" in out
     assert "Outputs:" in out and "graphqlUrl:" in out

@@ -1,14 +1,16 @@
 import json
 import shutil
-from pathlib import Path
 
 from chatstack.cli import main
+from tests.project import stacks_root
+
+FINALS_ROOT = str(stacks_root())  # the shipped stacks and the filled-in 250k template
 
 REQUIRED_KEYS = {"outboundUpdatesPerSecond", "inboundMessagesPerSecond", "costPerHourUsd", "quotaIncreases"}
 
 
 def test_the_shipped_250k_stack_is_batched_and_fits_default_quotas_at_50_per_second(capsys):
-    assert main(["plan", "--stack", "finals-250k", "--json"]) == 0
+    assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["inputs"]["fanOutMode"] == "batched" and plan["inputs"]["messagesPerSecond"] == 50
     assert (plan["verdict"], plan["quotaIncreases"]) == ("fits-defaults", [])
@@ -23,7 +25,8 @@ def test_the_shipped_250k_stack_is_batched_and_fits_default_quotas_at_50_per_sec
 
 
 def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
-    assert main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage", "--json"]) == 0
+    assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage",
+                 "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert REQUIRED_KEYS <= set(plan)
     assert plan["stack"] == "finals-250k"
@@ -48,7 +51,7 @@ def test_plan_json_for_dev_fits_defaults(capsys):
 
 def test_impossible_plan_is_printed_and_exits_non_zero(capsys):
     # (100 msg/s + 10 replies/s) x 250,000 = 27.5M updates/s, beyond the 20M planning ceiling
-    code = main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage",
+    code = main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage",
                  "--config", "messagesPerSecond=100", "--json"])
     out, err = capsys.readouterr()
     assert code == 1
@@ -68,7 +71,7 @@ def test_impossible_text_report_names_the_limit(capsys):
 
 
 def test_text_report_shows_ramp_quotas_costs_and_advice(capsys):
-    assert main(["plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage"]) == 0
+    assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--config", "fanOutMode=perMessage"]) == 0
     out = capsys.readouterr().out
     assert "NEEDS-QUOTA-INCREASES" in out
     assert "connection ramp at 200/s: 20.8 min (1,250 s)" in out
@@ -95,9 +98,8 @@ def test_a_1m_stack_without_a_join_window_is_not_fits(capsys):
 
 
 def test_plan_all_prints_every_stack_and_the_shared_account_quotas(capsys, tmp_path):
-    root = Path(__file__).resolve().parents[3]
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.finals-250k.yaml"):
-        shutil.copy(root / name, tmp_path / name)
+        shutil.copy(stacks_root() / name, tmp_path / name)
     (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  chatstack:environment: staging\n")
     code = main(["plan", "--all", "--cwd", str(tmp_path)])
     out = capsys.readouterr().out
@@ -146,9 +148,20 @@ def test_oidc_attendees_have_no_cognito_check_on_the_join_path(capsys):
 
 
 def test_the_250k_stack_signs_attendees_in_at_the_event_platform_within_its_join_window(capsys):
-    assert main(["plan", "--stack", "finals-250k", "--json"]) == 0
+    assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["inputs"]["attendeeAuth"] == "oidc" and plan["verdict"] == "fits-defaults"
     assert plan["joinRampSeconds"] <= plan["inputs"]["joinWindowSeconds"]
     assert next(c for c in plan["quotaChecks"] if c["key"] == "newConnectionsPerSecond")["status"] == "ok"
     assert next(c for c in plan["costs"] if c["key"] == "cognitoEssentialsMau")["perEventUsd"] == 0
+
+
+def test_the_250k_template_copied_as_is_fails_plan_and_preview_naming_the_issuer(tmp_path, capsys):
+    # what a platform team does first: copy the template to a stack file and try it
+    for name in ("Pulumi.yaml", "__main__.py", "schema", "resolvers", "web"):
+        (tmp_path / name).symlink_to(stacks_root() / name)
+    shutil.copy(stacks_root() / "templates" / "finals-250k.yaml", tmp_path / "Pulumi.finals-2027.yaml")
+    for command in ("plan", "preview"):
+        assert main([command, "--stack", "finals-2027", "--cwd", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert "chatstack:oidcIssuer: 'https://login.events.example.com' is a reserved example host" in err, err

@@ -10,6 +10,7 @@ import pytest
 
 from chatstack.cli import main
 from chatstack.policy.rules import POLICIES
+from tests.project import stacks_root
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -21,8 +22,8 @@ def project(tmp_path) -> Path:
     for folder in ("__main__.py", "schema", "resolvers", "web"):
         (tmp_path / folder).symlink_to(ROOT / folder)
     # a production stack without alarm recipients (a mandatory violation), and a broken file
-    (tmp_path / "Pulumi.prod.yaml").write_text(
-        (ROOT / "Pulumi.finals-250k.yaml").read_text().replace("chatstack:alarmEmails:", "# chatstack:alarmEmails:"))
+    (tmp_path / "Pulumi.prod.yaml").write_text((stacks_root() / "Pulumi.finals-250k.yaml").read_text().replace(
+        "chatstack:alarmEmails:", "# chatstack:alarmEmails:"))
     (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  chatstack:environment: staging\n")
     return tmp_path
 

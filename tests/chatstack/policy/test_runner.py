@@ -16,7 +16,9 @@ from chatstack.offline.evaluation import RegisteredResource
 from chatstack.policy.runner import check_resources, policy_resources, resource_args
 from chatstack.project import stack_names
 from tests.conftest import run_stack
-from tests.project import REPO_ROOT
+from tests.project import REPO_ROOT, stacks_root
+
+FINALS_ROOT = str(stacks_root())  # the shipped stacks and the filled-in 250k template
 
 
 def _project(tmp_path, stacks: dict[str, dict], program: str | None = None):
@@ -40,10 +42,20 @@ def _dev_config(**changes) -> dict:
 
 
 def test_all_shipped_stacks_pass_with_exit_0(capsys):
-    assert main(["policy", "--all"]) == 0
+    assert main(["policy", "--all"]) == 0  # what `make test` runs: the deployable stacks
     out = capsys.readouterr().out
     for stack in stack_names():
         assert f"stack {stack}: passed (0 mandatory" in out
+
+
+def test_the_250k_template_filled_in_passes_and_left_as_is_is_refused_naming_the_key(capsys):
+    assert main(["-C", FINALS_ROOT, "policy", "--stack", "finals-250k"]) == 0
+    assert "stack finals-250k: passed (0 mandatory" in capsys.readouterr().out
+    placeholder = "chatstack:oidcIssuer=https://login.events.example.com"  # the template's own value
+    assert main(["-C", FINALS_ROOT, "policy", "--stack", "finals-250k", "--config", placeholder]) == 2
+    captured = capsys.readouterr()
+    assert "chatstack:oidcIssuer: 'https://login.events.example.com' is a reserved example host" in (
+        captured.out + captured.err)
 
 
 def test_pitr_off_fails_with_exit_1_naming_rule_and_resource(capsys):
@@ -55,7 +67,8 @@ def test_pitr_off_fails_with_exit_1_naming_rule_and_resource(capsys):
 
 
 def test_production_with_password_auth_fails_json(capsys):
-    code = main(["policy", "--stack", "finals-250k", "--config", "chatstack:allowPasswordAuth=true", "--json"])
+    code = main(["-C", FINALS_ROOT, "policy", "--stack", "finals-250k", "--config", "chatstack:allowPasswordAuth=true",
+                 "--json"])
     assert code == 1
     document = json.loads(capsys.readouterr().out)
     assert document["passed"] is False
