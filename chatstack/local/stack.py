@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import secrets
+import shlex
 import signal
 import socket
 import ssl
@@ -780,6 +781,16 @@ def local_backend_principal(run: ProgramRun, role: str) -> IamPrincipal:
     )
 
 
+def chatstack_command(root: Path) -> str:
+    """`chatstack` as it can be typed where the user is: `.venv/bin/chatstack` in the project,
+    elsewhere its absolute path and `-C <project>` (a printed hint runs as printed)."""
+    program = root / ".venv" / "bin" / "chatstack"
+    if program.exists() and Path.cwd().resolve() == root.resolve():
+        return ".venv/bin/chatstack"
+    executable = program if program.exists() else Path(sys.executable).with_name("chatstack")
+    return f"{shlex.quote(str(executable))} -C {shlex.quote(str(root))}"
+
+
 def example_sign_up(outputs_path: Path) -> str:
     """A one-line shell command that creates, confirms and signs in user alice in local Cognito."""
     return f".venv/bin/python -m chatstack.local.session {outputs_path} alice"
@@ -848,7 +859,7 @@ def serve(
                 print(f"  Node clients: NODE_EXTRA_CA_CERTS={outputs['tlsCaFile']}")
             if "oidcIssuer" in outputs:
                 print(f"  attendees join in the browser ({outputs.get('webUrl', '')}?room=lobby, 'Join chat'), or "
-                      f"by token: .venv/bin/chatstack attendee-token --stack {stack} --sub attendee-1 --name Ann")
+                      f"by token: {chatstack_command(root)} attendee-token --stack {stack} --sub attendee-1 --name Ann")
             print("  (Ctrl-C to stop)", flush=True)
             await stop.wait()
             print("chatstack local: shutting down", flush=True)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,38 @@ def test_chatstack_local_serves_writes_outputs_and_stops_on_sigterm(tmp_path):
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))
         again.listen()
+
+
+def test_the_printed_attendee_token_hint_runs_as_printed_from_another_directory(tmp_path):
+    outputs_path = tmp_path / "outputs.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatstack.cli", "-C", str(REPO_ROOT), "local", "--stack", "dev", "--port", "0",
+         "--config", "attendeeAuth=oidc", "--outputs", str(outputs_path), "--state-dir", str(tmp_path / "state"),
+         "--no-web"],
+        cwd=tmp_path, env={**os.environ, **DUMMY_ENV}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hint = ""
+        for line in process.stdout:  # the banner is flushed once the stack is ready
+            if "by token: " in line:
+                hint = line.split("by token: ", 1)[1].strip()
+                break
+        assert hint, process.communicate()
+        printed = subprocess.run(hint, shell=True, cwd=tmp_path, env={**os.environ, **DUMMY_ENV},
+                                 capture_output=True, text=True, timeout=60)
+        assert printed.returncode == 0, printed.stderr
+        token = printed.stdout.strip()
+        graphql = json.loads(outputs_path.read_text())["graphqlUrl"]
+        request = urllib.request.Request(graphql, data=b'{"query":"{ __typename }"}', method="POST",
+                                         headers={"Authorization": token, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # the served stack accepts it
+            assert json.loads(response.read()) == {"data": {"__typename": "Query"}}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
 
 
 def test_a_port_in_use_is_a_clear_error():

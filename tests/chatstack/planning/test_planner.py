@@ -22,7 +22,7 @@ VALID = {"environment": "development", "owner": "team", "participants": "200"}
 
 
 def finals(mps: float, attendee_auth: str = "oidc") -> PlanInputs:
-    # Pulumi.finals-250k.yaml sizing: 250,000 participants, 3 h, 400 B messages, one room, attendees
+    # templates/finals-250k.yaml sizing: 250,000 participants, 3 h, 400 B messages, one room, attendees
     # signed in by the event platform (OIDC).
     return PlanInputs(participants=250_000, messages_per_second=mps, event_duration_hours=3,
                       average_message_bytes=400, attendee_auth=attendee_auth, replies_per_second=0)
