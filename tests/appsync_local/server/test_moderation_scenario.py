@@ -224,6 +224,8 @@ def test_concurrent_moderation_actions_do_not_hold_every_worker(served):
     ("ＳＰＯＩＬＥＲ: he dies", True),  # full-width
     ("sp\u200doiler ahead", True),  # a zero-width joiner inside
     ("spo\u0301iler ahead", True),  # a combining accent
+    ("sp\U000e0020oi\u3164ler ahead", True),  # a tag character and a Hangul filler inside
+    ("spoi\u0001ler ahead", True),  # a control character inside
     ("\u0455\u0440\u043eil\u0435r ahead", True),  # Cyrillic look-alikes of s, p, o, e
     ("spoilers are fine", False),  # whole words only, as before
     ("这是剧透内容", True),  # a CJK term inside text written without spaces

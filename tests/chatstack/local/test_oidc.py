@@ -253,6 +253,10 @@ def test_attendee_token_is_a_function_for_load_tests_and_names_what_is_missing(s
     ("Ann\u200b\u200dExample", "AnnExample"),  # zero-width characters
     ("\u2066Bo\u2069\u0007", "Bo"),  # isolates and a control character
     ("\u200f\u200e", "attendee-invisible"),  # nothing visible: the stable id
+    ("\u3164\u115f", "attendee-invisible"),  # Hangul fillers: a blank-looking name
+    ("Ann\U000e0041\U000e007f", "Ann"),  # tag characters (hidden text), beyond the BMP
+    ("Zo\ufe0f\U000e0100e", "Zoe"),  # variation selectors, both planes
+    ("a" + "\U0001d400" * 130, "a" + "\U0001d400" * 63),  # bounded without splitting a character
 ])
 def test_display_names_lose_invisible_and_reordering_characters(served, claimed, shown):
     token = served.local.oidc_issuer.mint("attendee-invisible", claimed)
