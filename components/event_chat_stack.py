@@ -74,9 +74,11 @@ def oidc_attendee_auth(config: EventChatConfig) -> OidcAttendeeAuth | None:
 OIDC_SCOPES = "openid profile"
 
 
-def attendee_sign_in_outputs(config: EventChatConfig) -> dict[str, str]:
-    """attendeeAuth, and for oidc stacks the issuer, client id, scopes and moderator claim."""
-    outputs = {"attendeeAuth": config.attendee_auth}
+def attendee_sign_in_outputs(config: EventChatConfig) -> dict[str, str | bool]:
+    """attendeeAuth, whether the pool lets people sign themselves up (selfSignUp: the sign-in page
+    offers "Create Account" only then) and, for oidc stacks, the issuer, client id, scopes and
+    moderator claim."""
+    outputs: dict[str, str | bool] = {"attendeeAuth": config.attendee_auth, "selfSignUp": config.self_sign_up_allowed}
     if config.attendee_auth == "oidc":
         assert config.oidc_issuer is not None
         outputs.update(oidcIssuer=config.oidc_issuer, oidcScopes=OIDC_SCOPES,

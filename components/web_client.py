@@ -13,7 +13,7 @@ from typing import Any
 
 # Stack outputs the client reads from config.json (web/src/config.ts checks the same keys).
 CLIENT_CONFIG_KEYS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId", "fanOutMode",
-                      "attendeeAuth")
+                      "attendeeAuth", "selfSignUp")
 # oidc stacks: how attendees sign in at the event platform (web/src/attendeeAuth.ts).
 OIDC_CLIENT_CONFIG_KEYS = ("oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim")
 # Only a local stack has it: where its Cognito-compatible endpoint listens (Amplify's userPoolEndpoint).

@@ -62,7 +62,7 @@ RESOLVER = "aws:appsync/resolver:Resolver"
 
 # Exactly the deployed stack's outputs; the local stack adds LOCAL_OUTPUT_KEYS.
 OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode", "attendeeAuth")
+               "fanOutMode", "attendeeAuth", "selfSignUp")
 # oidc stacks only: how the web client signs attendees in (the issuer is the local one).
 OIDC_OUTPUT_KEYS = ("oidcClientId", "oidcScopes", "oidcModeratorClaim", "embedOrigins")
 # The client id the local issuer's browser login serves when the stack names none (AppSync then
@@ -688,6 +688,7 @@ class LocalStack:
             "cognitoEndpoint": cognito_endpoint,
             "fanOutMode": run.outputs.get("fanOutMode"),
             "attendeeAuth": run.outputs.get("attendeeAuth"),
+            "selfSignUp": run.outputs.get("selfSignUp"),
             "dynamodbEndpoint": cognito_endpoint,
             "localAdmin": dict(self.local_admin),
         }

@@ -9,7 +9,7 @@ from tests.conftest import run_stack
 from tests.project import PROJECT, shipped_stacks, stack_config
 
 OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode", "attendeeAuth"}
+               "fanOutMode", "attendeeAuth", "selfSignUp"}
 # oidc stacks: what the web client needs to send attendees to the event platform's sign-in
 OIDC_OUTPUT_KEYS = {"oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim"}
 WEB_OUTPUT_KEYS = {"webUrl", "embedOrigins"}  # stacks with the web client (chatstack:webApp)
@@ -26,6 +26,9 @@ def test_every_shipped_stack_evaluates_with_exact_outputs(stack):
     web = stack_config(stack).get("chatstack:webApp") == "true"
     assert set(run.outputs) == OUTPUT_KEYS | (OIDC_OUTPUT_KEYS if oidc else set()) | (WEB_OUTPUT_KEYS if web else set())
     assert run.outputs["attendeeAuth"] == ("oidc" if oidc else "cognito")
+    # the sign-in page offers "Create Account" exactly when the pool allows it
+    pool = run.one("aws:cognito/userPool:UserPool").inputs
+    assert run.outputs["selfSignUp"] is (not pool["adminCreateUserConfig"]["allowAdminCreateUserOnly"])
     if oidc:
         config = stack_config(stack)
         assert (run.outputs["oidcIssuer"], run.outputs["oidcClientId"]) == (

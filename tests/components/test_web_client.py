@@ -12,7 +12,7 @@ from components.web_client import (
 OUTPUTS = {"graphqlUrl": "https://a.appsync-api.eu-west-1.amazonaws.com/graphql",
            "realtimeUrl": "wss://a.appsync-realtime-api.eu-west-1.amazonaws.com/graphql",
            "region": "eu-west-1", "userPoolId": "eu-west-1_x", "userPoolClientId": "c", "fanOutMode": "perMessage",
-           "apiId": "a", "tableName": "t", "attendeeAuth": "cognito"}
+           "apiId": "a", "tableName": "t", "attendeeAuth": "cognito", "selfSignUp": True}
 OIDC = {"oidcIssuer": "https://login.events.example", "oidcClientId": "finals.chat", "oidcScopes": "openid profile",
         "oidcModeratorClaim": "chat_role=moderator"}
 

@@ -319,3 +319,11 @@ def test_the_session_survives_a_reload_and_token_expiry(per_message, sessions):
     alice.live()
     alice.send("sent with refreshed tokens")
     expect(alice.message("sent with refreshed tokens")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+
+def test_a_pool_that_lets_people_sign_up_offers_create_account(browser, per_message):
+    # config.json's selfSignUp (the pool's own setting): staff-only pools hide it (tests/web/test_attendees.py)
+    page = browser.new_context().new_page()
+    page.goto(per_message.url(room("sign-up")))
+    expect(page.get_by_role("tab", name="Create Account")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    page.context.close()

@@ -22,6 +22,8 @@ export interface ClientConfig {
   userPoolClientId: string;
   fanOutMode: FanOutMode;
   attendeeAuth: AttendeeAuth;
+  /** Whether the pool lets people sign themselves up ("Create Account"); staff-only pools do not. */
+  selfSignUp: boolean;
   oidc?: OidcConfig;
   /** Origins that may frame the client and hand it an attendee token (chatstack:webAppEmbedOrigins). */
   embedOrigins: string[];
@@ -68,6 +70,11 @@ export function parseConfig(raw: unknown): ClientConfig {
       moderatorClaim: typeof values.oidcModeratorClaim === 'string' ? values.oidcModeratorClaim : '',
     };
   }
+  // Absent from an older config.json: Cognito stacks' pools allow sign-up, oidc stacks' are staff-only.
+  const selfSignUp = values.selfSignUp ?? attendeeAuth === 'cognito';
+  if (typeof selfSignUp !== 'boolean') {
+    throw new ConfigError(`config.json: "selfSignUp" is ${JSON.stringify(selfSignUp)}; expected true or false.`);
+  }
   const embedOrigins = values.embedOrigins ?? [];
   if (!Array.isArray(embedOrigins) || embedOrigins.some((o) => typeof o !== 'string')) {
     throw new ConfigError('config.json: "embedOrigins" must be a list of origins when present.');
@@ -84,6 +91,7 @@ export function parseConfig(raw: unknown): ClientConfig {
     userPoolClientId: values.userPoolClientId as string,
     fanOutMode: fanOutMode as FanOutMode,
     attendeeAuth,
+    selfSignUp,
     oidc,
     embedOrigins: embedOrigins as string[],
     cognitoEndpoint: cognitoEndpoint || undefined,

@@ -17,7 +17,7 @@ from chatstack.local.web import WebBuild, WebBuildError, add_web_client
 
 OUTPUTS = {"graphqlUrl": "http://127.0.0.1:9/graphql", "realtimeUrl": "ws://127.0.0.1:9/graphql/realtime",
            "region": "us-east-1", "userPoolId": "us-east-1_x", "userPoolClientId": "client", "fanOutMode": "batched",
-           "attendeeAuth": "cognito",
+           "attendeeAuth": "cognito", "selfSignUp": True,
            "apiId": "api", "tableName": "t", "cognitoEndpoint": "http://127.0.0.1:8"}
 
 
@@ -92,7 +92,7 @@ def test_root_serves_the_app_config_json_and_the_deployed_headers(tmp_path):
         config = await client.get("/config.json")
         assert json.loads(await config.text()) == {
             k: OUTPUTS[k] for k in ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId",
-                                    "fanOutMode", "attendeeAuth", "cognitoEndpoint")}
+                                    "fanOutMode", "attendeeAuth", "selfSignUp", "cognitoEndpoint")}
         script = await client.get("/assets/app-1a2b.js")
         assert script.status == 200 and script.headers["Cache-Control"].endswith("immutable")
         assert script.headers["Content-Type"].startswith("text/javascript")

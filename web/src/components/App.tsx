@@ -57,10 +57,12 @@ function SignedIn({ config, username, token, moderator: isModeratorNow, signOut 
   );
 }
 
-/** Staff and moderators (and attendees of cognito stacks): the stack's Cognito pool. */
-function CognitoSignIn({ config, staffOnly }: { config: ClientConfig; staffOnly: boolean }) {
+/** Staff and moderators (and attendees of cognito stacks): the stack's Cognito pool. "Create
+ * Account" only where the pool lets people sign themselves up (admin-only pools: staff are
+ * created by administrators). */
+function CognitoSignIn({ config }: { config: ClientConfig }) {
   return (
-    <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={staffOnly}>
+    <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={!config.selfSignUp}>
       {({ signOut, user }) => (
         <SignedIn
           key={user?.userId}
@@ -188,6 +190,5 @@ export function App({ config }: { config: ClientConfig }) {
     }
     return <AttendeeSignIn config={config} oidc={config.oidc} />;
   }
-  // On oidc stacks the pool holds only staff, created by administrators: no "Create Account".
-  return <CognitoSignIn config={config} staffOnly={config.attendeeAuth === 'oidc'} />;
+  return <CognitoSignIn config={config} />;
 }
