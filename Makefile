@@ -44,8 +44,9 @@ chromium:
 web: install
 	$(BIN)/python -m chatstack.local.web
 
+# Options pass through: make local ARGS='--config attendeeAuth=oidc'
 local: install
-	$(BIN)/chatstack local --stack dev
+	$(BIN)/chatstack local --stack dev $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
