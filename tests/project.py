@@ -29,6 +29,10 @@ def finals_config() -> dict[str, str]:
 def stacks_root() -> Path:
     """A project (this checkout's files, linked) whose stacks are the shipped ones plus
     Pulumi.finals-250k.yaml made from the template: `-C` for CLI tests of the 250k event."""
+    if finals_config().get("chatstack:webApp") == "true":  # the program uploads the real build
+        from tests.web_build import built_web_dist
+
+        built_web_dist()
     root = Path(tempfile.mkdtemp(prefix="chatstack-stacks-"))
     atexit.register(shutil.rmtree, root, True)
     for entry in REPO_ROOT.iterdir():
