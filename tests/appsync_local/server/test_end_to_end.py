@@ -74,7 +74,7 @@ def test_the_stack_runs_the_real_resolver_runtime(served):
     assert isinstance(served.local.runtime, LocalResolverRuntime)
     assert set(served.outputs) == {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId",
                                    "userPoolClientId", "tableName", "cognitoEndpoint",
-                                   "dynamodbEndpoint", "localAdmin", "fanOutMode", "attendeeAuth"}
+                                   "dynamodbEndpoint", "localAdmin", "fanOutMode", "attendeeAuth", "selfSignUp"}
 
 
 def test_subscriber_receives_exactly_its_rooms_messages_with_its_own_selection(served):
