@@ -94,9 +94,6 @@ DEFAULT_JOIN_SHARE_OF_EVENT = 0.1  # without joinWindowSeconds, everyone must be
 DEFAULT_REPLY_SHARE = 0.1
 # A quota is "ok" only with this much room above the planned peak (chatstack:quotaHeadroom).
 DEFAULT_QUOTA_HEADROOM = 0.2
-# Batched stacks: whether replies travel inside the room's batches (else one onReply per reply
-# per subscriber).
-REPLIES_IN_BATCHES = True
 # Lambda polls each DynamoDB stream shard 4 times a second (AWS Lambda Developer Guide, "Using
 # AWS Lambda with Amazon DynamoDB", polling and batching streams; read 2026-12): with a batching
 # window of 0 s a shard's records reach the consumer at most every 250 ms.
@@ -381,7 +378,7 @@ def plan_event(
     else:
         flush_ms = deployed_flush_interval_ms(inputs.flush_interval_ms)
         flushes_per_second = 1000 / flush_ms
-        batched_items = mps + (rps if REPLIES_IN_BATCHES else 0.0)
+        batched_items = mps + rps  # replies travel in the room's batches
         items_per_flush = math.ceil(batched_items / flushes_per_second)
         # The batch grows by the same bytes per message: measure one and two, extrapolate.
         one, two = measured.batch_frame_bytes(1, inputs.average_message_bytes), \
@@ -395,13 +392,11 @@ def plan_event(
         publishes_per_second = flushes_with_items * publishes_per_flush
         publisher_mutations_per_second = publishes_per_second
         consumer_invocations_per_second = flushes_with_items
-        reply_updates = 0.0 if REPLIES_IN_BATCHES else n * rps
-        outbound = n * publishes_per_second + reply_updates
+        reply_updates = 0.0
+        outbound = n * publishes_per_second
         bytes_out_per_second = n * (batched_items * per_item + publishes_per_second * base)
-        if not REPLIES_IN_BATCHES:
-            bytes_out_per_second += reply_updates * measured.per_message_frame_bytes(inputs.average_message_bytes)
-        subscriptions = BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT if REPLIES_IN_BATCHES else SUBSCRIPTIONS_PER_PARTICIPANT
-    inbound = publishes_per_second + (0.0 if inputs.fan_out_mode == "perMessage" or REPLIES_IN_BATCHES else rps)
+        subscriptions = BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT
+    inbound = publishes_per_second
     bytes_per_delivered = bytes_out_per_second / (n * (mps + rps))
 
     # DynamoDB.
@@ -482,7 +477,7 @@ def plan_event(
         f"thread replies: {rps:,.2f}/s ("
         + ("chatstack:repliesPerSecond" if inputs.replies_per_second is not None else
            f"{DEFAULT_REPLY_SHARE:.0%} of messagesPerSecond; set chatstack:repliesPerSecond") + "), "
-        + ("delivered inside the room's batches" if inputs.fan_out_mode == "batched" and REPLIES_IN_BATCHES else
+        + ("delivered inside the room's batches" if inputs.fan_out_mode == "batched" else
            "each delivered to every subscriber (onReply)"),
         f"history: one {HISTORY_PAGE_SIZE}-item eventually consistent query per participant on join",
         "moderation checks on every message and reply with slow mode on (upper bound): 3 RRU read, the write and "
