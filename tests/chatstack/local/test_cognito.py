@@ -179,13 +179,20 @@ def local_log(stack) -> str:
     return stack[0].moto_log.read_text()
 
 
-def test_confirm_forgot_password_needs_the_issued_code(stack):
+def _forgot_password(stack, username: str) -> tuple:
+    """A signed-up user's ForgotPassword: (public client, client id, the code moto.log shows)."""
     _local, outputs = stack
-    sign_up_and_in(outputs, "forgetful")
+    sign_up_and_in(outputs, username)
     cognito = public_client(outputs)
     client_id = outputs["userPoolClientId"]
-    cognito.forgot_password(ClientId=client_id, Username="forgetful")
-    code = re.findall(r"ForgotPassword for forgetful: confirmation code (\d+)", local_log(stack))[-1]
+    cognito.forgot_password(ClientId=client_id, Username=username)
+    code = re.findall(rf"ForgotPassword for {username}: confirmation code (\d+)", local_log(stack))[-1]
+    return cognito, client_id, code
+
+
+def test_confirm_forgot_password_needs_the_issued_code(stack):
+    _local, outputs = stack
+    cognito, client_id, code = _forgot_password(stack, "forgetful")
     new_password = "Another-password-2"
     wrong = _error(lambda: cognito.confirm_forgot_password(ClientId=client_id, Username="forgetful",
                                                           ConfirmationCode="000000", Password=new_password))
@@ -414,11 +421,7 @@ def test_repeated_wrong_forgot_password_codes_lock_the_reset(stack):
     """Cognito allows a few wrong codes, then LimitExceededException "Attempt limit exceeded,
     please try after some time." even for the right code: six-digit codes cannot be guessed."""
     _local, outputs = stack
-    sign_up_and_in(outputs, "guessed")
-    cognito = public_client(outputs)
-    client_id = outputs["userPoolClientId"]
-    cognito.forgot_password(ClientId=client_id, Username="guessed")
-    code = re.findall(r"ForgotPassword for guessed: confirmation code (\d+)", local_log(stack))[-1]
+    cognito, client_id, code = _forgot_password(stack, "guessed")
     wrong = "000000" if code != "000000" else "111111"
     attempt = lambda c: _error(lambda: cognito.confirm_forgot_password(  # noqa: E731
         ClientId=client_id, Username="guessed", ConfirmationCode=c, Password="Guessed-password-4"))
