@@ -290,6 +290,29 @@ def test_a_forged_credential_scope_does_not_reach_dynamodb_or_its_streams(stack)
     assert admin_client(outputs, "dynamodb").describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
 
 
+def test_the_admin_credential_signs_only_for_the_service_it_names(stack):
+    """localAdmin's own signature, scoped to DynamoDB, does not carry a Cognito admin action."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    _local, outputs = stack
+    sign_up_and_in(outputs, "misscoped")
+    body = json.dumps({"UserPoolId": outputs["userPoolId"], "Username": "misscoped", "GroupName": "moderators"})
+    request = AWSRequest(method="POST", url=outputs["cognitoEndpoint"] + "/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminAddUserToGroup"})
+    admin = outputs["localAdmin"]
+    SigV4Auth(Credentials(admin["accessKeyId"], admin["secretAccessKey"]), "dynamodb",
+              outputs["region"]).add_auth(request)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(request.url, data=body.encode(), method="POST",
+                                                      headers=dict(request.headers.items())), timeout=10)
+    assert json.loads(refused.value.read())["__type"] == "InvalidSignatureException"
+    groups = admin_client(outputs).admin_list_groups_for_user(UserPoolId=outputs["userPoolId"], Username="misscoped")
+    assert groups["Groups"] == []
+
+
 def test_moto_api_is_closed_whatever_the_target(stack):
     _local, outputs = stack
     sign_up_and_in(outputs, "survivor")
