@@ -7,11 +7,13 @@ Three things moto's own `moto.server` does not do:
   included) the read returns EOF and this process saves its state and exits. Ctrl-C in a
   terminal reaches the whole process group: SIGINT is ignored here, the parent decides.
 - **Keeps its state** (`--state FILE`): the DynamoDB, DynamoDB Streams and Cognito backends
-  are pickled to FILE (written to a temporary file, fsynced, renamed) at most every
-  `--snapshot-seconds` while requests change them, and once more on SIGTERM or when the
-  parent goes away. At start, FILE is loaded if it exists. So a kill -9 of the parent loses
-  nothing acknowledged; only a kill -9 of this process (or of the machine) loses the
-  writes of the last snapshot interval.
+  are pickled to FILE (sealed, written to a temporary file, fsynced, renamed: see
+  chatstack.local.state_file) at most every `--snapshot-seconds` while requests change
+  them, and once more on SIGTERM or when the parent goes away. At start, FILE is loaded if
+  it exists and its seal verifies. So a kill -9 of the parent loses nothing acknowledged;
+  only a kill -9 of this process (or of the machine) loses the writes of the last snapshot
+  interval. When a snapshot cannot be written (a full disk), requests that would change
+  state are refused until one can: nothing more is acknowledged that a restart would lose.
 - **Keeps connections alive** (HTTP/1.1 via waitress): werkzeug's server, which moto uses,
   answers every request with `Connection: close`, so each boto3 call paid a TCP connect.
   With TLS (`--tls-certificate`, `chatstack local --tls`) werkzeug serves, as waitress
@@ -27,6 +29,7 @@ import argparse
 import contextlib
 import copyreg
 import io
+import json
 import logging
 import os
 import pickle
@@ -36,6 +39,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from chatstack.local.state_file import StateFileError, seal, state_key, unseal, write_atomically
 
 SERVICES = ("dynamodb", "dynamodbstreams", "cognito-idp")
 SNAPSHOT_SECONDS = 1.0
@@ -80,9 +85,10 @@ def dump_state(services: tuple[str, ...] = SERVICES) -> bytes:
 
 
 def restore_state(blob: bytes) -> None:
+    """Only ever called with a blob whose seal verified (state_file.unseal): our own snapshot."""
     from moto.backends import get_backend
 
-    state = pickle.loads(blob)  # noqa: S301 - our own file, written by dump_state
+    state = pickle.loads(blob)  # noqa: S301 - unsealed above: written by dump_state in this directory
     for service, accounts in state.items():
         backends = get_backend(service)
         for account, regions in accounts.items():
@@ -90,33 +96,29 @@ def restore_state(blob: bytes) -> None:
                 backends[account][region] = backend
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 class StatefulApp:
     """The WSGI app, counting requests that may change state; one lock orders requests and
     snapshots, so a snapshot never sees half a request (moto's backends are not thread safe)."""
 
-    def __init__(self, app: Callable, state_file: Path | None, snapshot_seconds: float):
+    def __init__(self, app: Callable, state_file: Path | None, snapshot_seconds: float,
+                 seal_key: bytes = b""):
         self.app = app
         self.state_file = state_file
         self.snapshot_seconds = snapshot_seconds
+        self.seal_key = seal_key
         self.lock = threading.Lock()
         self.changes = 0
         self.saved_changes = 0
         self.stopping = threading.Event()
+        # Why the last snapshot failed (None: it did not): while set, changes are refused.
+        self.save_error: str | None = None
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         with self.lock:
-            action = str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2]
-            if environ.get("REQUEST_METHOD") == "POST" and action not in READ_ONLY_ACTIONS:
+            target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+            if environ.get("REQUEST_METHOD") == "POST" and target.rpartition(".")[2] not in READ_ONLY_ACTIONS:
+                if self.save_error is not None:
+                    return refuse_unsaved(target, self.save_error, start_response)
                 self.changes += 1
             # moto answers with bytes lists: produce the whole body under the lock
             return list(self.app(environ, start_response))
@@ -128,23 +130,46 @@ class StatefulApp:
             if self.changes == self.saved_changes:
                 return
             blob, changes = dump_state(), self.changes
-        write_atomically(self.state_file, blob)
+        try:
+            write_atomically(self.state_file, seal(blob, self.seal_key))
+        except OSError as error:
+            self.save_error = f"{error.strerror or error} ({self.state_file})"
+            raise
         self.saved_changes = changes
+        if self.save_error is not None:
+            log.warning("saved %s again: changes are accepted again", self.state_file)
+        self.save_error = None
 
     def snapshot_loop(self) -> None:
         while not self.stopping.wait(self.snapshot_seconds):
             try:
                 self.snapshot()
-            except Exception:  # a failed snapshot is retried next interval; serving goes on
-                log.exception("saving %s failed", self.state_file)
+            except Exception:  # retried next interval; reads go on, changes wait (see __call__)
+                log.exception("saving %s failed; changes are refused until it can be saved", self.state_file)
+
+
+def refuse_unsaved(target: str, reason: str, start_response: Callable) -> list[bytes]:
+    """The service's own 500 error, so clients report (and botocore retries) it as AWS's."""
+    error_type = ("com.amazonaws.dynamodb.v20120810#InternalServerError" if target.startswith("DynamoDB")
+                  else "InternalErrorException")
+    message = (f"the local stack cannot save its state: {reason}. Nothing was changed; "
+               "free disk space and retry (chatstack local keeps serving reads meanwhile).")
+    body = json.dumps({"__type": error_type, "message": message}).encode()
+    start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0"),
+                                                 ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _exit_with_final_snapshot(app: StatefulApp) -> None:
     app.stopping.set()
+    code = 0
     try:
         app.snapshot()
+    except Exception:
+        log.exception("the final save of %s failed: changes since the last save are lost", app.state_file)
+        code = 1
     finally:
-        os._exit(0)
+        os._exit(code)
 
 
 def _watch_parent(fd: int, app: StatefulApp) -> None:
@@ -192,13 +217,23 @@ def main(argv: list[str] | None = None) -> None:
     from chatstack.local.stack_secrets import local_admin, signing_key
 
     skip_moto_per_request_scans()
+    seal_key = state_key(args.state.parent) if args.state is not None else b""
     if args.state is not None and args.state.exists():
-        restore_state(args.state.read_bytes())
+        try:
+            restore_state(unseal(args.state.read_bytes(), seal_key, args.state))
+        except StateFileError as error:
+            print(f"refused: {error}", file=sys.stderr, flush=True)
+            sys.exit(2)
+        except Exception as error:  # sealed by us, yet unreadable: written by another moto version
+            print(f"refused: {args.state} cannot be loaded ({type(error).__name__}: {error}): move it away, "
+                  "or start with --fresh to discard the kept state (chatstack local --fresh)",
+                  file=sys.stderr, flush=True)
+            sys.exit(2)
     key = signing_key(args.stack_dir)
     use_signing_key(key)
     front = LocalCognitoFront(create_backend_app, key,
                               admin_principal(local_admin(args.stack_dir)), args.region)
-    app = StatefulApp(front, args.state, args.snapshot_seconds)
+    app = StatefulApp(front, args.state, args.snapshot_seconds, seal_key)
     signal.signal(signal.SIGTERM, lambda *_: _exit_with_final_snapshot(app))
     if args.parent_fd is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_fd, app), daemon=True).start()

@@ -46,6 +46,7 @@ from chatstack.config import parse_stack_values
 from chatstack.local.fanout import LocalStreamConsumer
 from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
 from chatstack.local.stack_secrets import TlsFiles, local_admin, signing_key, tls_files
+from chatstack.local.state_file import StateDirLock, StateFileError, open_private, private_dir
 from chatstack.offline.evaluation import MOCK_ACCOUNT, ProgramRun, RegisteredResource, evaluate_program
 from chatstack.oidc_client_id import literal_client_id
 from chatstack.project import Project, find_project, read_stack_config
@@ -84,20 +85,36 @@ class MotoProcess:
     Cognito front (chatstack.local.cognito): DynamoDB and Cognito work then runs on another
     core than the endpoint and the resolver runtime, each local stack has its own state, kept
     in `state_file` when one is given, and the process ends with this one, however this one
-    ends (it watches a pipe only this process holds). Its output goes to `log_path`."""
+    ends (it watches a pipe only this process holds). Its output goes to `log_path` (mode
+    0600: it shows confirmation codes). The state directory is locked for as long as either
+    process lives (the child inherits the lock), so no second server writes the same state."""
 
-    def __init__(self, process: subprocess.Popen, port: int, parent_end: int, log_path: Path):
+    def __init__(self, process: subprocess.Popen, port: int, parent_end: int, log_path: Path,
+                 lock: StateDirLock | None = None):
         self.process = process
         self.port = port
         self._parent_end = parent_end
         self.log_path = log_path
+        self._lock = lock
+
+    def last_log_line(self) -> str:
+        return _last_line(self.log_path)
 
     @classmethod
     def start(cls, stack_dir: Path, region: str, tls: TlsFiles | None = None, state_file: Path | None = None,
-              timeout: float = 30.0) -> MotoProcess:
+              timeout: float = 30.0, fresh: bool = False) -> MotoProcess:
+        """`fresh` discards the kept state (once the directory is ours: never another server's)."""
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
+        lock = None
+        if state_file is not None:
+            try:
+                lock = StateDirLock(state_file.parent).acquire()
+            except StateFileError as error:
+                raise LocalStackError(str(error)) from None
+            if fresh:
+                state_file.unlink(missing_ok=True)
         child_end, parent_end = os.pipe()  # not inheritable: only this child gets child_end
         command = [sys.executable, "-m", "chatstack.local.moto_server", "--port", str(port),
                    "--parent-fd", str(child_end), "--region", region, "--stack-dir", str(stack_dir)]
@@ -105,27 +122,31 @@ class MotoProcess:
             command += ["--state", str(state_file)]
         if tls is not None:
             command += ["--tls-certificate", str(tls.certificate), "--tls-key", str(tls.private_key)]
-        log_path = stack_dir / "moto.log"
-        stack_dir.mkdir(parents=True, exist_ok=True)
+        log_path = private_dir(stack_dir) / "moto.log"
+        inherited = (child_end, *((lock.fd,) if lock else ()))
         try:
-            with open(log_path, "ab") as log_file:
-                process = subprocess.Popen(command, pass_fds=(child_end,), stdout=log_file, stderr=subprocess.STDOUT)
+            with os.fdopen(open_private(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab") as log_file:
+                process = subprocess.Popen(command, pass_fds=inherited, stdout=log_file, stderr=subprocess.STDOUT)
         finally:
             os.close(child_end)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 os.close(parent_end)
-                lines = log_path.read_text(errors="replace").strip().splitlines()
+                if lock:
+                    lock.release()
+                line = _last_line(log_path)
                 raise LocalStackError(f"moto server exited with code {process.returncode}"
-                                      + (f": {lines[-1]}" if lines else "") + f" (log: {log_path})")
+                                      + (f": {line}" if line else "") + f" (log: {log_path})")
             try:  # the front answers no unauthenticated probe: a listening socket means ready
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return cls(process, port, parent_end, log_path)
+                    return cls(process, port, parent_end, log_path, lock)
             except OSError:
                 time.sleep(0.1)
         process.kill()
         os.close(parent_end)
+        if lock:
+            lock.release()
         raise LocalStackError(f"moto server did not answer on port {port} within {timeout:.0f} s (log: {log_path})")
 
     def stop(self) -> None:
@@ -139,6 +160,13 @@ class MotoProcess:
         finally:
             with contextlib.suppress(OSError):
                 os.close(self._parent_end)
+            if self._lock is not None:
+                self._lock.release()
+
+
+def _last_line(path: Path) -> str:
+    lines = path.read_text(errors="replace").strip().splitlines()
+    return lines[-1].removeprefix("refused: ") if lines else ""
 
 
 class LocalStackError(RuntimeError):
@@ -570,7 +598,11 @@ class LocalStack:
         self.cognito = None
         self.oidc_issuer: LocalOidcIssuer | None = None
         self.cognito_verifier = None
-        self.stack_dir = self.state_dir or Project(self.root).state_dir / self.stack
+        self.stack_dir = private_dir(self.state_dir or Project(self.root).state_dir / self.stack)
+        # Set when the stack can no longer serve (its database process died): why, for the operator.
+        self.failed = asyncio.Event()
+        self.failure: str | None = None
+        self._watch: asyncio.Task | None = None
         self.tls_files = tls_files(Project(self.root).state_dir / "tls") if self.tls else None
         self.local_admin = local_admin(self.stack_dir)
         self.signing_key = signing_key(self.stack_dir)
@@ -579,10 +611,7 @@ class LocalStack:
     def _moto_state_file(self) -> Path | None:
         if self.data_dir is None:
             return None
-        state_file = Path(self.data_dir) / MOTO_STATE_FILE
-        if self.fresh:
-            state_file.unlink(missing_ok=True)
-        return state_file
+        return Path(self.data_dir) / MOTO_STATE_FILE
 
     def _client(self, service: str, endpoint: str, region: str) -> Any:
         import boto3
@@ -616,7 +645,8 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         region = str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1"))
         self._moto = await asyncio.to_thread(MotoProcess.start, self.stack_dir, region, self.tls_files,
-                                             self._moto_state_file())
+                                             self._moto_state_file(), fresh=self.fresh)
+        self._watch = asyncio.get_running_loop().create_task(self._watch_moto())
         moto_host, moto_port = "127.0.0.1", self._moto.port
         cognito_endpoint = f"{'https' if self.tls else 'http'}://{moto_host}:{moto_port}"
         self.dynamodb = self._client("dynamodb", cognito_endpoint, region)
@@ -759,7 +789,25 @@ class LocalStack:
         consumer.start()
         return consumer
 
+    async def _watch_moto(self, interval: float = 0.5) -> None:
+        """Without its database the stack answers nothing right: when moto's process ends on its
+        own, say so (with its last log line) and let `serve` stop."""
+        moto = self._moto
+        while moto is not None and moto.process.poll() is None:
+            await asyncio.sleep(interval)
+        if moto is None or self._moto is not moto:  # stopped by us
+            return
+        line = moto.last_log_line()
+        self.failure = (f"the stack's database (moto, pid {moto.process.pid}) exited with code "
+                        f"{moto.process.returncode}" + (f": {line}" if line else "") + f" (log: {moto.log_path}); "
+                        "nothing can be served without it, so chatstack local stops (start it again: "
+                        "the kept state is loaded)")
+        self.failed.set()
+
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         if self.fanout is not None:
             await asyncio.to_thread(self.fanout.stop)
             self.fanout = None
@@ -862,7 +910,13 @@ def serve(
                 print(f"  attendees join in the browser ({outputs.get('webUrl', '')}?room=lobby, 'Join chat'), or "
                       f"by token: {chatstack_command(root)} attendee-token --stack {stack} --sub attendee-1 --name Ann")
             print("  (Ctrl-C to stop)", flush=True)
-            await stop.wait()
+            stopped, failed = asyncio.ensure_future(stop.wait()), asyncio.ensure_future(local.failed.wait())
+            await asyncio.wait((stopped, failed), return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            failed.cancel()
+            if local.failure is not None:
+                print(f"chatstack local: {local.failure}", file=sys.stderr, flush=True)
+                return 1
             print("chatstack local: shutting down", flush=True)
             return 0
         finally:

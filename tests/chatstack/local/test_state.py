@@ -3,8 +3,10 @@ acknowledged: moto saves on its parent's death), and that no process outlives th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -122,3 +124,134 @@ def test_chatstack_local_options_reach_the_served_stack(monkeypatch):
     assert cli.main(["local", "--stack", "dev", "--state-dir", "/tmp/kept", "--fresh",
                      "--max-connections", "7"]) == 0
     assert (seen["state_dir"], seen["fresh"], seen["max_connections"]) == ("/tmp/kept", True, 7)
+
+
+def start_refused(tmp_path: Path, *extra: str) -> str:
+    """chatstack local that must refuse to start: its stderr."""
+    process = subprocess.run(
+        [sys.executable, "-m", "chatstack.cli", "local", "--stack", "dev", "--port", "0", "--no-web",
+         "--outputs", str(tmp_path / "refused.json"), "--state-dir", str(tmp_path / "state"), *extra],
+        cwd=REPO_ROOT, env={**os.environ, **ENV}, capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1, process
+    assert not (tmp_path / "refused.json").exists()
+    return process.stderr
+
+
+def test_state_and_log_are_readable_by_their_owner_only(tmp_path):
+    process, outputs = serve(tmp_path, "--no-web")
+    try:
+        token = sign_up_and_in(outputs, "private")["id"]
+        graphql(outputs, token, SEND, {"m": "kept"})
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    state = tmp_path / "state"
+    stack_dir = REPO_ROOT / ".chatstack" / "dev"
+    assert state.stat().st_mode & 0o777 == 0o700 and stack_dir.stat().st_mode & 0o777 == 0o700
+    for path in (state / "moto.pickle", state / "state.key", stack_dir / "moto.log"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_a_planted_or_corrupted_state_file_is_refused_naming_it_and_fresh(tmp_path):
+    marker = tmp_path / "planted-code-ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "moto.pickle").write_bytes(pickle.dumps(Payload()))
+    error = start_refused(tmp_path)
+    assert not marker.exists(), "the planted file's code ran"
+    assert str(state / "moto.pickle") in error and "--fresh" in error
+    assert "not a chatstack state file" in error
+
+    process, outputs = serve(tmp_path, "--no-web", "--fresh")  # --fresh: the way out it names
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    kept = (state / "moto.pickle").read_bytes()
+    (state / "moto.pickle").write_bytes(kept[: len(kept) // 2])  # a torn file: the seal fails
+    assert "seal does not verify" in start_refused(tmp_path)
+
+
+def test_a_second_chatstack_local_on_the_same_state_dir_is_refused(tmp_path):
+    first, outputs = serve(tmp_path, "--no-web")
+    try:
+        error = start_refused(tmp_path)
+        assert f"in use by another chatstack local (pid {first.pid})" in error
+        token = sign_up_and_in(outputs, "first")["id"]  # the first one serves on, untouched
+        assert graphql(outputs, token, SEND, {"m": "still here"})["data"]["sendMessage"]["messageId"]
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    second, _ = serve(tmp_path, "--no-web")  # released with the first
+    second.send_signal(signal.SIGTERM)
+    second.communicate(timeout=30)
+
+
+def test_when_moto_dies_chatstack_local_stops_and_says_why(tmp_path):
+    process, _outputs = serve(tmp_path, "--no-web")
+    try:
+        (moto,) = children(process.pid)
+        os.kill(moto, signal.SIGKILL)
+        _out, error = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1
+    assert f"database (moto, pid {moto}) exited" in error and "moto.log" in error
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 32 MB tmpfs: a file system that really fills (root only; skipped elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_with_the_disk_full_nothing_is_acknowledged_that_a_restart_loses(small_disk):
+    process, outputs = serve(small_disk, "--no-web")
+    acknowledged, refusals = [], []
+    try:
+        token = sign_up_and_in(outputs, "filler")["id"]
+
+        def send(text: str) -> None:
+            answer = graphql(outputs, token, SEND, {"m": text})
+            if answer.get("data") and answer["data"]["sendMessage"]:
+                acknowledged.append(answer["data"]["sendMessage"]["messageId"])
+            else:
+                refusals.append(answer["errors"][0]["message"])
+
+        send("before")
+        time.sleep(1.5)  # saved
+        filler = small_disk / "filler"
+        with open(filler, "wb") as handle, contextlib.suppress(OSError):
+            while True:
+                handle.write(b"\0" * (1 << 20))
+        for n in range(4):
+            send(f"full {n}")
+            time.sleep(0.8)
+        assert refusals, "writes were acknowledged although none could be saved"
+        assert any("cannot save its state" in r for r in refusals), refusals
+        filler.unlink()
+        time.sleep(1.5)
+        count = len(acknowledged)
+        send("after")
+        assert len(acknowledged) == count + 1, refusals[-1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    again, restarted = serve(small_disk, "--no-web")
+    try:
+        kept = {m["messageId"] for m in graphql(restarted, sign_in(restarted, "filler"), HISTORY)
+                ["data"]["getMessages"]["items"]}
+        assert set(acknowledged) <= kept
+    finally:
+        again.send_signal(signal.SIGTERM)
+        again.communicate(timeout=30)
