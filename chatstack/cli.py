@@ -96,6 +96,47 @@ def _config_schema(_args: argparse.Namespace, _root: Path) -> int:
     return 0
 
 
+def _event_templates(args: argparse.Namespace, root: Path) -> int:
+    import json
+
+    from chatstack.event_templates import list_templates
+
+    templates = list_templates(root)
+    if args.format == "json":
+        print(json.dumps([{"name": t.name, "description": t.description, "placeholders": t.placeholders,
+                           "participants": int(t.config.get("chatstack:participants", 0))} for t in templates],
+                         indent=2))
+        return 0
+    for template in templates:
+        print(f"{template.name:<10} {template.description}")
+        for key, what in template.placeholders.items():
+            print(f"{'':<10}   --set {key.removeprefix('chatstack:')}=...  {what}")
+    print("\nchatstack event new <event> --template <name> --set key=value ...")
+    return 0
+
+
+def _event_new(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.event_templates import EventTemplateError, new_event
+    from chatstack.planning.planner import plan_for_config
+
+    try:
+        made = new_event(root, args.name, args.template, args.set)
+    except EventTemplateError as error:
+        print(f"chatstack event new: {error}", file=sys.stderr)
+        return 2
+    plan = plan_for_config(made.config)
+    print(f"chatstack event new: wrote {made.path.name} from template {args.template!r}")
+    print(f"  plan: {plan.verdict} — {plan.inputs.participants:,} participants, "
+          f"${plan.cost_per_event_usd:,.0f} for the event (${plan.cost_per_hour_usd:,.0f}/h)")
+    for check in plan.blocking:
+        print(f"    {check.name}: {check.reason}")
+    print("  next:")
+    for line in (f"chatstack plan --stack {args.name}", f"chatstack policy --stack {args.name}",
+                 f"chatstack local --stack {args.name}", f"pulumi up --stack {args.name}"):
+        print(f"    {line}")
+    return 1 if plan.verdict == "impossible" else 0
+
+
 def _export(args: argparse.Namespace, root: Path) -> int:
     from chatstack.loadtest.scenario import ScenarioError, default_outputs_path, read_outputs
     from chatstack.local.session import admin_client
@@ -206,6 +247,21 @@ def build_parser() -> argparse.ArgumentParser:
                                           "written by chatstack local; for AWS: pulumi stack output --json)")
     export.add_argument("--out", help="write here instead of standard output")
     export.set_defaults(handler=_export)
+
+    event = command("event", help="make an event's stack file from a template")
+    event_commands = event.add_subparsers(dest="event_command", required=True)
+    templates = event_commands.add_parser("templates", help="list the templates (templates/*.yaml)")
+    templates.add_argument("--format", choices=("text", "json"), default="text")
+    templates.set_defaults(handler=_event_templates)
+    new = event_commands.add_parser(
+        "new", help="write Pulumi.NAME.yaml from a template, validate it and print its plan verdict; "
+                    "exit 0 written, 1 written but its plan is impossible, 2 refused (nothing written)")
+    new.add_argument("name", help="the event's stack name (letters, digits, '-', '_')")
+    new.add_argument("--template", required=True, help="a template name (chatstack event templates)")
+    new.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="a config value (chatstack: namespace by default); every placeholder of a "
+                          "production template must be set")
+    new.set_defaults(handler=_event_new)
 
     config = command("config", help="the stack config's contract for other tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)

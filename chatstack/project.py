@@ -99,8 +99,8 @@ def read_stack_config(stack: str, root: Path | None = None) -> dict[str, str]:
     if not path.is_file():
         known = ", ".join(stack_names(root)) or "none"
         template = Project(root).templates_dir / f"{stack}.yaml"
-        hint = (f"; {stack!r} is a template: cp {TEMPLATES_DIR}/{template.name} Pulumi.<event>.yaml and replace "
-                "its placeholders" if template.is_file() else "")
+        hint = (f"; {stack!r} is a template: chatstack event new <event> --template {stack} --set ..."
+                if template.is_file() else "")
         raise StackNotFoundError(f"no stack {stack!r}: {path.name} does not exist (stacks: {known}){hint}")
     return _read_config(path)
 
@@ -116,7 +116,12 @@ def read_template_config(template: str, root: Path | None = None) -> dict[str, s
 
 
 def _read_config(path: Path) -> dict[str, str]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return config_from_text(path.read_text(encoding="utf-8"))
+
+
+def config_from_text(text: str) -> dict[str, str]:
+    """A stack file's `config:` as the engine hands it over: strings, JSON for structures."""
+    raw = yaml.safe_load(text) or {}
     return {key: _config_string(value) for key, value in (raw.get("config") or {}).items()}
 
 

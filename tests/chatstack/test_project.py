@@ -48,9 +48,9 @@ def test_unknown_stack_lists_the_known_ones(tmp_path):
 
 
 def test_a_template_is_not_a_stack_and_the_error_says_how_to_make_one():
-    with pytest.raises(StackNotFoundError, match=r"'finals-250k' is a template: cp templates/finals-250k\.yaml "
-                                                 r"Pulumi\.<event>\.yaml and replace its placeholders"):
-        read_stack_config("finals-250k", REPO_ROOT)
-    assert read_template_config("finals-250k", REPO_ROOT)["chatstack:participants"] == "250000"
-    with pytest.raises(StackNotFoundError, match=r"no template 'nope'.*\(templates: .*finals-250k"):
+    with pytest.raises(StackNotFoundError, match=r"'final' is a template: chatstack event new <event> "
+                                                 r"--template final --set \.\.\."):
+        read_stack_config("final", REPO_ROOT)
+    assert read_template_config("final", REPO_ROOT)["chatstack:participants"] == "250000"
+    with pytest.raises(StackNotFoundError, match=r"no template 'nope'.*\(templates: concert, final, webinar\)"):
         read_template_config("nope", REPO_ROOT)

@@ -6,7 +6,7 @@ from chatstack.config import StackConfigError
 from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config, read_template_config, stack_names
 from tests.conftest import run_stack
-from tests.project import PROJECT, shipped_stacks, stack_config
+from tests.project import FINALS_TEMPLATE, PROJECT, shipped_stacks, stack_config
 
 OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
                "fanOutMode", "attendeeAuth", "selfSignUp"}
@@ -51,7 +51,7 @@ def test_shipped_stacks_include_dev_and_a_250k_production_template():
                                     "https://127.0.0.1", "https://auth.events.example"])
 def test_a_production_stack_with_a_reserved_example_issuer_fails_before_any_resource(registered_monitors, issuer):
     seen = registered_monitors
-    config = {**read_template_config("finals-250k", PROJECT.root), "chatstack:oidcIssuer": issuer}
+    config = {**read_template_config(FINALS_TEMPLATE, PROJECT.root), "chatstack:oidcIssuer": issuer}
     with pytest.raises(StackConfigError, match=r"chatstack:oidcIssuer: '.*' is a reserved example host") as error:
         evaluate_program("finals-250k", config=config)
     assert repr(issuer) in str(error.value)
@@ -59,7 +59,7 @@ def test_a_production_stack_with_a_reserved_example_issuer_fails_before_any_reso
 
 
 def test_reserved_example_issuers_are_fine_in_development_and_real_ones_in_production():
-    template = read_template_config("finals-250k", PROJECT.root)  # as shipped: the placeholder issuer
+    template = read_template_config(FINALS_TEMPLATE, PROJECT.root)  # as shipped: the placeholder issuer
     run = run_stack("dev", attendeeAuth="oidc", oidcIssuer=template["chatstack:oidcIssuer"])
     assert run.outputs["oidcIssuer"] == "https://login.events.example.com"
     for real in ("https://login.examples.com", "https://example.company", "https://notexample.org"):
