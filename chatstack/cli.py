@@ -14,6 +14,9 @@ from appsync_local.manifest import ManifestError
 from chatstack.config import StackConfigError
 from chatstack.project import ProjectNotFoundError, StackNotFoundError, find_project
 
+# The pyproject extra each command needs beyond the base install (plan, policy, preview, config, event).
+EXTRAS = {"local": "local", "attendee-token": "local", "export": "local", "loadtest": "loadtest"}
+
 
 def _preview(args: argparse.Namespace, root: Path) -> int:
     from chatstack.offline import preview
@@ -290,6 +293,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args, root)
+    except ModuleNotFoundError as error:
+        # A job that installed only what it runs (pyproject's extras) asked for more.
+        extra = EXTRAS.get(args.command)
+        if extra is None or error.name is None:
+            raise
+        print(f"chatstack {args.command}: needs {error.name.split('.')[0]}, which the base install leaves out: "
+              f"pip install 'chatstack[{extra}]'", file=sys.stderr)
+        return 2
     except (StackConfigError, StackNotFoundError, ManifestError) as error:
         # ManifestError includes resolver code AppSync would refuse (file:line:column [rule] ...)
         print(f"chatstack {args.command}: {error}", file=sys.stderr)
