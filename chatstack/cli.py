@@ -123,7 +123,7 @@ def _event_new(args: argparse.Namespace, root: Path) -> int:
     from chatstack.planning.planner import plan_for_config
 
     try:
-        made = new_event(root, args.name, args.template, args.set)
+        made = new_event(root, args.name, args.template, args.set, unset=args.unset)
     except EventTemplateError as error:
         print(f"chatstack event new: {error}", file=sys.stderr)
         return 2
@@ -264,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="a config value (chatstack: namespace by default); every placeholder of a "
                           "production template must be set")
+    new.add_argument("--unset", action="append", default=[], metavar="KEY",
+                     help="leave a key of the template out (e.g. webAppDomain with --set webApp=false)")
     new.set_defaults(handler=_event_new)
 
     config = command("config", help="the stack config's contract for other tools")

@@ -93,21 +93,23 @@ def _yaml_text(value: str) -> str:
     return yaml.safe_dump(parsed, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
 
 
-def missing_placeholders(template: EventTemplate, settings: dict[str, str]) -> list[str]:
+def missing_placeholders(template: EventTemplate, settings: dict[str, str], unset: set[str] = frozenset()) -> list[str]:
     """Placeholder keys still holding the template's value: production refuses them."""
     environment = settings.get(f"{NAMESPACE}:environment", template.config.get(f"{NAMESPACE}:environment"))
     if environment != "production":
         return []
-    return [key for key in template.placeholders
-            if key not in settings or _engine_string(settings[key]) == template.config.get(key)]
+    return [key for key in template.placeholders if key not in unset
+            and (key not in settings or _engine_string(settings[key]) == template.config.get(key))]
 
 
-def render(template: EventTemplate, event: str, settings: dict[str, str], today: dt.date) -> str:
+def render(template: EventTemplate, event: str, settings: dict[str, str], today: dt.date,
+           unset: set[str] = frozenset()) -> str:
     """The stack file's text: the template's config section (comments kept), values replaced."""
     text = template.path.read_text(encoding="utf-8")
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.rstrip() == "config:")
-    body = lines[start + 1:]
+    removed = [re.compile(rf"^\s+{re.escape(key)}:(\s|$)") for key in unset]
+    body = [line for line in lines[start + 1:] if not any(r.match(line) for r in removed)]
     for key, value in settings.items():
         pattern = re.compile(rf"^(\s+){re.escape(key)}:(\s|$)")
         line = f"  {key}: {_yaml_text(value)}"
@@ -130,9 +132,10 @@ class NewEvent:
 
 
 def new_event(root: Path, event: str, template_name: str, pairs: list[str],
-              today: dt.date | None = None) -> NewEvent:
-    """Write Pulumi.<event>.yaml from the template with `pairs` set; EventTemplateError or
-    StackConfigError (nothing written) if the result could not be deployed as it is."""
+              today: dt.date | None = None, unset: list[str] = ()) -> NewEvent:
+    """Write Pulumi.<event>.yaml from the template with `pairs` set and the `unset` keys left out
+    (e.g. the web client's domain when webApp=false); EventTemplateError or StackConfigError
+    (nothing written) if the result could not be deployed as it is."""
     try:
         check_event_name(project_name(root), event)
     except StackConfigError as error:
@@ -142,13 +145,17 @@ def new_event(root: Path, event: str, template_name: str, pairs: list[str],
         raise EventTemplateError(f"{path.name} already exists: choose another event name, or edit that file")
     template = load_template(template_name, root)
     settings = parse_settings(pairs)
-    missing = missing_placeholders(template, settings)
+    left_out = {qualified(key.strip()) for key in unset}
+    both = sorted(left_out & set(settings))
+    if both:
+        raise EventTemplateError(f"{', '.join(both)}: both --set and --unset; give one")
+    missing = missing_placeholders(template, settings, left_out)
     if missing:
         asks = "; ".join(f"--set {key.removeprefix(NAMESPACE + ':')}=... — {template.placeholders[key]}"
                          for key in missing)
         raise EventTemplateError(f"template {template.name!r} makes a production stack, which needs what only "
                                  f"the deploying team has: {asks}")
-    text = render(template, event, settings, today or dt.date.today())
+    text = render(template, event, settings, today or dt.date.today(), left_out)
     config = config_from_text(text)
     try:
         validated = parse_stack_values(config)

@@ -49,8 +49,13 @@ class Project:
 
     @property
     def templates_dir(self) -> Path:
-        """Event templates: stack files with placeholders, copied to Pulumi.<event>.yaml to deploy."""
-        return self.root / TEMPLATES_DIR
+        """Event templates (stack files with placeholders): the project's own, else the installed ones."""
+        own = self.root / TEMPLATES_DIR
+        return own if own.is_dir() or not installed_files_root() else installed_files_root() / TEMPLATES_DIR
+
+    @property
+    def has_program_files(self) -> bool:
+        return self.schema_path.is_file() and self.manifest_path.is_file()
 
     @property
     def state_dir(self) -> Path:
@@ -71,6 +76,37 @@ def find_project(start: Path | str | None = None) -> Project:
         if (directory / PROJECT_FILE).is_file():
             return Project(directory)
     raise ProjectNotFoundError(f"no {PROJECT_FILE} in {origin} or any directory above it")
+
+
+def installed_files_root() -> Path | None:
+    """Where the installed package keeps the program's files (schema/, resolvers/, policy/,
+    templates/ under chatstack_files/, laid out as in this checkout), or None if not installed."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("chatstack_files.schema")
+    except ModuleNotFoundError:
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).parent
+
+
+def program_files(start: Path | str | None = None) -> Project:
+    """The schema and resolvers the components deploy: the Pulumi project's own (this checkout, or a
+    project that keeps its own copies), else the installed package's, so another Pulumi project
+    can `pip install chatstack` and use EventChatStack."""
+    try:
+        project = find_project(start)
+    except ProjectNotFoundError:
+        project = None
+    if project is not None and project.has_program_files:
+        return project
+    installed = installed_files_root()
+    if installed is None:
+        raise ProjectNotFoundError("no schema/chat.graphql and resolvers/manifest.yaml in the Pulumi project, and "
+                                   "chatstack is not installed with its program files (pip install chatstack)")
+    return Project(installed)
 
 
 def project_root(root: Path | None) -> Path:

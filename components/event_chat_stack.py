@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from chatstack.config import EventChatConfig, StackConfigError
 from chatstack.event_names import check_event_name, physical_name, stem
 from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
-from chatstack.project import Project, find_project
+from chatstack.project import Project, program_files
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
@@ -34,8 +34,8 @@ class EventChatStackArgs:
     region: str
     config: EventChatConfig
     project: str = "chatstack"
-    # The program's own schema and resolvers; Pulumi runs a program from its project directory.
-    files: Project = field(default_factory=find_project)
+    # The schema and resolvers to deploy: the Pulumi project's own, else the installed package's.
+    files: Project = field(default_factory=program_files)
     # Per child component: {"userPool": {...}, "table": {...}, "api": {...}, "webApp": {...}}, each a
     # transform mapping as the child component accepts.
     transform: dict[str, Transforms] = field(default_factory=dict)

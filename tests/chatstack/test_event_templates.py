@@ -113,3 +113,14 @@ def test_an_existing_stack_file_is_never_replaced(project, capsys):
     assert new(project, "w1", "--template", "webinar", *team_settings("webinar")) == 2
     assert "Pulumi.w1.yaml already exists" in capsys.readouterr().err
     assert (project / "Pulumi.w1.yaml").read_text() == "config: {}\n"
+
+
+def test_unset_leaves_a_key_and_its_placeholder_out(project, capsys):
+    settings = [a for pair in zip(*[iter(team_settings("webinar"))] * 2, strict=True)
+                if not pair[1].startswith(("webAppDomain=", "webAppCertificateArn=")) for a in pair]
+    assert new(project, "w1", "--template", "webinar", *settings, "--set", "webApp=false",
+               "--unset", "webAppDomain", "--unset", "chatstack:webAppCertificateArn") == 0
+    config = yaml.safe_load((project / "Pulumi.w1.yaml").read_text())["config"]
+    assert config["chatstack:webApp"] is False and "chatstack:webAppDomain" not in config
+    assert new(project, "w2", "--template", "webinar", "--set", "webApp=true", "--unset", "webApp") == 2
+    assert "both --set and --unset" in capsys.readouterr().err
