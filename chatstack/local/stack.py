@@ -401,6 +401,8 @@ class Materialised:
     client_id: str
     groups: list[str]
     region: str
+    # What of a kept state was brought in line with the stack's config (printed at start).
+    followed: tuple[str, ...] = ()
 
 
 def _same_table(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -433,6 +435,7 @@ def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
     kept_pools = [p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"]
                   if p["Name"] == pool_args["PoolName"]]
     pool_id = kept_pools[0] if kept_pools else cognito.create_user_pool(**pool_args)["UserPool"]["Id"]
+    followed = follow_pool_config(cognito, pool_id, pool_args) if kept_pools else []
     clients = [c for c in run.of_type(USER_POOL_CLIENT) if c.inputs.get("userPoolId") == pool.id]
     if len(clients) != 1:
         raise LocalStackError(f"expected one client of user pool {pool.name}, found {len(clients)}")
@@ -441,6 +444,8 @@ def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
                     ["UserPoolClients"] if c["ClientName"] == client_args["ClientName"]]
     client_id = kept_clients[0] if kept_clients else (
         cognito.create_user_pool_client(**client_args)["UserPoolClient"]["ClientId"])
+    if kept_clients:
+        followed += follow_client_config(cognito, pool_id, client_id, client_args)
     kept_groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
     groups = []
     for group in run.of_type(USER_GROUP):
@@ -460,7 +465,53 @@ def materialise(run: ProgramRun, dynamodb: Any, cognito: Any) -> Materialised:
         client_id=client_id,
         groups=groups,
         region=str(run.outputs.get("region") or run.config.get("aws:region", "us-east-1")),
+        followed=tuple(followed),
     )
+
+
+# What `pulumi up` would change on a live pool in place, and what makes it replace the pool.
+POOL_SETTINGS_IN_PLACE = ("Policies", "AutoVerifiedAttributes", "AccountRecoverySetting", "AdminCreateUserConfig",
+                          "UserPoolTags")
+POOL_SETTINGS_FIXED = ("UsernameAttributes", "AliasAttributes")
+
+
+def _differs(kept: Any, wanted: Any) -> bool:
+    if isinstance(wanted, list):
+        return sorted(map(str, kept or [])) != sorted(map(str, wanted))
+    if isinstance(wanted, dict):
+        return any(_differs((kept or {}).get(k), v) for k, v in wanted.items())
+    return kept != wanted
+
+
+def follow_pool_config(cognito: Any, pool_id: str, wanted: dict[str, Any]) -> list[str]:
+    """A kept pool brought in line with the stack's config as `pulumi up` would (its users stay);
+    LocalStackError, naming --fresh, for what Cognito cannot change on an existing pool."""
+    kept = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    fixed = [key for key in POOL_SETTINGS_FIXED if _differs(kept.get(key), wanted.get(key, []))]
+    if fixed:
+        raise LocalStackError(
+            f"the kept state's user pool has other {', '.join(fixed)} than the stack defines now, which Cognito "
+            "cannot change on an existing pool: start with --fresh (its users are lost) or another --state-dir")
+    changed = [key for key in POOL_SETTINGS_IN_PLACE if key in wanted and _differs(kept.get(key), wanted[key])]
+    if changed:
+        cognito.update_user_pool(UserPoolId=pool_id, **{k: wanted[k] for k in POOL_SETTINGS_IN_PLACE if k in wanted})
+        return [f"user pool {', '.join(changed)} follow the stack's config now (kept users stay)"]
+    return []
+
+
+def follow_client_config(cognito: Any, pool_id: str, client_id: str, wanted: dict[str, Any]) -> list[str]:
+    """A kept app client brought in line with the stack's config (auth flows, attributes, token
+    lifetimes), as `pulumi up` would; its id stays, so issued tokens and outputs stay valid."""
+    kept = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    if bool(kept.get("ClientSecret")) != bool(wanted.get("GenerateSecret")):
+        raise LocalStackError("the kept state's app client differs in having a secret, which Cognito cannot change: "
+                              "start with --fresh (its users are lost) or another --state-dir")
+    settings = {k: v for k, v in wanted.items() if k not in ("UserPoolId", "GenerateSecret")}
+    changed = [key for key, value in settings.items() if key != "ClientName" and _differs(kept.get(key), value)]
+    if not changed:
+        return []
+    cognito.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, **settings)
+    return [f"app client {', '.join(changed)} follow the stack's config now (same client id)"]
 
 
 def _evaluate(stack: str, root: Path, overrides: dict[str, str] | None = None) -> ProgramRun:
@@ -900,6 +951,8 @@ def serve(
                 print(f"  {key:<17} {shown}")
             print(f"  outputs written to {path}")
             print(f"  state kept in {data_dir} (saved within 1 s of a change; --fresh starts empty)")
+            for line in local.materialised.followed:
+                print(f"  kept state: {line}")
             print(f"  moto log         {local.moto_log}")
             if web_client:
                 print(f"  chat in a browser: {outputs['webUrl']}?room=lobby")

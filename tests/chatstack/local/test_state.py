@@ -255,3 +255,42 @@ def test_with_the_disk_full_nothing_is_acknowledged_that_a_restart_loses(small_d
     finally:
         again.send_signal(signal.SIGTERM)
         again.communicate(timeout=30)
+
+
+def test_a_kept_state_follows_a_changed_config_and_says_so(tmp_path):
+    """Served once without the password flow, then with it (as Pulumi.dev.yaml has it): the kept
+    app client follows the config, so users sign in instead of failing every time."""
+    first, outputs = serve(tmp_path, "--no-web", "--config", "allowPasswordAuth=false")
+    try:
+        from chatstack.local.session import admin_client
+
+        cognito = admin_client(outputs)
+        flows = cognito.describe_user_pool_client(UserPoolId=outputs["userPoolId"],
+                                                  ClientId=outputs["userPoolClientId"])["UserPoolClient"]
+        assert "ALLOW_USER_PASSWORD_AUTH" not in flows["ExplicitAuthFlows"]
+        cognito.admin_create_user(UserPoolId=outputs["userPoolId"], Username="kept", MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=outputs["userPoolId"], Username="kept",
+                                        Password=LOCAL_PASSWORD, Permanent=True)
+        with pytest.raises(Exception, match="not enabled|InvalidParameter|NotAuthorized"):
+            sign_in(outputs, "kept")
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    outputs_path = tmp_path / "second.json"
+    second = subprocess.Popen(
+        [sys.executable, "-m", "chatstack.cli", "local", "--stack", "dev", "--port", "0", "--no-web",
+         "--outputs", str(outputs_path), "--state-dir", str(tmp_path / "state")],
+        cwd=REPO_ROOT, env={**os.environ, **ENV}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any("Ctrl-C" in line for line in lines):
+            line = second.stdout.readline()
+            assert line, second.stderr.read()
+            lines.append(line)
+        again = json.loads(outputs_path.read_text())
+        assert again["userPoolClientId"] == outputs["userPoolClientId"]
+        assert any("kept state: app client ExplicitAuthFlows follow the stack's config now" in x for x in lines), lines
+        assert sign_in(again, "kept")  # the kept user, the kept client, the flow the config allows
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=30)

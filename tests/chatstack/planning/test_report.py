@@ -160,7 +160,7 @@ def test_the_250k_template_copied_as_is_fails_plan_and_preview_naming_the_issuer
     # what a platform team does first: copy the template to a stack file and try it
     for name in ("Pulumi.yaml", "__main__.py", "schema", "resolvers", "web"):
         (tmp_path / name).symlink_to(stacks_root() / name)
-    shutil.copy(stacks_root() / "templates" / "finals-250k.yaml", tmp_path / "Pulumi.finals-2027.yaml")
+    shutil.copy(stacks_root() / "templates" / "final.yaml", tmp_path / "Pulumi.finals-2027.yaml")
     for command in ("plan", "preview"):
         assert main([command, "--stack", "finals-2027", "--cwd", str(tmp_path)]) == 2
         err = capsys.readouterr().err
