@@ -111,11 +111,15 @@ class Session:
         return self
 
     def sign_in(self) -> Session:
+        return self.sign_in_only().live()
+
+    def sign_in_only(self) -> Session:
+        """Signs in without waiting for the room to be live (a room that refuses)."""
         page = self.page
         page.get_by_role("textbox", name="Username").fill(self.username)
         page.get_by_label("Password", exact=True).fill(LOCAL_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        return self.live()
+        return self
 
     def live(self) -> Session:
         expect(self.page.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
@@ -272,7 +276,37 @@ def test_a_moderators_delete_removes_the_message_from_every_page_live(per_messag
     moderator.message("keep me").get_by_role("button", name="Ban alice").click()
     expect(moderator.page.get_by_text(f"Banned alice from #{room_id}.")).to_be_visible(timeout=UI_TIMEOUT_MS)
     alice.send("after the ban")
-    expect(alice.page.get_by_role("alert")).to_contain_text("Forbidden", timeout=UI_TIMEOUT_MS)
+    expect(alice.page.get_by_role("alert")).to_contain_text("A moderator has banned you from this room.",
+                                                            timeout=UI_TIMEOUT_MS)
+    # Back in the room, the banned attendee is told so, in words, instead of "Reconnecting…" forever.
+    alice.page.reload()
+    expect(alice.page.get_by_role("status")).to_have_text("Not joined", timeout=UI_TIMEOUT_MS)
+    refusal = alice.page.get_by_role("alert")
+    expect(refusal.get_by_role("heading")).to_have_text("A moderator has banned you from this room.")
+    expect(refusal).to_contain_text("You can still join other rooms")
+    expect(refusal.get_by_role("link", name="Go to the lobby")).to_have_attribute("href", "?room=lobby")
+    expect(alice.page.get_by_role("textbox", name="Message")).to_have_count(0)
+
+
+def test_a_timed_ban_and_an_invalid_room_say_what_happened_and_what_to_do(per_message, sessions):
+    room_id = room("timed")
+    alice = sessions(per_message, "alice", room_id)
+    alice.send("before the ban")
+    per_message.user("mia", groups=("moderators",))
+    moderator = sessions(per_message, "mia", room_id)
+    moderator.page.get_by_label("Ban length").select_option(label="1 hour")
+    moderator.message("before the ban").get_by_role("button", name="Ban alice").click()
+    expect(moderator.page.get_by_text(f"Timed out alice in #{room_id} for 1 hour.")).to_be_visible(
+        timeout=UI_TIMEOUT_MS)
+    alice.send("during the ban")
+    alert = alice.page.get_by_role("alert")
+    expect(alert).to_contain_text("A moderator has banned you from this room until", timeout=UI_TIMEOUT_MS)
+    expect(alert).not_to_contain_text("Z")  # a local time, not the raw ISO timestamp
+    expect(alice.page.get_by_role("textbox", name="Message")).to_have_value("during the ban")  # text kept
+    mistyped = sessions(per_message, "bob", "lobby!", signed_in=False).sign_in_only()
+    expect(mistyped.page.get_by_role("status")).to_have_text("Not joined", timeout=UI_TIMEOUT_MS)
+    expect(mistyped.page.get_by_role("alert").get_by_role("heading")).to_have_text(
+        "This room does not exist: its name in the link is not valid.")
 
 
 def test_an_over_long_message_shows_the_error_and_keeps_the_text(per_message, sessions):

@@ -8,6 +8,7 @@ import { useSendMessage } from '../data/useSend';
 import { Composer } from './Composer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { MessageList } from './MessageList';
+import { RoomRefusal } from './RoomRefusal';
 import { SenderPanel } from './SenderPanel';
 import { ThreadPanel } from './ThreadPanel';
 
@@ -92,7 +93,11 @@ export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: C
               {moderation.notice}
             </p>
           )}
-          <Composer sender={sender} label="Message" action="Send" placeholder={`Message #${roomId}`} />
+          {room.connection.state === 'refused' ? (
+            <RoomRefusal detail={room.connection.detail} />
+          ) : (
+            <Composer sender={sender} label="Message" action="Send" placeholder={`Message #${roomId}`} />
+          )}
         </main>
         {parent && <ThreadPanel key={parent.messageId} room={room} roomId={roomId} parent={parent} onClose={closeThread} />}
         {senderShown && (

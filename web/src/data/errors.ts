@@ -11,6 +11,10 @@ export function errorText(error: unknown): string {
   if (CombinedGraphQLErrors.is(error)) {
     const first = error.errors[0] as AppSyncError | undefined;
     if (first?.message) {
+      const refusal = explainRefusal(first.errorType, first.message);
+      if (refusal) {
+        return `${refusal.what} ${refusal.next}`;
+      }
       return first.errorType ? `${first.errorType}: ${first.message}` : first.message;
     }
   }
@@ -18,4 +22,57 @@ export function errorText(error: unknown): string {
     return error.message;
   }
   return String(error);
+}
+
+/** A refusal in the attendee's words: what happened, and what they can do. */
+export interface Refusal {
+  what: string;
+  next: string;
+}
+
+const BANNED = /^you are banned from room \S+(?: until (\S+))?$/;
+
+function localTime(iso: string): string {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) {
+    return iso;
+  }
+  const sameDay = when.toDateString() === new Date().toDateString();
+  return when.toLocaleString(undefined, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The words for a refusal AppSync sent (errorType, message), or null for other errors. */
+export function explainRefusal(errorType: string | undefined, message: string): Refusal | null {
+  const banned = errorType === 'Forbidden' ? BANNED.exec(message) : null;
+  if (banned) {
+    return {
+      what: banned[1]
+        ? `A moderator has banned you from this room until ${localTime(banned[1])}.`
+        : 'A moderator has banned you from this room.',
+      next: banned[1]
+        ? 'You can read other rooms meanwhile; come back after that time.'
+        : 'You can still join other rooms. If you think this is a mistake, contact the event team.',
+    };
+  }
+  if (errorType === 'ValidationError' && /roomId/i.test(message)) {
+    return {
+      what: 'This room does not exist: its name in the link is not valid.',
+      next: 'Check the link you followed, or go to the lobby.',
+    };
+  }
+  if (errorType === 'Forbidden') {
+    return { what: `You cannot take part in this room: ${message}.`, next: 'Contact the event team if you need access.' };
+  }
+  return null;
+}
+
+/** A subscription's refusal detail ("Type: message", from liveSubscription) in the attendee's words. */
+export function explainRefusalDetail(detail: string | undefined): Refusal {
+  const [type, ...rest] = (detail ?? '').split(': ');
+  return (
+    explainRefusal(type, rest.join(': ')) ?? {
+      what: `The chat refused this room (${detail ?? 'no reason given'}).`,
+      next: 'Reload the page; if it happens again, contact the event team.',
+    }
+  );
 }

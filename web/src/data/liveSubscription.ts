@@ -4,7 +4,16 @@ import type { ApolloClient, OperationVariables, TypedDocumentNode } from '@apoll
 
 import type { SubscriptionContext } from './client';
 
-export type SubscriptionState = 'connecting' | 'live' | 'reconnecting';
+export type SubscriptionState = 'connecting' | 'live' | 'reconnecting' | 'refused';
+
+// Refusals no retry can change (a ban, an invalid room): the subscription stops and says why.
+// Others (the network, an expiring token, a throttle) are retried with back-off.
+const PERMANENT_ERROR_TYPES = new Set(['Forbidden', 'ValidationError', 'BatchedRoom']);
+
+function errorType(error: unknown): string | undefined {
+  const errors = (error as { errors?: { errorType?: string }[] } | null)?.errors;
+  return Array.isArray(errors) ? errors[0]?.errorType : undefined;
+}
 
 export interface LiveSubscriptionOptions<TData, TVariables extends OperationVariables> {
   query: TypedDocumentNode<TData, TVariables>;
@@ -55,6 +64,11 @@ export function liveSubscription<TData, TVariables extends OperationVariables>(
       generation++;
       current?.unsubscribe();
       current = undefined;
+      const type = errorType(error);
+      if (type && PERMANENT_ERROR_TYPES.has(type)) {
+        options.onState('refused', `${type}: ${describe(error)}`);
+        return;
+      }
       const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
       attempt++;
       options.onState('reconnecting', describe(error));

@@ -59,6 +59,9 @@ export interface Room {
 }
 
 function combine(...states: SubscriptionState[]): SubscriptionState {
+  if (states.includes('refused')) {
+    return 'refused';
+  }
   if (states.every((state) => state === 'live')) {
     return 'live';
   }
@@ -131,7 +134,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
       wasLive ||= state === 'live';
       setConnection((previous) => ({
         state,
-        detail: state === 'reconnecting' ? detail ?? previous.detail : undefined,
+        detail: state === 'reconnecting' || state === 'refused' ? detail ?? previous.detail : undefined,
         resyncs: previous.resyncs + (resynced ? 1 : 0),
       }));
     };
