@@ -424,6 +424,11 @@ def plan_event(
     requests_per_event = (mps + rps + publisher_mutations_per_second) * seconds + n
 
     auth_checks, join_path = _join_path(inputs, quotas, ramp_seconds)
+    if inputs.fan_out_mode == "batched":  # already batched: what is left to turn is the flush and the size
+        for key in ("inboundMessagesPerSecond", "outboundMessagesPerSecond"):
+            quotas = {**quotas, key: replace(quotas[key], remedy=(
+                "raise chatstack:flushIntervalMs (one update per participant per flush) or lower "
+                "chatstack:participants"))}
     checks = (
         _check(quotas["newConnectionsPerSecond"], required_connection_rate, headroom),
         *auth_checks,

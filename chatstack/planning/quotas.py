@@ -103,7 +103,7 @@ QUOTAS: dict[str, Quota] = {
     for q in (
         _adjustable(
             "newConnectionsPerSecond", "Real-time new connections per second", "connections/s", 200,
-            "spread joins over a longer chatstack:joinWindowSeconds, or request an increase",
+            "spread joins over a longer chatstack:joinWindowSeconds",
             quota_code="L-C01DB6E6", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
         _adjustable(

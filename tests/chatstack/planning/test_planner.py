@@ -488,3 +488,20 @@ def test_the_join_ramp_is_the_slowest_step_and_never_faster_than_connecting(inpu
     assert plan.join_ramp_seconds >= plan.connection_ramp_seconds
     if inputs.attendee_auth == "cognito":
         assert plan.join_ramp_seconds >= inputs.participants * 2 / QUOTAS["cognitoUserCreationPerSecond"].default
+
+
+def test_remedies_name_what_is_left_to_change_once():
+    """A connection-rate increase says "request an increase" once; a batched stack over the
+    outbound quota is told to raise the flush interval, not to batch."""
+    from chatstack.planning.planner import PlanInputs, plan_event
+
+    joining = plan_event(PlanInputs(participants=250_000, messages_per_second=1, event_duration_hours=2,
+                                    average_message_bytes=400, join_window_seconds=600))
+    reason = joining.check("newConnectionsPerSecond").reason
+    assert reason.count("request an increase") == 1 and "joinWindowSeconds" in reason
+    batched = plan_event(PlanInputs(participants=2_000_000, messages_per_second=50, event_duration_hours=2,
+                                    average_message_bytes=400, fan_out_mode="batched",
+                                    flush_interval_ms=1000, join_window_seconds=36_000))
+    outbound = batched.check("outboundMessagesPerSecond")
+    assert outbound.status != "ok"
+    assert "flushIntervalMs" in outbound.reason and "fanOutMode batched" not in outbound.reason
