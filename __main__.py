@@ -5,14 +5,11 @@ from pathlib import Path
 import pulumi
 
 from chatstack.config import read_pulumi_config
-from chatstack.project import Project
 from components import EventChatStack, EventChatStackArgs
-from components.event_chat_stack import checked_plan
 
-# Validate every chatstack:* key before a single resource is registered.
+# Validate every chatstack:* key before a single resource is registered (EventChatStack then
+# checks the capacity plan: an impossible plan stops there, naming the limit and what to change).
 config = read_pulumi_config()
-# Capacity plan (chatstack plan): an impossible plan stops here, naming the limit and what to change.
-plan = checked_plan(config)
 region = pulumi.Config("aws").require("region")
 
 chat = EventChatStack(
@@ -22,8 +19,7 @@ chat = EventChatStack(
         region=region,
         config=config,
         project=pulumi.get_project(),
-        plan=plan,
-        files=Project(Path(__file__).resolve().parent),
+        files_dir=str(Path(__file__).resolve().parent),
     ),
 )
 

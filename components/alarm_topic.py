@@ -1,23 +1,21 @@
 """Where an event's alarms go: one SNS topic per stack, with the email and HTTPS
 subscriptions the stack's config names (chatstack:alarmEmails, chatstack:alarmHttpsEndpoints)."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.transforms import Transforms, apply_transform, check_roles
+from components.transforms import TransformArgs, apply_transform, check_roles
 
 
 @dataclass
 class AlarmTopicArgs:
     physical_name: str
     tags: dict[str, str]
-    emails: tuple[str, ...] = ()
-    https_endpoints: tuple[str, ...] = ()
-    transform: Transforms | None = field(default=None)
+    emails: list[str] | None = None
+    https_endpoints: list[str] | None = None
+    transform: TransformArgs | None = None
 
 
 class AlarmTopic(pulumi.ComponentResource):
@@ -35,7 +33,7 @@ class AlarmTopic(pulumi.ComponentResource):
         topic_args = apply_transform(args.transform, "topic", {"name": args.physical_name, "tags": args.tags},
                                      topic_opts)
         topic = aws.sns.Topic(f"{name}-topic", **topic_args, opts=topic_opts)
-        endpoints = [("email", e) for e in args.emails] + [("https", u) for u in args.https_endpoints]
+        endpoints = [("email", e) for e in args.emails or []] + [("https", u) for u in args.https_endpoints or []]
         for position, (protocol, endpoint) in enumerate(endpoints):
             sub_opts = pulumi.ResourceOptions(parent=self)
             sub_args = apply_transform(args.transform, "subscription", {

@@ -8,8 +8,6 @@ except on enum values, where AppSync also rejects some comments (aws-appsync-com
 #410): those are dropped. The local stack serves this same deployed text.
 """
 
-from __future__ import annotations
-
 from graphql import parse
 from graphql.language import EnumValueDefinitionNode, Node
 

@@ -2,8 +2,6 @@
 the API's IAM-only `publishBatch` once per room per flush, with its least-privilege role,
 event source mapping, failure queue and alarms."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ import fanout_consumer
 from chatstack.event_names import role_name_prefix
 from chatstack.planning.planner import batching_window_seconds
 from components.alarm_topic import notify, single_metric
-from components.transforms import Transforms, apply_transform, check_roles
+from components.transforms import TransformArgs, apply_transform, check_roles
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
 # The Lambda ships the consumer package as installed alongside this tool.
@@ -44,7 +42,7 @@ class BatchFanoutArgs:
     # Chat older than this is not worth delivering late; it goes to the failure queue.
     max_record_age_seconds: int = 300
     log_retention_days: int = 14
-    transform: Transforms | None = None
+    transform: TransformArgs | None = None
 
 
 class BatchFanout(pulumi.ComponentResource):

@@ -1,21 +1,20 @@
 """AppSync GraphQL API of an event chat: schema, auth, logging, and every data source,
 function and resolver named in the resolver manifest."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from appsync_local.manifest import ResolverManifest
+from appsync_local.manifest import load_manifest
 from chatstack.event_names import role_name_prefix
 from chatstack.oidc_client_id import client_id_pattern
+from chatstack.project import program_files
 from components.alarm_topic import notify, single_metric
 from components.appsync_schema import appsync_schema
-from components.transforms import Transforms, apply_transform, check_roles
+from components.transforms import TransformArgs, apply_transform, check_roles
 
 APPSYNC_JS_RUNTIME = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
 
@@ -73,26 +72,27 @@ class ChatApiArgs:
     user_pool_id: pulumi.Input[str]
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
-    schema: str  # the program's schema/chat.graphql
-    manifest: ResolverManifest  # the program's resolvers/manifest.yaml
+    # The schema and resolvers/manifest.yaml to deploy; default: the program's (program_files()).
+    schema: str | None = None
+    manifest_path: str | None = None
     retention_seconds: int = 0
     # Attendees from the event platform (OPENID_CONNECT, an additional provider); None: Cognito only.
     oidc: OidcAttendeeAuth | None = None
     # Batched stacks: the only rooms open to per-message onSendMessage subscriptions; None: all rooms.
-    per_message_rooms: tuple[str, ...] | None = None
+    per_message_rooms: list[str] | None = None
     # Where the API's alarms notify (the stack's AlarmTopic); None: alarms without actions.
     alarm_topic_arn: pulumi.Input[str] | None = None
     # The message review Lambda (manifest data source messageReview); None deploys it as NONE.
     message_review_function_arn: str | None = None
     message_review: str = "off"  # ctx.env.MESSAGE_REVIEW: off | allow | deny (the fallback)
-    log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = "ERROR"
+    log_level: str = "ERROR"  # NONE | ERROR | INFO | DEBUG | ALL
     exclude_verbose_content: bool = True
     log_retention_days: int = 30
     xray_enabled: bool = False
     query_depth_limit: int = 8
     resolver_count_limit: int = 200
     introspection: bool = False
-    transform: Transforms | None = None
+    transform: TransformArgs | None = None
 
 
 class ChatApi(pulumi.ComponentResource):
@@ -104,6 +104,9 @@ class ChatApi(pulumi.ComponentResource):
     ROLES = {"api", "logRole", "logGroup", "dataSourceRole", "dataSource", "function", "resolver", "alarms"}
 
     def __init__(self, name: str, args: ChatApiArgs, opts: pulumi.ResourceOptions | None = None):
+        self._schema = args.schema if args.schema is not None else program_files().schema()
+        self._manifest = load_manifest(Path(args.manifest_path) if args.manifest_path
+                                       else program_files().manifest_path)
         super().__init__("chatstack:index:ChatApi", name, {}, opts)
         check_roles(args.transform, self.ROLES, "ChatApi")
         self._name = name
@@ -137,7 +140,7 @@ class ChatApi(pulumi.ComponentResource):
             "authentication_type": "AMAZON_COGNITO_USER_POOLS",
             "user_pool_config": {"user_pool_id": a.user_pool_id, "aws_region": a.region, "default_action": "ALLOW"},
             "additional_authentication_providers": additional,
-            "schema": appsync_schema(a.schema),
+            "schema": appsync_schema(self._schema),
             "log_config": {
                 "cloudwatch_logs_role_arn": log_role.arn,
                 "field_log_level": a.log_level,
@@ -239,7 +242,7 @@ class ChatApi(pulumi.ComponentResource):
         # AppSync rejects concurrent changes on one API (ConcurrentModificationException) and the
         # provider retries that only for resolvers: every data source waits for the previous.
         previous: pulumi.Resource = api
-        for source in a.manifest.data_sources:
+        for source in self._manifest.data_sources:
             ds_args: dict = {"api_id": api.id, "name": source.name, "type": source.type}
             depends: list[pulumi.Resource] = [previous]
             if source.type == "AWS_LAMBDA" and source.optional and not a.message_review_function_arn:
@@ -288,7 +291,7 @@ class ChatApi(pulumi.ComponentResource):
 
     def _functions_and_resolvers(self, api, data_sources) -> None:
         a = self._args
-        manifest = a.manifest
+        manifest = self._manifest
         env = pulumi.Output.from_input(a.table_name).apply(
             lambda table_name: resolver_environment(table_name, a.retention_seconds, a.oidc, a.per_message_rooms,
                                                     a.message_review)

@@ -1,23 +1,20 @@
 """The event's single DynamoDB table: MESSAGE and THREAD rows (see chatstack.planning.table_design)."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from chatstack.planning import table_design
 from components.alarm_topic import notify
-from components.transforms import Transforms, apply_transform, check_roles
+from components.transforms import TransformArgs, apply_transform, check_roles
 
 
 @dataclass
 class ChatTableArgs:
     physical_name: str
     tags: dict[str, str]
-    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    billing_mode: str = "PAY_PER_REQUEST"  # or PROVISIONED
     # Provisioned mode: the floor and ceiling autoscaling moves between.
     min_read_capacity: int = 5
     max_read_capacity: int = 100
@@ -30,7 +27,7 @@ class ChatTableArgs:
     deletion_protection: bool = True
     # Where the throttling alarm notifies (the stack's AlarmTopic); None: an alarm without actions.
     alarm_topic_arn: pulumi.Input[str] | None = None
-    transform: Transforms | None = field(default=None)
+    transform: TransformArgs | None = None
 
 
 def autoscaled_capacity_paths() -> list[str]:
@@ -49,6 +46,8 @@ class ChatTable(pulumi.ComponentResource):
     ROLES = {"table", "readScaling", "writeScaling", "alarms"}
 
     def __init__(self, name: str, args: ChatTableArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.billing_mode not in ("PAY_PER_REQUEST", "PROVISIONED"):
+            raise ValueError(f"ChatTable: billing_mode is PAY_PER_REQUEST or PROVISIONED, not {args.billing_mode!r}")
         super().__init__("chatstack:index:ChatTable", name, {}, opts)
         check_roles(args.transform, self.ROLES, "ChatTable")
         provisioned = args.billing_mode == "PROVISIONED"

@@ -1,13 +1,11 @@
 """Cognito user pool, public app client and moderators group for an event's chat users."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.transforms import Transforms, apply_transform, check_roles
+from components.transforms import TransformArgs, apply_transform, check_roles
 
 MODERATORS_GROUP = "moderators"
 MIN_PASSWORD_LENGTH = 12
@@ -29,7 +27,7 @@ class ChatUserPoolArgs:
     # Every user must set up a TOTP authenticator (MFA ON) rather than opt in: production staff
     # pools, whose users can delete messages and ban attendees.
     require_mfa: bool = False
-    transform: Transforms | None = field(default=None)
+    transform: TransformArgs | None = None
 
 
 class ChatUserPool(pulumi.ComponentResource):

@@ -12,13 +12,10 @@ CloudFront, with config.json written from the stack's outputs.
   so one build serves every event.
 """
 
-from __future__ import annotations
-
 import json
 import mimetypes
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from chatstack.config import StackConfigError
-from components.transforms import Transforms, apply_transform, check_roles
+from components.transforms import TransformArgs, apply_transform, check_roles
 from components.web_client import client_config, cognito_endpoint, origin, security_headers
 
 # AWS managed cache policy "CachingOptimized" (CloudFront developer guide, managed cache policies).
@@ -117,16 +114,16 @@ class ChatWebAppArgs:
     stem: str  # "<project>-<event>": names and descriptions say whose it is
     tags: dict[str, str]
     region: str
-    site_dir: Path
+    site_dir: str  # the built web client (web/dist)
     # The stack outputs: config.json is client_config(outputs); CSP connect-src from its URLs.
-    outputs: Mapping[str, pulumi.Input[str]]
+    outputs: dict[str, pulumi.Input[str]]
     domain: str | None = None
     certificate_arn: str | None = None
-    embed_origins: Sequence[str] = ()
+    embed_origins: list[str] | None = None
     price_class: str = "PriceClass_100"
     # Development stacks may delete the bucket with its objects; production keeps it.
     force_destroy: bool = False
-    transform: Transforms | None = field(default=None)
+    transform: TransformArgs | None = None
 
 
 class ChatWebApp(pulumi.ComponentResource):
@@ -138,7 +135,7 @@ class ChatWebApp(pulumi.ComponentResource):
              "headersPolicy", "distribution", "bucketPolicy", "config", "files"}
 
     def __init__(self, name: str, args: ChatWebAppArgs, opts: pulumi.ResourceOptions | None = None):
-        files = site_files(args.site_dir)  # before anything is registered
+        files = site_files(Path(args.site_dir))  # before anything is registered
         super().__init__("chatstack:index:ChatWebApp", name, {}, opts)
         check_roles(args.transform, self.ROLES, "ChatWebApp")
 
@@ -176,7 +173,8 @@ class ChatWebApp(pulumi.ComponentResource):
 
         outputs = args.outputs
         headers = pulumi.Output.all(outputs["graphqlUrl"], outputs["realtimeUrl"], outputs.get("oidcIssuer")).apply(
-            lambda urls: security_headers(connect_sources(urls[0], urls[1], args.region, urls[2]), args.embed_origins)
+            lambda urls: security_headers(connect_sources(urls[0], urls[1], args.region, urls[2]),
+                                          args.embed_origins or [])
         )
         security: dict[str, Any] = {
             "content_security_policy": {

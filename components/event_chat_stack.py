@@ -1,14 +1,14 @@
 """One event's chat: user pool + table + API (+ batched fan-out, + web client), wired together."""
 
-from __future__ import annotations
-
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from chatstack.config import EventChatConfig, StackConfigError
+from chatstack.config import EventChatConfig, StackConfigError, parse_config
 from chatstack.event_names import check_event_name, physical_name, stem
 from chatstack.planning.planner import CapacityPlan, deployment_problems, plan_for_config
 from chatstack.project import Project, program_files
@@ -18,7 +18,7 @@ from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
 from components.chat_table import ChatTable, ChatTableArgs
 from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
 from components.chat_web_app import ChatWebApp, ChatWebAppArgs, site_files
-from components.transforms import Transforms, check_roles
+from components.transforms import TransformArgs, check_roles
 
 
 def event_tags(event: str, config: EventChatConfig) -> dict[str, str]:
@@ -30,17 +30,23 @@ def event_tags(event: str, config: EventChatConfig) -> dict[str, str]:
 
 @dataclass
 class EventChatStackArgs:
+    """One event's chat backend. Every field is a type Pulumi's component analyzer maps to the
+    package schema, so other languages can use the component (see tests/components/test_component_schema.py)."""
+
     event: str
     region: str
-    config: EventChatConfig
-    project: str = "chatstack"
-    # The schema and resolvers to deploy: the Pulumi project's own, else the installed package's.
-    files: Project = field(default_factory=program_files)
-    # Per child component: {"userPool": {...}, "table": {...}, "api": {...}, "webApp": {...}}, each a
-    # transform mapping as the child component accepts.
-    transform: dict[str, Transforms] = field(default_factory=dict)
-    # The capacity plan the table and quota requests derive from; default: plan_for_config(config).
-    plan: CapacityPlan | None = None
+    # The event's settings: a stack file's chatstack:* keys without the namespace, e.g.
+    # {"environment": "production", "owner": "live-events", "participants": 250000}, validated as
+    # a stack file's are (chatstack config schema). Python callers may pass an EventChatConfig.
+    config: dict[str, Any]
+    # The Pulumi project's name, part of every physical name; default: pulumi.get_project().
+    project: str | None = None
+    # A directory holding the schema/, resolvers/ (and web/dist) to deploy; default: the Pulumi
+    # project's own, else the installed package's (chatstack.project.program_files).
+    files_dir: str | None = None
+    # Per child component ("userPool", "table", "api", "fanout", "alarms", "webApp"): that
+    # component's transform (child role -> args merged into the child's; Python: or a callable).
+    transform: dict[str, TransformArgs] | None = None
 
 
 def checked_plan(config: EventChatConfig, plan: CapacityPlan | None = None) -> CapacityPlan:
@@ -99,17 +105,20 @@ class EventChatStack(pulumi.ComponentResource):
     def __init__(self, name: str, args: EventChatStackArgs, opts: pulumi.ResourceOptions | None = None):
         # Before super().__init__: an unusable name or an undeployable plan registers nothing,
         # not even this component.
-        check_event_name(args.project, args.event)
-        self.plan = plan = checked_plan(args.config, args.plan)
-        if args.config.web_app:
-            site_files(args.files.web_dist)  # an unbuilt client stops here, naming chatstack:webApp
+        project = args.project or pulumi.get_project()
+        check_event_name(project, args.event)
+        config = args.config if isinstance(args.config, EventChatConfig) else parse_config(dict(args.config))
+        self.plan = plan = checked_plan(config)
+        files = Project(Path(args.files_dir)) if args.files_dir else program_files()
+        transform = args.transform or {}
+        if config.web_app:
+            site_files(files.web_dist)  # an unbuilt client stops here, naming chatstack:webApp
         super().__init__("chatstack:index:EventChatStack", name, {}, opts)
-        check_roles(args.transform, {"userPool", "table", "api", "fanout", "alarms", "webApp"}, "EventChatStack")
-        config = args.config
+        check_roles(transform, {"userPool", "table", "api", "fanout", "alarms", "webApp"}, "EventChatStack")
         tags = event_tags(args.event, config)
 
         def named(suffix: str) -> str:
-            return physical_name(args.project, args.event, suffix)
+            return physical_name(project, args.event, suffix)
 
         # Every alarm of the stack notifies this topic's subscribers.
         alarms = AlarmTopic(
@@ -117,9 +126,9 @@ class EventChatStack(pulumi.ComponentResource):
             AlarmTopicArgs(
                 physical_name=named("alarms"),
                 tags=tags,
-                emails=tuple(config.alarm_emails),
-                https_endpoints=tuple(config.alarm_https_endpoints),
-                transform=args.transform.get("alarms"),
+                emails=list(config.alarm_emails),
+                https_endpoints=list(config.alarm_https_endpoints),
+                transform=transform.get("alarms"),
             ),
             pulumi.ResourceOptions(parent=self),
         )
@@ -134,7 +143,7 @@ class EventChatStack(pulumi.ComponentResource):
                 ses_email_identity_arn=config.ses_email_identity_arn,
                 # A staff-only production pool (attendees elsewhere, no self sign-up): MFA for everyone.
                 require_mfa=config.production and not config.self_sign_up_allowed,
-                transform=args.transform.get("userPool"),
+                transform=transform.get("userPool"),
             ),
             pulumi.ResourceOptions(parent=self),
         )
@@ -154,7 +163,7 @@ class EventChatStack(pulumi.ComponentResource):
                 point_in_time_recovery=config.point_in_time_recovery,
                 deletion_protection=config.deletion_protected,
                 alarm_topic_arn=alarms.topic_arn,
-                transform=args.transform.get("table"),
+                transform=transform.get("table"),
             ),
             pulumi.ResourceOptions(parent=self),
         )
@@ -167,11 +176,11 @@ class EventChatStack(pulumi.ComponentResource):
                 user_pool_id=users.user_pool_id,
                 table_name=table.name,
                 table_arn=table.arn,
-                schema=args.files.schema(),
-                manifest=args.files.manifest(),
+                schema=files.schema(),
+                manifest_path=str(files.manifest_path),
                 retention_seconds=config.retention_seconds,
                 oidc=oidc_attendee_auth(config),
-                per_message_rooms=tuple(config.per_message_rooms) if config.fan_out_mode == "batched" else None,
+                per_message_rooms=list(config.per_message_rooms) if config.fan_out_mode == "batched" else None,
                 alarm_topic_arn=alarms.topic_arn,
                 message_review_function_arn=config.message_review_function_arn,
                 message_review=config.message_review,
@@ -182,7 +191,7 @@ class EventChatStack(pulumi.ComponentResource):
                 query_depth_limit=config.query_depth_limit,
                 resolver_count_limit=config.resolver_count_limit,
                 introspection=not config.production,
-                transform=args.transform.get("api"),
+                transform=transform.get("api"),
             ),
             pulumi.ResourceOptions(parent=self),
         )
@@ -201,7 +210,7 @@ class EventChatStack(pulumi.ComponentResource):
                     alarm_topic_arn=alarms.topic_arn,
                     flush_interval_ms=config.flush_interval_ms,
                     log_retention_days=config.log_retention_days,
-                    transform=args.transform.get("fanout"),
+                    transform=transform.get("fanout"),
                 ),
                 pulumi.ResourceOptions(parent=self),
             )
@@ -228,16 +237,16 @@ class EventChatStack(pulumi.ComponentResource):
             web = ChatWebApp(
                 f"{name}-web",
                 ChatWebAppArgs(
-                    stem=stem(args.project, args.event),
+                    stem=stem(project, args.event),
                     tags=tags,
                     region=args.region,
-                    site_dir=args.files.web_dist,
+                    site_dir=str(files.web_dist),
                     outputs={**self.outputs(), "region": args.region},
                     domain=config.web_app_domain,
                     certificate_arn=config.web_app_certificate_arn,
-                    embed_origins=config.web_app_embed_origins,
+                    embed_origins=list(config.web_app_embed_origins),
                     force_destroy=not config.production,
-                    transform=args.transform.get("webApp"),
+                    transform=transform.get("webApp"),
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

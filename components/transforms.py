@@ -5,8 +5,6 @@ shallow-merged into the child's args, or a callable `(args, opts)` that edits `a
 place (or returns new args).
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +12,10 @@ import pulumi
 
 Transform = Mapping[str, Any] | Callable[[dict[str, Any], pulumi.ResourceOptions], Any]
 Transforms = Mapping[str, Transform]
+# How component args declare `transform` (the form Pulumi's component analyzer and other
+# languages see): child role -> args merged into that child's. Python callers may give a
+# callable per role too (Transform): apply_transform takes both.
+TransformArgs = dict[str, dict[str, Any]]
 
 
 def apply_transform(

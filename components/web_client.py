@@ -5,8 +5,6 @@ stack (chatstack.local.web) sends the same ones, so a policy the page breaks bre
 Pure functions, no Pulumi: the values may be plain strings or resolved Outputs.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any

@@ -22,7 +22,7 @@ def _cached_run(stack: str, overrides_json: str) -> ProgramRun:
 
 def run_stack(stack: str, **overrides: str) -> ProgramRun:
     """Evaluate Pulumi.<stack>.yaml (plus `chatstack:` overrides) under mocks; cached. `finals-250k` is
-    templates/finals-250k.yaml with its placeholder issuer replaced (tests.project.FINALS_VALUES)."""
+    templates/final.yaml with its placeholder issuer replaced (tests.project.FINALS_VALUES)."""
     qualified = {(k if ":" in k else f"chatstack:{k}"): v for k, v in overrides.items()}
     return _cached_run(stack, json.dumps(qualified, sort_keys=True))
 

@@ -5,6 +5,7 @@ but Pulumi.yaml and a four-line program using EventChatStack."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,11 @@ PROGRAM = textwrap.dedent('''
 ''')
 
 
+PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "README.md", "chatstack", "components", "fanout_consumer",
+                   "appsync_local", "schema", "resolvers", "policy", "templates")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600)
 
@@ -34,8 +40,15 @@ def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess:
 def installed(tmp_path_factory) -> Path:
     """A fresh virtualenv holding the wheel and its base dependencies: its bin directory."""
     work = tmp_path_factory.mktemp("package")
+    # Built from a copy of what the wheel is made of: setuptools leaves build/ in the source tree,
+    # and a stale build/ would carry deleted modules into the wheel.
+    source = work / "source"
+    source.mkdir()
+    for entry in PACKAGE_SOURCES:
+        copy = shutil.copytree if (REPO_ROOT / entry).is_dir() else shutil.copy2
+        copy(REPO_ROOT / entry, source / entry, **({"ignore": IGNORED} if copy is shutil.copytree else {}))
     built = run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", work / "dist",
-                REPO_ROOT, cwd=work)
+                source, cwd=work)
     assert built.returncode == 0, built.stderr
     (wheel,) = (work / "dist").glob("chatstack-*.whl")
     venv.create(work / "venv", with_pip=True)

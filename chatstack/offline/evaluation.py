@@ -36,6 +36,9 @@ class RegisteredResource:
     ignore_changes: list[str] = field(default_factory=list)
     # What the (mock) provider computed on creation beyond the inputs: arn, url, streamArn...
     computed: dict[str, Any] = field(default_factory=dict)
+    # Earlier names (or URNs) this resource answers to (ResourceOptions.aliases): a renamed
+    # resource is then updated in place, not replaced.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -155,6 +158,7 @@ def _recording_monitor(mocks: _CloudMocks):
                             dependencies=list(request.dependencies),
                             ignore_changes=list(request.ignoreChanges),
                             computed={k: v for k, v in state.items() if k not in inputs},
+                            aliases=[a.urn or a.spec.name for a in request.aliases] + list(request.aliasURNs),
                         )
                     )
             return response
