@@ -175,17 +175,53 @@ def exchange_live(sessions, served: ServedStack, room_id: str) -> tuple[Session,
     return alice, bob
 
 
+def history_numbers(reader: Session) -> list[int]:
+    """The "history NN" messages in the DOM (the list is virtualised: what is near the view), in order."""
+    texts = [t for t in reader.messages().all_inner_texts() if "history" in t]
+    return [int(re.search(r"history (\d+)", t).group(1)) for t in texts]
+
+
+def scroll_messages(reader: Session, pixels: int) -> None:
+    """A mouse wheel over the feed (just below the room's top bar)."""
+    bar = reader.page.get_by_role("banner").bounding_box()
+    reader.page.mouse.move(bar["x"] + bar["width"] / 3, bar["y"] + bar["height"] + 80)
+    reader.page.mouse.wheel(0, pixels)
+    reader.page.wait_for_timeout(50)
+
+
 def page_history(sessions, served: ServedStack, room_id: str) -> None:
     served.user("carol")
     sent = [served.send_as("carol", room_id, f"history {i:02d}") for i in range(60)]
     reader = sessions(served, "bob", room_id)
     expect(reader.message("history 59")).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(reader.message("history 00")).to_have_count(0)
+    bar = reader.page.get_by_role("banner").bounding_box()
+    view_top = bar["y"] + bar["height"]  # the feed starts below the room's top bar
+    load_earlier = reader.page.get_by_role("button", name="Load earlier messages")
+    for _ in range(20):  # up to the oldest message held, where the button is in view
+        scroll_messages(reader, -2000)
+        if load_earlier.bounding_box()["y"] >= view_top - 1:
+            break
+    top = next(m for m in reader.messages().all() if m.bounding_box()["y"] >= view_top)  # the first in view
+    top_text, top_y = re.search(r"history \d+", top.inner_text()).group(0), top.bounding_box()["y"]
     reader.page.get_by_role("button", name="Load earlier messages").click()
+    expect(reader.page.get_by_role("button", name="Load earlier messages")).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    # The view stays put: the message that was at the top is where it was.
+    still = reader.message(top_text)
+    assert abs(still.bounding_box()["y"] - top_y) <= 3, (still.bounding_box()["y"], top_y)
+    for _ in range(20):
+        if reader.message("history 00").count():
+            break
+        scroll_messages(reader, -2000)
     expect(reader.message("history 00")).to_have_count(1, timeout=UI_TIMEOUT_MS)
-    texts = [t for t in reader.messages().all_inner_texts() if "history" in t]
-    numbers = [int(re.search(r"history (\d+)", t).group(1)) for t in texts]
-    assert numbers == list(range(60)), numbers  # oldest first, newest at the bottom, each once
+    numbers = history_numbers(reader)
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] == 0, numbers
+    for _ in range(20):
+        if reader.message("history 59").count() and reader.message("history 59").is_visible():
+            break
+        scroll_messages(reader, 2000)
+    numbers = history_numbers(reader)
+    assert numbers == list(range(numbers[0], 60)), numbers  # oldest first, newest at the bottom, each once
     assert [m["messageId"] for m in sent] == sorted(m["messageId"] for m in sent)
 
 
@@ -361,3 +397,45 @@ def test_a_pool_that_lets_people_sign_up_offers_create_account(browser, per_mess
     page.goto(per_message.url(room("sign-up")))
     expect(page.get_by_role("tab", name="Create Account")).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.context.close()
+
+
+def messages_in_view(session: Session) -> int:
+    bar = session.page.get_by_role("banner").bounding_box()
+    composer = session.page.get_by_role("textbox", name="Message").bounding_box()
+    top, bottom = bar["y"] + bar["height"], composer["y"]
+    return sum(1 for m in session.messages().all()
+               if (box := m.bounding_box()) and box["y"] >= top - 1 and box["y"] + box["height"] <= bottom + 1)
+
+
+def test_the_feed_is_compact_marks_own_messages_dates_them_and_offers_a_jump_to_new_ones(per_message, sessions):
+    room_id = room("feed")
+    per_message.user("carol")
+    for i in range(40):
+        per_message.send_as("carol", room_id, f"short {i:02d}")
+    bob = sessions(per_message, "bob", room_id)
+    bob.page.set_viewport_size({"width": 1280, "height": 800})
+    expect(bob.message("short 39")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    assert messages_in_view(bob) >= 18, messages_in_view(bob)  # as live chats: one line a message
+    today = bob.page.evaluate("new Intl.DateTimeFormat(undefined, {dateStyle: 'full'}).format(new Date())")
+    for _ in range(10):  # the day's separator stands above its first message
+        scroll_messages(bob, -2000)
+    expect(bob.page.get_by_role("separator", name=today)).to_be_in_viewport(timeout=UI_TIMEOUT_MS)
+    bob.page.get_by_role("textbox", name="Message").focus()
+    for _ in range(10):
+        scroll_messages(bob, 2000)
+
+    bob.send("mine")
+    expect(bob.message("mine")).to_contain_text("(you)", timeout=UI_TIMEOUT_MS)
+    expect(bob.message("short 39")).not_to_contain_text("(you)")
+
+    scroll_messages(bob, -600)  # reading back: new messages do not pull the view down
+    bob.page.wait_for_timeout(500)  # the list settles after a wheel scroll (a reader reads for longer)
+    expect(bob.message("mine")).not_to_be_in_viewport(timeout=UI_TIMEOUT_MS)
+    for i in range(3):
+        per_message.send_as("carol", room_id, f"while away {i}")
+    jump = bob.page.get_by_role("button", name="Jump to new messages (3)")
+    expect(jump).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(bob.message("while away 2")).not_to_be_in_viewport()
+    jump.click()
+    expect(bob.message("while away 2")).to_be_in_viewport(timeout=UI_TIMEOUT_MS)
+    expect(bob.page.get_by_role("button", name=re.compile("^Jump to new messages"))).to_have_count(0)

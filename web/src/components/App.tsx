@@ -18,13 +18,15 @@ export function roomFromLocation(search: string): string {
 interface SignedInProps {
   config: ClientConfig;
   username: string;
+  /** The user's stable id (the token's sub: what their messages carry as sender). */
+  userId: string;
   /** The token every request and subscription carries (renewed by whoever signed the user in). */
   token: () => Promise<string>;
   moderator: () => Promise<boolean>;
   signOut: () => void;
 }
 
-function SignedIn({ config, username, token, moderator: isModeratorNow, signOut }: SignedInProps) {
+function SignedIn({ config, username, userId, token, moderator: isModeratorNow, signOut }: SignedInProps) {
   // One client (and one WebSocket) per signed-in user; a new user gets a fresh cache.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the token source of one user never changes
   const client = useMemo(() => createChatClient(config, token), [config]);
@@ -50,6 +52,7 @@ function SignedIn({ config, username, token, moderator: isModeratorNow, signOut 
         roomId={roomId}
         fanOutMode={config.fanOutMode}
         username={username}
+        userId={userId}
         moderator={moderator}
         signOut={signOut}
       />
@@ -68,6 +71,7 @@ function CognitoSignIn({ config }: { config: ClientConfig }) {
           key={user?.userId}
           config={config}
           username={user?.username ?? ''}
+          userId={user?.userId ?? ''}
           token={idToken}
           moderator={isModerator}
           signOut={() => signOut?.()}
@@ -126,6 +130,7 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
         key={state.user.profile.sub}
         config={config}
         username={attendeeName(state.user)}
+        userId={state.user.profile.sub}
         token={token}
         moderator={moderator}
         signOut={() => {
@@ -178,7 +183,7 @@ function EmbeddedAttendee({ config, oidc }: { config: ClientConfig; oidc: OidcCo
     );
   }
   return (
-    <SignedIn key={attendee.sub} config={config} username={attendee.name} token={token} moderator={moderator} signOut={() => setAttendee(null)} />
+    <SignedIn key={attendee.sub} config={config} username={attendee.name} userId={attendee.sub} token={token} moderator={moderator} signOut={() => setAttendee(null)} />
   );
 }
 

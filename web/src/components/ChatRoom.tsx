@@ -16,11 +16,13 @@ interface ChatRoomProps {
   roomId: string;
   fanOutMode: FanOutMode;
   username: string;
+  /** The user's id (token sub): their own messages are marked. */
+  userId: string;
   moderator: boolean;
   signOut: () => void;
 }
 
-export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: ChatRoomProps) {
+export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, signOut }: ChatRoomProps) {
   const room = useRoom(roomId, fanOutMode);
   const sender = useSendMessage(room, roomId);
   const moderation = useModeration(room, roomId);
@@ -79,6 +81,7 @@ export function ChatRoom({ roomId, fanOutMode, username, moderator, signOut }: C
             onLoadOlder={room.loadOlder}
             openThreadId={threadId}
             onOpenThread={openThread}
+            ownSender={userId || undefined}
             onShowSender={moderator ? showSender : undefined}
             onDelete={moderator ? deleteAction : undefined}
             onBan={moderator ? banAction : undefined}

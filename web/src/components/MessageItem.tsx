@@ -19,6 +19,8 @@ export function replyLabel(count: number): string {
 
 interface MessageItemProps {
   message: Message;
+  /** The signed-in user's own message (marked). */
+  own?: boolean;
   onOpenThread: (message: Message) => void;
   /** Moderators only: show the sender's messages across rooms. */
   onShowSender?: (message: Message) => void;
@@ -30,17 +32,26 @@ interface MessageItemProps {
 }
 
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
-  const { message, onOpenThread, onShowSender, onDelete, onBan, threadOpen } = props;
+  const { message, own = false, onOpenThread, onShowSender, onDelete, onBan, threadOpen } = props;
   return (
-    <article className="message">
+    <article className={own ? 'message own' : 'message'}>
       <header>
-        <span className="sender">{authorName(message)}</span>{' '}
-        <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
+        <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>{' '}
+        <span className="sender">{authorName(message)}</span>
+        {own && <span className="you"> (you)</span>}
       </header>
       <p className="text">
-        <LinkedText text={message.message} />
+        <span className="body">
+          <LinkedText text={message.message} />
+        </span>
+        {message.replyCount > 0 && (
+          <span className="reply-count" aria-hidden="true">
+            {' '}
+            {message.replyCount === 1 ? '1 reply' : `${message.replyCount} replies`}
+          </span>
+        )}
       </p>
-      <footer>
+      <footer className="actions">
         <button type="button" className="link" aria-expanded={threadOpen} onClick={() => onOpenThread(message)}>
           {replyLabel(message.replyCount)}
         </button>

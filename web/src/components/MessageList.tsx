@@ -1,12 +1,11 @@
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { forwardRef, useCallback, useMemo, useRef, useState, type HTMLAttributes } from 'react';
+import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 
 import type { Message } from '../data/operations';
-import { PAGE_SIZE } from '../data/useRoom';
 import { MessageItem } from './MessageItem';
 
-/** Messages in the DOM while the reader follows the newest: the list stays this size at any rate. */
-export const FOLLOWING_WINDOW = 100;
-const BOTTOM_SLACK_PX = 48;
+// Virtuoso's item indexes only ever decrease as earlier messages are prepended: start high.
+const FIRST_INDEX = 100_000;
 
 interface MessageListProps {
   messages: Message[];
@@ -15,85 +14,160 @@ interface MessageListProps {
   onLoadOlder: () => Promise<void>;
   openThreadId: string | null;
   onOpenThread: (message: Message) => void;
+  /** The signed-in user's id (token sub): their own messages are marked. */
+  ownSender?: string;
   onShowSender?: (message: Message) => void;
   onDelete?: (message: Message) => void;
   onBan?: (message: Message) => void;
 }
 
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full' });
+
+function day(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : date.toDateString();
+}
+
+interface ListContext {
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => Promise<void>;
+}
+
+/** Above the oldest message held: the way to earlier ones. */
+function LoadEarlier({ context }: { context?: ListContext }) {
+  if (!context?.hasOlder) {
+    // As tall as the button it replaces: what the reader sees does not move when it goes.
+    return <p className="load-earlier start-of-room">This is the start of the room.</p>;
+  }
+  return (
+    <button
+      type="button"
+      className="load-earlier"
+      onClick={() => void context.onLoadOlder()}
+      disabled={context.loadingOlder}
+      aria-busy={context.loadingOlder}
+    >
+      Load earlier messages
+    </button>
+  );
+}
+
+/** The list element Virtuoso renders items into: the room's log, by its accessible name. */
+const Log = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(function Log(props, ref) {
+  return <div {...props} ref={ref} role="log" aria-label="Messages" className="messages" />;
+});
+
+const COMPONENTS = { List: Log, Header: LoadEarlier };
+const START_AT_NEWEST = { index: 'LAST', align: 'end' } as const;
+
 /**
- * The room's messages, newest at the bottom. While the reader is at the bottom only the
- * newest FOLLOWING_WINDOW are rendered (and the view sticks to the bottom); once they
- * scroll up or load earlier messages, the window's start stays put so what they read does
- * not move, until they return to the bottom.
+ * The room's messages, newest at the bottom, virtualised (react-virtuoso): only what is on
+ * screen is in the DOM, however many are held. At the bottom it follows new messages; scrolled
+ * up it stays put (new messages and earlier pages alike) and offers "Jump to new messages".
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, onShowSender, onDelete, onBan } = props;
-  const scroller = useRef<HTMLDivElement>(null);
-  const following = useRef(true);
-  // null: follow the newest; otherwise the messageId the rendered window starts at ('' = all held).
-  const [windowStart, setWindowStart] = useState<string | null>(null);
+  const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, ownSender, onShowSender, onDelete, onBan } =
+    props;
+  const virtuoso = useRef<VirtuosoHandle>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  // The newest message the reader had seen when they left the bottom (null: at the bottom).
+  const [lastSeen, setLastSeen] = useState<string | null>(null);
 
-  const firstRendered = useMemo(() => {
-    if (windowStart === null) {
-      return Math.max(0, messages.length - FOLLOWING_WINDOW);
-    }
-    const index = messages.findIndex((m) => m.messageId >= windowStart);
-    return index < 0 ? messages.length : index;
-  }, [messages, windowStart]);
-  const rendered = useMemo(() => messages.slice(firstRendered), [messages, firstRendered]);
+  // Earlier pages are prepended: the first item's index goes down by as many, so Virtuoso keeps
+  // what is on screen where it is (state derived from the list, updated during render).
+  const firstId = messages[0]?.messageId ?? null;
+  const [origin, setOrigin] = useState({ firstId, firstIndex: FIRST_INDEX });
+  let firstItemIndex = origin.firstIndex;
+  if (firstId !== origin.firstId) {
+    const previousFirst = origin.firstId === null ? -1 : messages.findIndex((m) => m.messageId === origin.firstId);
+    firstItemIndex = previousFirst > 0 ? origin.firstIndex - previousFirst : origin.firstIndex;
+    setOrigin({ firstId, firstIndex: firstItemIndex });
+  }
 
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (element && following.current) {
-      element.scrollTop = element.scrollHeight;
-    }
-  }, [rendered]);
+  const onBottomChange = useCallback(
+    (bottom: boolean) => {
+      setAtBottom(bottom);
+      setLastSeen(bottom ? null : (messages[messages.length - 1]?.messageId ?? ''));
+    },
+    [messages],
+  );
 
-  const onScroll = useCallback(() => {
-    const element = scroller.current;
-    if (!element) {
-      return;
+  const unseen = useMemo(() => {
+    if (atBottom || lastSeen === null) {
+      return 0;
     }
-    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
-    following.current = atBottom;
-    if (atBottom && windowStart !== null) {
-      setWindowStart(null);
-    } else if (!atBottom && windowStart === null && rendered.length) {
-      setWindowStart(rendered[0].messageId);
+    let count = 0;
+    for (let i = messages.length - 1; i >= 0 && messages[i].messageId > lastSeen; i--) {
+      count++;
     }
-  }, [rendered, windowStart]);
+    return count;
+  }, [atBottom, lastSeen, messages]);
 
-  const loadEarlier = useCallback(async () => {
-    following.current = false;
-    if (firstRendered > 0) {
-      setWindowStart(messages[Math.max(0, firstRendered - PAGE_SIZE)].messageId);
-      return;
-    }
-    setWindowStart('');
-    await onLoadOlder();
-  }, [firstRendered, messages, onLoadOlder]);
+  const jumpToNew = useCallback(() => {
+    virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+  }, []);
 
-  return (
-    <div className="scroller" ref={scroller} onScroll={onScroll}>
-      {(firstRendered > 0 || hasOlder) && (
-        <button type="button" className="load-earlier" onClick={loadEarlier} disabled={loadingOlder} aria-busy={loadingOlder}>
-          Load earlier messages
-        </button>
-      )}
-      <div role="log" aria-label="Messages" className="messages">
-        {rendered.map((message) => (
+  const context = useMemo<ListContext>(() => ({ hasOlder, loadingOlder, onLoadOlder }), [hasOlder, loadingOlder, onLoadOlder]);
+
+  const itemContent = useCallback(
+    (index: number, message: Message) => {
+      const position = index - firstItemIndex;
+      const previous = position > 0 ? messages[position - 1] : undefined;
+      const newDay = !previous || day(previous.createdAt) !== day(message.createdAt);
+      return (
+        <>
+          {newDay && message.createdAt && (
+            <p className="day-separator" role="separator" aria-label={dayFormat.format(new Date(message.createdAt))}>
+              <span>{dayFormat.format(new Date(message.createdAt))}</span>
+            </p>
+          )}
           <MessageItem
-            key={message.messageId}
             message={message}
+            own={ownSender !== undefined && message.sender === ownSender}
             threadOpen={message.messageId === openThreadId}
             onOpenThread={onOpenThread}
             onShowSender={onShowSender}
             onDelete={onDelete}
             onBan={onBan}
           />
-        ))}
+        </>
+      );
+    },
+    [firstItemIndex, messages, ownSender, openThreadId, onOpenThread, onShowSender, onDelete, onBan],
+  );
+
+  if (messages.length === 0) {
+    return (
+      <div className="scroller">
+        <LoadEarlier context={context} />
+        <div role="log" aria-label="Messages" className="messages" />
+        <p className="empty">No messages yet. Say hello!</p>
       </div>
-      {messages.length === 0 && <p className="empty">No messages yet. Say hello!</p>}
+    );
+  }
+  return (
+    <div className="feed">
+      <Virtuoso
+        ref={virtuoso}
+        className="scroller"
+        data={messages}
+        firstItemIndex={firstItemIndex}
+        initialTopMostItemIndex={START_AT_NEWEST}
+        computeItemKey={(_, message) => message.messageId}
+        followOutput={(bottom) => (bottom ? 'auto' : false)}
+        atBottomStateChange={onBottomChange}
+        atBottomThreshold={48}
+        increaseViewportBy={{ top: 400, bottom: 200 }}
+        context={context}
+        components={COMPONENTS}
+        itemContent={itemContent}
+      />
+      {unseen > 0 && (
+        <button type="button" className="jump" onClick={jumpToNew}>
+          Jump to new messages ({unseen})
+        </button>
+      )}
     </div>
   );
 }

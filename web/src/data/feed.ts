@@ -4,8 +4,9 @@
 // the gap fill after a reconnect.
 import type { Message, Reply } from './operations';
 
-/** Messages kept in memory per room; older ones are fetched again on "Load earlier messages". */
-export const MAX_KEPT = 1000;
+/** Messages kept in memory per room (the list is virtualised: holding them costs memory, a few
+ * MB, not rendering); older ones are fetched again on "Load earlier messages". */
+export const MAX_KEPT = 10_000;
 
 const MAX_COUNTED_REPLIES = 5000;
 
