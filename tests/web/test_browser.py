@@ -300,6 +300,10 @@ def test_a_moderators_delete_removes_the_message_from_every_page_live(per_messag
     expect(moderator.message("please delete me").get_by_role("button", name=re.compile(r"^Ban"))).to_have_text(
         "Ban alice", timeout=UI_TIMEOUT_MS)
     moderator.message("please delete me").get_by_role("button", name=re.compile(r"^Delete")).click()
+    confirm = moderator.page.get_by_role("dialog", name="Delete message?")
+    expect(confirm).to_contain_text("please delete me")
+    confirm.get_by_role("button", name="Delete", exact=True).click()
+    expect(confirm).to_have_count(0)
     expect(moderator.message("please delete me")).to_have_count(0, timeout=UI_TIMEOUT_MS)
     expect(bob.message("please delete me")).to_have_count(0, timeout=UI_TIMEOUT_MS)
     expect(alice.message("please delete me")).to_have_count(0, timeout=UI_TIMEOUT_MS)
@@ -308,8 +312,13 @@ def test_a_moderators_delete_removes_the_message_from_every_page_live(per_messag
     bob.live()
     expect(bob.message("keep me")).to_have_count(1, timeout=UI_TIMEOUT_MS)
     expect(bob.message("please delete me")).to_have_count(0)
-    # Ban (the default length is permanent): alice may no longer post in the room.
+    # Ban, permanently (the dialog's default is a 10-minute timeout): alice may no longer post in the room.
     moderator.message("keep me").get_by_role("button", name="Ban alice").click()
+    ban = moderator.page.get_by_role("dialog", name="Ban alice")
+    expect(ban.get_by_role("radio", name="10 minutes")).to_be_checked()
+    ban.get_by_role("radio", name="Permanent").check()
+    ban.get_by_role("textbox", name="Reason").fill("spam")
+    ban.get_by_role("button", name="Ban", exact=True).click()
     expect(moderator.page.get_by_text(f"Banned alice from #{room_id}.")).to_be_visible(timeout=UI_TIMEOUT_MS)
     alice.send("after the ban")
     expect(alice.page.get_by_role("alert")).to_contain_text("A moderator has banned you from this room.",
@@ -330,8 +339,9 @@ def test_a_timed_ban_and_an_invalid_room_say_what_happened_and_what_to_do(per_me
     alice.send("before the ban")
     per_message.user("mia", groups=("moderators",))
     moderator = sessions(per_message, "mia", room_id)
-    moderator.page.get_by_label("Ban length").select_option(label="1 hour")
     moderator.message("before the ban").get_by_role("button", name="Ban alice").click()
+    moderator.page.get_by_role("dialog", name="Ban alice").get_by_role("radio", name="1 hour").check()
+    moderator.page.get_by_role("dialog", name="Ban alice").get_by_role("button", name="Ban", exact=True).click()
     expect(moderator.page.get_by_text(f"Timed out alice in #{room_id} for 1 hour.")).to_be_visible(
         timeout=UI_TIMEOUT_MS)
     alice.send("during the ban")
@@ -439,3 +449,55 @@ def test_the_feed_is_compact_marks_own_messages_dates_them_and_offers_a_jump_to_
     jump.click()
     expect(bob.message("while away 2")).to_be_in_viewport(timeout=UI_TIMEOUT_MS)
     expect(bob.page.get_by_role("button", name=re.compile("^Jump to new messages"))).to_have_count(0)
+
+
+def test_the_moderator_console_pins_sets_slow_mode_and_blocked_terms_and_lifts_bans(per_message, sessions):
+    room_id = room("console")
+    alice = sessions(per_message, "alice", room_id)
+    alice.send("read the schedule at https://example.org/schedule")
+    per_message.user("mia", groups=("moderators",))
+    moderator = sessions(per_message, "mia", room_id)
+    message = moderator.message("read the schedule at https://example.org/schedule")
+    expect(message).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(alice.page.get_by_role("button", name="Room settings")).to_have_count(0)  # attendees: no console
+
+    # Pin: everyone sees it at the top, live; unpin takes it away for everyone.
+    message.get_by_role("button", name="Pin message").click()
+    for page in (moderator.page, alice.page):
+        pinned = page.get_by_role("region", name="Pinned message")
+        expect(pinned).to_contain_text("read the schedule at", timeout=UI_TIMEOUT_MS)
+    expect(alice.page.get_by_role("region", name="Pinned message").get_by_role("button", name="Unpin")).to_have_count(0)
+    alice.page.reload()
+    alice.live()
+    expect(alice.page.get_by_role("region", name="Pinned message")).to_contain_text("schedule", timeout=UI_TIMEOUT_MS)
+    moderator.page.get_by_role("region", name="Pinned message").get_by_role("button", name="Unpin").click()
+    expect(alice.page.get_by_role("region", name="Pinned message")).to_have_count(0, timeout=UI_TIMEOUT_MS)
+
+    # Room settings: blocked terms refuse a message; slow mode is kept.
+    moderator.page.get_by_role("button", name="Room settings").click()
+    dialog = moderator.page.get_by_role("dialog", name="Room settings")
+    dialog.get_by_role("spinbutton", name="Slow mode (seconds)").fill("0")
+    dialog.get_by_role("textbox", name="Blocked terms").fill("spoiler\nleak")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    alice.send("big spoiler ahead")
+    expect(alice.page.get_by_role("alert")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(alice.message("big spoiler ahead")).to_have_count(0)
+    moderator.page.get_by_role("button", name="Room settings").click()
+    expect(dialog.get_by_role("textbox", name="Blocked terms")).to_have_value("spoiler\nleak")
+    dialog.get_by_role("button", name="Cancel").click()
+
+    # A ban shows in the moderation log with Unban; lifting it lets alice post again.
+    message.get_by_role("button", name="Ban alice").click()
+    moderator.page.get_by_role("dialog", name="Ban alice").get_by_role("textbox", name="Reason").fill("flooding")
+    moderator.page.get_by_role("dialog", name="Ban alice").get_by_role("button", name="Ban", exact=True).click()
+    moderator.page.get_by_role("button", name="Moderation log").click()
+    log = moderator.page.get_by_role("region", name="Moderation log")
+    expect(log).to_contain_text("flooding", timeout=UI_TIMEOUT_MS)
+    expect(log).to_contain_text("changed the room settings")
+    log.get_by_role("button", name="Unban").click()
+    expect(log.get_by_role("button", name="Unban")).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    expect(log).to_contain_text("lifted the ban on")
+    alice.page.get_by_role("textbox", name="Message").fill("")
+    alice.send("back again")
+    expect(moderator.message("back again")).to_have_count(1, timeout=UI_TIMEOUT_MS)

@@ -2,12 +2,15 @@ import { useCallback, useState } from 'react';
 
 import type { FanOutMode } from '../config';
 import { authorName, type Message } from '../data/operations';
-import { BAN_DURATIONS, useModeration, type BanDuration } from '../data/useModeration';
+import { useModeration } from '../data/useModeration';
 import { useRoom } from '../data/useRoom';
 import { useSendMessage } from '../data/useSend';
 import { Composer } from './Composer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { MessageList } from './MessageList';
+import { BanDialog, ConfirmDelete, RoomSettingsDialog } from './ModerationDialogs';
+import { ModerationLogPanel } from './ModerationLogPanel';
+import { PinnedMessage } from './PinnedMessage';
 import { RoomRefusal } from './RoomRefusal';
 import { SenderPanel } from './SenderPanel';
 import { ThreadPanel } from './ThreadPanel';
@@ -26,10 +29,14 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
   const room = useRoom(roomId, fanOutMode);
   const sender = useSendMessage(room, roomId);
   const moderation = useModeration(room, roomId);
-  const [banDuration, setBanDuration] = useState<BanDuration>(null);
-  const { deleteMessage, banSender } = moderation;
-  const deleteAction = useCallback((message: Message) => void deleteMessage(message), [deleteMessage]);
-  const banAction = useCallback((message: Message) => void banSender(message, banDuration), [banSender, banDuration]);
+  const { deleteMessage, banSender, pin } = moderation;
+  // What a moderator is about to do: each destructive action is confirmed in a dialog first.
+  const [confirming, setConfirming] = useState<{ kind: 'delete' | 'ban'; message: Message } | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [logOpen, setLogOpen] = useState(false);
+  const deleteAction = useCallback((message: Message) => setConfirming({ kind: 'delete', message }), []);
+  const banAction = useCallback((message: Message) => setConfirming({ kind: 'ban', message }), []);
+  const pinAction = useCallback((message: Message) => void pin(message), [pin]);
   const [threadId, setThreadId] = useState<string | null>(null);
   const [senderShown, setSenderShown] = useState<{ sender: string; name: string } | null>(null);
   const showSender = useCallback((message: Message) => setSenderShown({ sender: message.sender, name: authorName(message) }), []);
@@ -54,19 +61,14 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
           {moderator && ' (moderator)'}
         </span>
         {moderator && (
-          <label className="ban-length">
-            Ban length{' '}
-            <select
-              value={banDuration === null ? '' : String(banDuration)}
-              onChange={(event) => setBanDuration(event.target.value === '' ? null : Number(event.target.value))}
-            >
-              {BAN_DURATIONS.map((d) => (
-                <option key={d.label} value={d.seconds === null ? '' : String(d.seconds)}>
-                  {d.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <>
+            <button type="button" onClick={() => setSettingsOpen(true)}>
+              Room settings
+            </button>
+            <button type="button" aria-expanded={logOpen} onClick={() => setLogOpen((open) => !open)}>
+              Moderation log
+            </button>
+          </>
         )}
         <button type="button" onClick={signOut}>
           Sign out
@@ -74,6 +76,9 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
       </header>
       <div className="panes">
         <main className="conversation">
+          {room.settings?.pinnedMessage && (
+            <PinnedMessage pinned={room.settings.pinnedMessage} onUnpin={moderator ? () => void moderation.unpin() : undefined} />
+          )}
           <MessageList
             messages={room.messages}
             hasOlder={room.hasOlder}
@@ -85,6 +90,7 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
             onShowSender={moderator ? showSender : undefined}
             onDelete={moderator ? deleteAction : undefined}
             onBan={moderator ? banAction : undefined}
+            onPin={moderator ? pinAction : undefined}
           />
           {moderator && moderation.error && (
             <p className="error moderation" role="alert">
@@ -103,6 +109,14 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
           )}
         </main>
         {parent && <ThreadPanel key={parent.messageId} room={room} roomId={roomId} parent={parent} onClose={closeThread} />}
+        {moderator && logOpen && (
+          <ModerationLogPanel
+            roomId={roomId}
+            refresh={moderation.actions}
+            onUnban={(userId) => void moderation.unban(userId, userId)}
+            onClose={() => setLogOpen(false)}
+          />
+        )}
         {senderShown && (
           <SenderPanel
             key={senderShown.sender}
@@ -112,6 +126,29 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
           />
         )}
       </div>
+      {confirming?.kind === 'delete' && (
+        <ConfirmDelete
+          message={confirming.message}
+          onClose={() => setConfirming(null)}
+          onConfirm={() => {
+            setConfirming(null);
+            void deleteMessage(confirming.message);
+          }}
+        />
+      )}
+      {confirming?.kind === 'ban' && (
+        <BanDialog
+          message={confirming.message}
+          onClose={() => setConfirming(null)}
+          onBan={(duration, reason) => {
+            setConfirming(null);
+            void banSender(confirming.message, duration, reason);
+          }}
+        />
+      )}
+      {settingsOpen && (
+        <RoomSettingsDialog settings={room.settings} onSave={moderation.saveSettings} onClose={() => setSettingsOpen(false)} />
+      )}
     </div>
   );
 }

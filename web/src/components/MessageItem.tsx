@@ -28,11 +28,13 @@ interface MessageItemProps {
   onDelete?: (message: Message) => void;
   /** Moderators only: ban (or time out) the sender in this room. */
   onBan?: (message: Message) => void;
+  /** Moderators only: pin the message for everyone. */
+  onPin?: (message: Message) => void;
   threadOpen: boolean;
 }
 
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
-  const { message, own = false, onOpenThread, onShowSender, onDelete, onBan, threadOpen } = props;
+  const { message, own = false, onOpenThread, onShowSender, onDelete, onBan, onPin, threadOpen } = props;
   return (
     <article className={own ? 'message own' : 'message'}>
       <header>
@@ -58,6 +60,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         {onShowSender && (
           <button type="button" className="link" onClick={() => onShowSender(message)}>
             Messages by {authorName(message)}
+          </button>
+        )}
+        {onPin && (
+          <button type="button" className="link" onClick={() => onPin(message)}>
+            Pin message
           </button>
         )}
         {onDelete && (

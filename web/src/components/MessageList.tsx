@@ -19,6 +19,7 @@ interface MessageListProps {
   onShowSender?: (message: Message) => void;
   onDelete?: (message: Message) => void;
   onBan?: (message: Message) => void;
+  onPin?: (message: Message) => void;
 }
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full' });
@@ -67,7 +68,7 @@ const START_AT_NEWEST = { index: 'LAST', align: 'end' } as const;
  * up it stays put (new messages and earlier pages alike) and offers "Jump to new messages".
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, ownSender, onShowSender, onDelete, onBan } =
+  const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, ownSender, onShowSender, onDelete, onBan, onPin } =
     props;
   const virtuoso = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -130,11 +131,12 @@ export function MessageList(props: MessageListProps) {
             onShowSender={onShowSender}
             onDelete={onDelete}
             onBan={onBan}
+            onPin={onPin}
           />
         </>
       );
     },
-    [firstItemIndex, messages, ownSender, openThreadId, onOpenThread, onShowSender, onDelete, onBan],
+    [firstItemIndex, messages, ownSender, openThreadId, onOpenThread, onShowSender, onDelete, onBan, onPin],
   );
 
   if (messages.length === 0) {

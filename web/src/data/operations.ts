@@ -177,6 +177,38 @@ export type RoomEventType =
   | 'USER_BANNED'
   | 'USER_UNBANNED';
 
+export interface PinnedMessage {
+  messageId: string;
+  sender: string;
+  senderName: string | null;
+  message: string;
+  createdAt: string;
+}
+
+export interface RoomSettings {
+  roomId: string;
+  slowModeSeconds: number;
+  blockedTerms: string[];
+  pinnedMessage: PinnedMessage | null;
+  updatedAt: string | null;
+}
+
+const ROOM_SETTINGS_FIELDS = gql`
+  fragment RoomSettingsFields on RoomSettings {
+    roomId
+    slowModeSeconds
+    blockedTerms
+    updatedAt
+    pinnedMessage {
+      messageId
+      sender
+      senderName
+      message
+      createdAt
+    }
+  }
+`;
+
 export interface RoomEvent {
   roomId: string;
   eventId: string;
@@ -185,6 +217,8 @@ export interface RoomEvent {
   messageId: string | null;
   /** USER_BANNED, USER_UNBANNED: the user (a message's sender). */
   userId: string | null;
+  /** SETTINGS_UPDATED, MESSAGE_PINNED, MESSAGE_UNPINNED: the room's settings after the change. */
+  settings: RoomSettings | null;
   createdAt: string;
 }
 
@@ -204,6 +238,78 @@ export const ON_ROOM_EVENT: TypedDocumentNode<{ onRoomEvent: RoomEvent | null },
       messageId
       userId
       createdAt
+      settings {
+        ...RoomSettingsFields
+      }
+    }
+  }
+  ${ROOM_SETTINGS_FIELDS}
+`;
+
+export const GET_ROOM_SETTINGS: TypedDocumentNode<{ getRoomSettings: RoomSettings }, { roomId: string }> = gql`
+  query GetRoomSettings($roomId: ID!) {
+    getRoomSettings(roomId: $roomId) {
+      ...RoomSettingsFields
+    }
+  }
+  ${ROOM_SETTINGS_FIELDS}
+`;
+
+export const UPDATE_ROOM_SETTINGS: TypedDocumentNode<
+  { updateRoomSettings: RoomSettings | null },
+  { roomId: string; slowModeSeconds?: number; blockedTerms?: string[]; pinnedMessageId?: string | null }
+> = gql`
+  mutation UpdateRoomSettings($roomId: ID!, $slowModeSeconds: Int, $blockedTerms: [String!], $pinnedMessageId: ID) {
+    updateRoomSettings(
+      roomId: $roomId
+      slowModeSeconds: $slowModeSeconds
+      blockedTerms: $blockedTerms
+      pinnedMessageId: $pinnedMessageId
+    ) {
+      ...RoomSettingsFields
+    }
+  }
+  ${ROOM_SETTINGS_FIELDS}
+`;
+
+export interface ModerationEvent {
+  eventId: string;
+  action: string;
+  actor: string;
+  target: string | null;
+  reason: string | null;
+  /** The action's other inputs as JSON (durationSeconds, the new settings). */
+  details: string | null;
+  createdAt: string;
+}
+
+export const GET_MODERATION_LOG: TypedDocumentNode<
+  { getModerationLog: { items: ModerationEvent[]; nextToken: string | null } },
+  { roomId: string; limit?: number; nextToken?: string | null }
+> = gql`
+  query GetModerationLog($roomId: ID!, $limit: Int, $nextToken: String) {
+    getModerationLog(roomId: $roomId, limit: $limit, nextToken: $nextToken) {
+      items {
+        eventId
+        action
+        actor
+        target
+        reason
+        details
+        createdAt
+      }
+      nextToken
+    }
+  }
+`;
+
+export const UNBAN_USER: TypedDocumentNode<{ unbanUser: Ban | null }, { roomId: string; userId: string }> = gql`
+  mutation UnbanUser($roomId: ID!, $userId: String!) {
+    unbanUser(roomId: $roomId, userId: $userId) {
+      roomId
+      userId
+      expiresAt
+      active
     }
   }
 `;

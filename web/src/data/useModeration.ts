@@ -4,22 +4,36 @@ import { useApolloClient } from '@apollo/client/react';
 import { useCallback, useState } from 'react';
 
 import { errorText } from './errors';
-import { BAN_USER, DELETE_MESSAGE, authorName, type Message } from './operations';
+import {
+  BAN_USER,
+  DELETE_MESSAGE,
+  UNBAN_USER,
+  UPDATE_ROOM_SETTINGS,
+  authorName,
+  type Message,
+} from './operations';
 import type { Room } from './useRoom';
 
 /** A ban's length: null is permanent, otherwise seconds (a timeout). */
 export type BanDuration = number | null;
 
+/** The ban dialog's choices; the first (a 10-minute timeout) is the default, not a permanent ban. */
 export const BAN_DURATIONS: { label: string; seconds: BanDuration }[] = [
-  { label: 'Permanent', seconds: null },
   { label: '10 minutes', seconds: 600 },
   { label: '1 hour', seconds: 3600 },
   { label: '24 hours', seconds: 86_400 },
+  { label: 'Permanent', seconds: null },
 ];
 
 export interface Moderation {
   deleteMessage: (message: Message) => Promise<void>;
-  banSender: (message: Message, duration: BanDuration) => Promise<void>;
+  banSender: (message: Message, duration: BanDuration, reason?: string) => Promise<void>;
+  unban: (userId: string, name: string) => Promise<void>;
+  pin: (message: Message) => Promise<void>;
+  unpin: () => Promise<void>;
+  saveSettings: (slowModeSeconds: number, blockedTerms: string[]) => Promise<boolean>;
+  /** Bumped after every action that succeeded: whoever shows the moderation log re-reads it. */
+  actions: number;
   /** The last action's outcome, for the page to announce. */
   notice: string | null;
   error: string | null;
@@ -27,23 +41,27 @@ export interface Moderation {
 
 export function useModeration(room: Room, roomId: string): Moderation {
   const client = useApolloClient();
-  const { removeDeleted } = room;
+  const { removeDeleted, setSettings } = room;
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [actions, setActions] = useState(0);
 
-  const run = useCallback(async (action: () => Promise<string>) => {
+  const run = useCallback(async (action: () => Promise<string>): Promise<boolean> => {
     setError(null);
     setNotice(null);
     try {
       setNotice(await action());
+      setActions((n) => n + 1);
+      return true;
     } catch (failure) {
       setError(errorText(failure));
+      return false;
     }
   }, []);
 
   const deleteMessage = useCallback(
-    (message: Message) =>
-      run(async () => {
+    async (message: Message) => {
+      await run(async () => {
         // errorPolicy all: a stored deletion the room was not told of (RoomEventNotPublished)
         // still leaves this page, and the page says what went wrong.
         const { data, error: partial } = await client.mutate({
@@ -59,24 +77,73 @@ export function useModeration(room: Room, roomId: string): Moderation {
           setError(errorText(partial));
         }
         return `Deleted a message by ${authorName(message)}.`;
-      }),
+      });
+    },
     [client, roomId, removeDeleted, run],
   );
 
   const banSender = useCallback(
-    (message: Message, duration: BanDuration) =>
-      run(async () => {
+    async (message: Message, duration: BanDuration, reason?: string) => {
+      await run(async () => {
         await client.mutate({
           mutation: BAN_USER,
-          variables: { roomId, userId: message.sender, durationSeconds: duration },
+          variables: { roomId, userId: message.sender, durationSeconds: duration, reason: reason?.trim() || null },
         });
         const label = BAN_DURATIONS.find((d) => d.seconds === duration)?.label ?? `${duration} seconds`;
         return duration === null
           ? `Banned ${authorName(message)} from #${roomId}.`
           : `Timed out ${authorName(message)} in #${roomId} for ${label}.`;
-      }),
+      });
+    },
     [client, roomId, run],
   );
 
-  return { deleteMessage, banSender, notice, error };
+  const unban = useCallback(
+    async (userId: string, name: string) => {
+      await run(async () => {
+        await client.mutate({ mutation: UNBAN_USER, variables: { roomId, userId } });
+        return `Lifted the ban on ${name} in #${roomId}.`;
+      });
+    },
+    [client, roomId, run],
+  );
+
+  const updateSettings = useCallback(
+    async (variables: { slowModeSeconds?: number; blockedTerms?: string[]; pinnedMessageId?: string | null }) => {
+      const { data } = await client.mutate({ mutation: UPDATE_ROOM_SETTINGS, variables: { roomId, ...variables } });
+      if (!data?.updateRoomSettings) {
+        throw new Error('updateRoomSettings returned nothing.');
+      }
+      setSettings(data.updateRoomSettings);
+    },
+    [client, roomId, setSettings],
+  );
+
+  const pin = useCallback(
+    async (message: Message) => {
+      await run(async () => {
+        await updateSettings({ pinnedMessageId: message.messageId });
+        return `Pinned a message by ${authorName(message)}.`;
+      });
+    },
+    [run, updateSettings],
+  );
+
+  const unpin = useCallback(async () => {
+    await run(async () => {
+      await updateSettings({ pinnedMessageId: null });
+      return 'Unpinned the message.';
+    });
+  }, [run, updateSettings]);
+
+  const saveSettings = useCallback(
+    (slowModeSeconds: number, blockedTerms: string[]) =>
+      run(async () => {
+        await updateSettings({ slowModeSeconds, blockedTerms });
+        return `Saved the settings of #${roomId}.`;
+      }),
+    [roomId, run, updateSettings],
+  );
+
+  return { deleteMessage, banSender, unban, pin, unpin, saveSettings, actions, notice, error };
 }

@@ -17,12 +17,14 @@ import {
 import { liveSubscription, type SubscriptionState } from './liveSubscription';
 import {
   GET_MESSAGES,
+  GET_ROOM_SETTINGS,
   ON_MESSAGE_BATCH,
   ON_REPLY,
   ON_ROOM_EVENT,
   ON_SEND_MESSAGE,
   type Message,
   type Reply,
+  type RoomSettings,
 } from './operations';
 
 /** Messages per history page. */
@@ -56,6 +58,10 @@ export interface Room {
   removeDeleted: (messageId: string) => void;
   connection: RoomConnection;
   onReply: (listener: ReplyListener) => () => void;
+  /** Slow mode, blocked terms and the pinned message, live (null until first read). */
+  settings: RoomSettings | null;
+  /** A moderator's own settings change (mutation result), shown without waiting for the room event. */
+  setSettings: (settings: RoomSettings) => void;
 }
 
 function combine(...states: SubscriptionState[]): SubscriptionState {
@@ -75,6 +81,13 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [connection, setConnection] = useState<RoomConnection>({ state: 'connecting', resyncs: 0 });
   const replyListeners = useRef(new Set<ReplyListener>());
+  const [settings, setSettingsState] = useState<RoomSettings | null>(null);
+  // Newest first: a settings copy older than the one shown (a late room event) is ignored.
+  const setSettings = useCallback((next: RoomSettings) => {
+    setSettingsState((current) =>
+      current && current.updatedAt && next.updatedAt && next.updatedAt < current.updatedAt ? current : next,
+    );
+  }, []);
   const deleted = useRef(new Set<string>());
 
   const update = useCallback((change: (feed: Feed) => Feed) => {
@@ -239,13 +252,25 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
           });
     // Moderation: deletions leave every open page. (A deletion missed while this
     // subscription was down stays shown until the next load; getMessages no longer lists it.)
+    // The room's settings (pinned message, slow mode) are read once this subscription is up, so
+    // a change made meanwhile is not missed; room events keep them current.
+    const readSettings = async () => {
+      const { data } = await client.query({ query: GET_ROOM_SETTINGS, variables: { roomId }, fetchPolicy: 'no-cache' });
+      if (data) {
+        setSettings(data.getRoomSettings);
+      }
+    };
     const stopRoomEvents = liveSubscription(client, {
       query: ON_ROOM_EVENT,
       variables: { roomId },
+      onSubscribed: readSettings,
       onData: (data) => {
         const event = data.onRoomEvent;
         if (event?.type === 'MESSAGE_DELETED' && event.messageId) {
           removeDeleted(event.messageId);
+        }
+        if (event?.settings) {
+          setSettings(event.settings);
         }
       },
       onState: (state, detail) => {
@@ -258,7 +283,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
       stopReplies();
       stopRoomEvents();
     };
-  }, [client, roomId, fanOutMode, fetchPage, update, receiveReply, removeDeleted]);
+  }, [client, roomId, fanOutMode, fetchPage, update, receiveReply, removeDeleted, setSettings]);
 
   const loadOlder = useCallback(async () => {
     const current = feedRef.current;
@@ -308,5 +333,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
     removeDeleted,
     connection,
     onReply,
+    settings,
+    setSettings,
   };
 }

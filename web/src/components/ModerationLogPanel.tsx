@@ -1,0 +1,56 @@
+import { useModerationLog } from '../data/useModerationLog';
+import { formatTime } from './MessageItem';
+
+const ACTIONS: Record<string, string> = {
+  deleteMessage: 'deleted a message',
+  banUser: 'banned',
+  unbanUser: 'lifted the ban on',
+  updateRoomSettings: 'changed the room settings',
+};
+
+interface ModerationLogPanelProps {
+  roomId: string;
+  /** Bumped after each action: the log is read again. */
+  refresh: number;
+  onUnban: (userId: string) => void;
+  onClose: () => void;
+}
+
+/** Moderators: what was done in the room, newest first, with "Unban" where a ban still holds. */
+export function ModerationLogPanel({ roomId, refresh, onUnban, onClose }: ModerationLogPanelProps) {
+  const log = useModerationLog(roomId, refresh);
+  return (
+    <section className="sender-panel" aria-label="Moderation log">
+      <header>
+        <h2>Moderation log</h2>
+        <button type="button" className="link" onClick={onClose}>
+          Close
+        </button>
+      </header>
+      {log.error && (
+        <p role="alert" className="error">
+          {log.error}
+        </p>
+      )}
+      <ol aria-busy={log.loading}>
+        {log.events.map((event) => (
+          <li key={event.eventId}>
+            <time dateTime={event.createdAt}>{formatTime(event.createdAt)}</time> {event.actor}{' '}
+            {ACTIONS[event.action] ?? event.action}
+            {event.action !== 'deleteMessage' && event.target ? ` ${event.target}` : ''}
+            {event.reason ? ` (${event.reason})` : ''}
+            {event.action === 'banUser' && event.target && log.activeBans.has(event.eventId) && (
+              <>
+                {' '}
+                <button type="button" className="link" onClick={() => onUnban(event.target as string)}>
+                  Unban
+                </button>
+              </>
+            )}
+          </li>
+        ))}
+      </ol>
+      {!log.loading && !log.error && log.events.length === 0 && <p>Nothing yet.</p>}
+    </section>
+  );
+}
