@@ -501,3 +501,53 @@ def test_the_moderator_console_pins_sets_slow_mode_and_blocked_terms_and_lifts_b
     alice.page.get_by_role("textbox", name="Message").fill("")
     alice.send("back again")
     expect(moderator.message("back again")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+
+def test_sends_queue_in_order_refusals_count_down_and_the_draft_survives(per_message, sessions):
+    room_id = room("states")
+    alice = sessions(per_message, "alice", room_id)
+    box = alice.page.get_by_role("textbox", name="Message")
+    for text in ("one", "two", "three"):  # typed faster than each round trip: queued, in order
+        box.fill(text)
+        box.press("Enter")
+    for text in ("one", "two", "three"):
+        expect(alice.message(text)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    texts = alice.messages().all_inner_texts()
+    order = [w for t in texts for w in ("one", "two", "three") if re.search(rf"(^|\n){w}(\n|$)", t)]
+    assert order == ["one", "two", "three"], texts
+
+    per_message.user("mia", groups=("moderators",))
+    moderator = sessions(per_message, "mia", room_id)
+    moderator.page.get_by_role("button", name="Room settings").click()
+    dialog = moderator.page.get_by_role("dialog", name="Room settings")
+    dialog.get_by_role("spinbutton", name="Slow mode (seconds)").fill("4")
+    dialog.get_by_role("textbox", name="Blocked terms").fill("spoiler")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0, timeout=UI_TIMEOUT_MS)
+
+    alice.send("a spoiler")
+    alert = alice.page.get_by_role("alert")
+    expect(alert).to_have_text("Your message contains a term this room does not allow. Change it and send again.",
+                               timeout=UI_TIMEOUT_MS)
+    expect(box).to_have_value("a spoiler")  # refused text comes back
+    alice.send("first in slow mode")
+    expect(alice.message("first in slow mode")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    alice.send("too soon")
+    expect(alert).to_contain_text("Slow mode is on: one message every 4 seconds.", timeout=UI_TIMEOUT_MS)
+    expect(box).to_have_value("too soon")
+    send = alice.page.get_by_role("button", name=re.compile(r"^Send \(\d s\)$"))
+    expect(send).to_be_disabled()
+    expect(alice.page.get_by_role("button", name="Send", exact=True)).to_be_enabled(timeout=6_000)  # live, on time
+    expect(alice.page.get_by_role("alert")).to_have_count(0)
+    box.press("Enter")
+    expect(alice.message("too soon")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    # The draft outlives a reload and a new sign-in, in the same room.
+    box.fill("half-typed thought")
+    alice.page.reload()
+    alice.live()
+    expect(box).to_have_value("half-typed thought")
+    alice.page.get_by_role("button", name="Sign out").click()
+    alice.sign_in()
+    expect(alice.page.get_by_role("heading", name=f"#{room_id}")).to_be_visible()
+    expect(alice.page.get_by_role("textbox", name="Message")).to_have_value("half-typed thought")

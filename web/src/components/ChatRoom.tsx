@@ -105,7 +105,14 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
           {room.connection.state === 'refused' ? (
             <RoomRefusal detail={room.connection.detail} />
           ) : (
-            <Composer sender={sender} label="Message" action="Send" placeholder={`Message #${roomId}`} />
+            <Composer
+              sender={sender}
+              label="Message"
+              action="Send"
+              placeholder={`Message #${roomId}`}
+              draftKey={`chatstack:draft:${roomId}`}
+              id="message-box"
+            />
           )}
         </main>
         {parent && <ThreadPanel key={parent.messageId} room={room} roomId={roomId} parent={parent} onClose={closeThread} />}

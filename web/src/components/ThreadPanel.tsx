@@ -56,7 +56,7 @@ export function ThreadPanel({ room, roomId, parent, onClose }: ThreadPanelProps)
           Load more replies
         </button>
       )}
-      <Composer sender={sender} label="Reply" action="Send reply" focusOnMount />
+      <Composer sender={sender} label="Reply" action="Send reply" focusOnMount draftKey={`chatstack:draft:${roomId}:${parent.messageId}`} />
     </section>
   );
 }

@@ -5,6 +5,26 @@ import { CombinedGraphQLErrors } from '@apollo/client/errors';
 interface AppSyncError {
   message?: string;
   errorType?: string;
+  errorInfo?: { retryAfterSeconds?: number; retryAt?: string } | null;
+}
+
+/** When a refused send may be tried again (epoch ms): slow mode's retryAt, a timeout's end. */
+export function retryAt(error: unknown): number | null {
+  if (!CombinedGraphQLErrors.is(error)) {
+    return null;
+  }
+  const first = error.errors[0] as AppSyncError | undefined;
+  if (first?.errorType === 'SlowMode') {
+    const at = first.errorInfo?.retryAt ? Date.parse(first.errorInfo.retryAt) : NaN;
+    const seconds = first.errorInfo?.retryAfterSeconds;
+    return Number.isFinite(at) ? at : typeof seconds === 'number' ? Date.now() + seconds * 1000 : null;
+  }
+  const banned = first?.errorType === 'Forbidden' && first.message ? BANNED.exec(first.message) : null;
+  if (banned?.[1]) {
+    const at = Date.parse(banned[1]);
+    return Number.isFinite(at) ? at : null;
+  }
+  return null;
 }
 
 export function errorText(error: unknown): string {
@@ -52,6 +72,19 @@ export function explainRefusal(errorType: string | undefined, message: string): 
       next: banned[1]
         ? 'You can read other rooms meanwhile; come back after that time.'
         : 'You can still join other rooms. If you think this is a mistake, contact the event team.',
+    };
+  }
+  if (errorType === 'Blocked') {
+    return {
+      what: 'Your message contains a term this room does not allow.',
+      next: 'Change it and send again.',
+    };
+  }
+  if (errorType === 'SlowMode') {
+    const every = /one message per (\d+) s/.exec(message);
+    return {
+      what: every ? `Slow mode is on: one message every ${every[1]} seconds.` : 'Slow mode is on.',
+      next: 'Your message is kept; send it when the button says so.',
     };
   }
   if (errorType === 'ValidationError' && /roomId/i.test(message)) {
