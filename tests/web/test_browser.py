@@ -551,3 +551,36 @@ def test_sends_queue_in_order_refusals_count_down_and_the_draft_survives(per_mes
     alice.sign_in()
     expect(alice.page.get_by_role("heading", name=f"#{room_id}")).to_be_visible()
     expect(alice.page.get_by_role("textbox", name="Message")).to_have_value("half-typed thought")
+
+
+def test_keyboard_and_touch_sign_in_landmarks_skip_link_focus_return_and_44px_targets(per_message, sessions):
+    room_id = room("a11y")
+    alice = sessions(per_message, "alice", room_id, signed_in=False)
+    expect(alice.page.get_by_role("main")).to_have_count(1)
+    expect(alice.page.get_by_role("heading", level=1)).to_have_count(1)
+    alice.sign_in()
+    alice.send("open my thread")
+    expect(alice.message("open my thread")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    alice.page.reload()
+    alice.live()
+    alice.page.keyboard.press("Tab")  # the page's first stop: straight to the message box
+    skip = alice.page.get_by_role("link", name="Skip to message box")
+    expect(skip).to_be_focused()
+    alice.page.keyboard.press("Enter")
+    expect(alice.page.get_by_role("textbox", name="Message")).to_be_focused()
+
+    reply = alice.message("open my thread").get_by_role("button", name=re.compile(r"^Reply"))
+    reply.click()
+    expect(alice.page.get_by_role("textbox", name="Reply")).to_be_focused()
+    alice.page.keyboard.press("Escape")
+    expect(alice.page.get_by_role("region", name="Thread")).to_have_count(0)
+    expect(reply).to_be_focused()  # back where the reader was, not the page body
+
+    alice.page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    small = []
+    for button in alice.page.get_by_role("button").all():
+        box = button.bounding_box()
+        if box and button.is_visible() and (box["width"] < 44 or box["height"] < 44):
+            small.append((button.inner_text(), box["width"], box["height"]))
+    assert small == [], small

@@ -1,5 +1,5 @@
 import { ApolloProvider } from '@apollo/client/react';
-import { Authenticator } from '@aws-amplify/ui-react';
+import { Authenticator, useAuthenticator } from '@aws-amplify/ui-react';
 import type { User } from 'oidc-client-ts';
 import { useEffect, useMemo, useState } from 'react';
 
@@ -65,19 +65,34 @@ function SignedIn({ config, username, userId, token, moderator: isModeratorNow, 
  * created by administrators). */
 function CognitoSignIn({ config }: { config: ClientConfig }) {
   return (
-    <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={!config.selfSignUp}>
-      {({ signOut, user }) => (
-        <SignedIn
-          key={user?.userId}
-          config={config}
-          username={user?.username ?? ''}
-          userId={user?.userId ?? ''}
-          token={idToken}
-          moderator={isModerator}
-          signOut={() => signOut?.()}
-        />
-      )}
-    </Authenticator>
+    <Authenticator.Provider>
+      <CognitoGate config={config} />
+    </Authenticator.Provider>
+  );
+}
+
+/** Signed out: a page of its own (main landmark, heading) around Amplify's form; signed in: the chat. */
+function CognitoGate({ config }: { config: ClientConfig }) {
+  const { authStatus, user, signOut } = useAuthenticator((context) => [context.authStatus, context.user]);
+  if (authStatus === 'authenticated' && user) {
+    return (
+      <SignedIn
+        key={user.userId}
+        config={config}
+        username={user.username ?? ''}
+        userId={user.userId ?? ''}
+        token={idToken}
+        moderator={isModerator}
+        signOut={() => signOut()}
+      />
+    );
+  }
+  return (
+    <main className="sign-in">
+      <h1>Event chat</h1>
+      <p className="sign-in-room">#{roomFromLocation(window.location.search)}</p>
+      <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={!config.selfSignUp} />
+    </main>
   );
 }
 

@@ -48,11 +48,25 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
     setThreadId(message.messageId);
     setThreadFallback(message);
   }, []);
-  const closeThread = useCallback(() => setThreadId(null), []);
+  // Escape or Close: focus goes back to the Reply button that opened the thread (or, if that
+  // message scrolled out of the list, to the message box), not to the page body.
+  const closeThread = useCallback(() => {
+    const opener = threadId;
+    setThreadId(null);
+    requestAnimationFrame(() => {
+      const reply = opener
+        ? document.querySelector<HTMLButtonElement>(`article[data-message-id="${CSS.escape(opener)}"] button.reply`)
+        : null;
+      (reply ?? document.getElementById('message-box'))?.focus();
+    });
+  }, [threadId]);
   const parent = threadParent ?? (threadId && threadFallback?.messageId === threadId ? threadFallback : undefined);
 
   return (
     <div className="chat">
+      <a className="skip-link" href="#message-box">
+        Skip to message box
+      </a>
       <header className="topbar">
         <h1>#{roomId}</h1>
         <ConnectionStatus connection={room.connection} />

@@ -36,7 +36,7 @@ interface MessageItemProps {
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { message, own = false, onOpenThread, onShowSender, onDelete, onBan, onPin, threadOpen } = props;
   return (
-    <article className={own ? 'message own' : 'message'}>
+    <article className={own ? 'message own' : 'message'} data-message-id={message.messageId}>
       <header>
         <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>{' '}
         <span className="sender">{authorName(message)}</span>
@@ -54,7 +54,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         )}
       </p>
       <footer className="actions">
-        <button type="button" className="link" aria-expanded={threadOpen} onClick={() => onOpenThread(message)}>
+        <button type="button" className="link reply" aria-expanded={threadOpen} onClick={() => onOpenThread(message)}>
           {replyLabel(message.replyCount)}
         </button>
         {onShowSender && (
