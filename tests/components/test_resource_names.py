@@ -15,13 +15,17 @@ from tests.conftest import run_stack
 
 SNAPSHOT = Path(__file__).with_name("resource_names.json")
 STACKS = ("dev", "finals-250k")
+# The web client's built assets are named by their content hash (assets/index-<hash>.js): a new
+# build is meant to replace them (immutable, cached forever), so they are not part of the guard.
+HASHED_ASSETS = "-web-file-assets/"
 
 
 def registered() -> dict[str, dict[str, list[str]]]:
     """{stack: {"type::name": [aliases]}} as the program registers them now."""
     names = {}
     for stack in STACKS:
-        names[stack] = {f"{r.type}::{r.name}": sorted(r.aliases) for r in run_stack(stack).resources}
+        names[stack] = {f"{r.type}::{r.name}": sorted(r.aliases) for r in run_stack(stack).resources
+                        if HASHED_ASSETS not in r.name}
     return names
 
 
