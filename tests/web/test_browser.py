@@ -584,3 +584,29 @@ def test_keyboard_and_touch_sign_in_landmarks_skip_link_focus_return_and_44px_ta
         if box and button.is_visible() and (box["width"] < 44 or box["height"] < 44):
             small.append((button.inner_text(), box["width"], box["height"]))
     assert small == [], small
+
+
+def test_a_german_browser_gets_the_chat_in_german(browser, per_message):
+    """Language from the browser (navigator.languages); the document's lang follows; times in its locale."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1100, "height": 700})
+    try:
+        page = context.new_page()
+        room_id = room("deutsch")
+        page.goto(per_message.url(room_id))
+        expect(page.locator("html")).to_have_attribute("lang", "de")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Event-Chat")
+        page.get_by_role("textbox", name="Benutzername").fill(per_message.user("greta"))
+        page.get_by_label("Passwort", exact=True).fill(LOCAL_PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.get_by_role("status")).to_have_text("Live", timeout=UI_TIMEOUT_MS)
+        box = page.get_by_role("textbox", name="Nachricht")
+        box.fill("Hallo zusammen")
+        page.get_by_role("button", name="Senden", exact=True).click()
+        message = page.get_by_role("log").get_by_role("article").filter(has=page.get_by_text("Hallo zusammen"))
+        expect(message).to_contain_text("(du)", timeout=UI_TIMEOUT_MS)
+        expect(message.get_by_role("button", name="Antworten")).to_have_count(1)
+        expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+        time_text = message.locator("time").inner_text()
+        assert "AM" not in time_text and "PM" not in time_text, time_text  # 24-hour German time
+    finally:
+        context.close()

@@ -5,6 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import { configureAuth } from './auth';
+import i18n from './i18n';
 import { App } from './components/App';
 import { loadConfig } from './config';
 
@@ -22,7 +23,7 @@ loadConfig().then(
   (error: unknown) => {
     root.render(
       <main className="config-problem">
-        <h1>This chat is not configured</h1>
+        <h1>{i18n.t('This chat is not configured')}</h1>
         <p role="alert">{error instanceof Error ? error.message : String(error)}</p>
       </main>,
     );

@@ -2,9 +2,11 @@ import { ApolloProvider } from '@apollo/client/react';
 import { Authenticator, useAuthenticator } from '@aws-amplify/ui-react';
 import type { User } from 'oidc-client-ts';
 import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { attendeeIdToken, attendeeName, claimsModerator, completeRedirect, createUserManager } from '../attendeeAuth';
 import { idToken, isModerator } from '../auth';
+import i18n from '../i18n';
 import type { ClientConfig, OidcConfig } from '../config';
 import { createChatClient } from '../data/client';
 import { isFramed, listenForTokens } from '../embeddedToken';
@@ -73,6 +75,7 @@ function CognitoSignIn({ config }: { config: ClientConfig }) {
 
 /** Signed out: a page of its own (main landmark, heading) around Amplify's form; signed in: the chat. */
 function CognitoGate({ config }: { config: ClientConfig }) {
+  const { t } = useTranslation();
   const { authStatus, user, signOut } = useAuthenticator((context) => [context.authStatus, context.user]);
   if (authStatus === 'authenticated' && user) {
     return (
@@ -89,7 +92,7 @@ function CognitoGate({ config }: { config: ClientConfig }) {
   }
   return (
     <main className="sign-in">
-      <h1>Event chat</h1>
+      <h1>{t('Event chat')}</h1>
       <p className="sign-in-room">#{roomFromLocation(window.location.search)}</p>
       <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={!config.selfSignUp} />
     </main>
@@ -100,6 +103,7 @@ type AttendeeState = { status: 'loading' } | { status: 'signedOut'; problem?: st
 
 /** Attendees of oidc stacks: signed in by the event platform (redirect, PKCE). */
 function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConfig }) {
+  const { t } = useTranslation();
   const manager = useMemo(() => createUserManager(oidc), [oidc]);
   const [state, setState] = useState<AttendeeState>({ status: 'loading' });
   const room = roomFromLocation(window.location.search);
@@ -112,13 +116,15 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
         current &&
         setState({
           status: 'signedOut',
-          problem: `Signing in at the event platform did not finish (${error instanceof Error ? error.message : String(error)}). Join again.`,
+          problem: i18n.t('Signing in at the event platform did not finish ({{reason}}). Join again.', {
+            reason: error instanceof Error ? error.message : String(error),
+          }),
         }),
     );
     // A silent renewal loads the same attendee again: the chat (draft, subscriptions) stays.
     const loaded = (user: User) => setState({ status: 'signedIn', user });
     const ended = () =>
-      setState({ status: 'signedOut', problem: 'Your session at the event platform ended. Join again to keep chatting.' });
+      setState({ status: 'signedOut', problem: i18n.t('Your session at the event platform ended. Join again to keep chatting.') });
     manager.events.addUserLoaded(loaded);
     manager.events.addSilentRenewError(ended);
     return () => {
@@ -135,7 +141,7 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
   if (state.status === 'loading') {
     return (
       <main className="join">
-        <p role="status">Signing in…</p>
+        <p role="status">{t('Signing in…')}</p>
       </main>
     );
   }
@@ -156,14 +162,14 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
   }
   return (
     <main className="join">
-      <h1>Join the chat</h1>
+      <h1>{t('Join the chat')}</h1>
       {state.problem && <p role="alert">{state.problem}</p>}
-      <p>You sign in with your event account.</p>
+      <p>{t('You sign in with your event account.')}</p>
       <button type="button" onClick={() => void manager.signinRedirect({ state: { room } })}>
-        Join chat
+        {t('Join chat')}
       </button>
       <p>
-        <a href={`?room=${encodeURIComponent(room)}&staff`}>Staff sign-in</a>
+        <a href={`?room=${encodeURIComponent(room)}&staff`}>{t('Staff sign-in')}</a>
       </p>
     </main>
   );
@@ -171,6 +177,7 @@ function AttendeeSignIn({ config, oidc }: { config: ClientConfig; oidc: OidcConf
 
 /** Embedded in the event platform's page: the host hands the attendee's token (postMessage). */
 function EmbeddedAttendee({ config, oidc }: { config: ClientConfig; oidc: OidcConfig }) {
+  const { t } = useTranslation();
   const latest = useMemo(() => ({ token: '' }), []);
   const [attendee, setAttendee] = useState<{ sub: string; name: string; moderator: boolean } | null>(null);
 
@@ -193,7 +200,7 @@ function EmbeddedAttendee({ config, oidc }: { config: ClientConfig; oidc: OidcCo
   if (!attendee) {
     return (
       <main className="join">
-        <p role="status">Waiting for the event page to sign you in…</p>
+        <p role="status">{t('Waiting for the event page to sign you in…')}</p>
       </main>
     );
   }

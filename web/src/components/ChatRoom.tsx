@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import type { FanOutMode } from '../config';
 import { authorName, type Message } from '../data/operations';
@@ -26,6 +27,7 @@ interface ChatRoomProps {
 }
 
 export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, signOut }: ChatRoomProps) {
+  const { t } = useTranslation();
   const room = useRoom(roomId, fanOutMode);
   const sender = useSendMessage(room, roomId);
   const moderation = useModeration(room, roomId);
@@ -65,27 +67,27 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
   return (
     <div className="chat">
       <a className="skip-link" href="#message-box">
-        Skip to message box
+        {t('Skip to message box')}
       </a>
       <header className="topbar">
         <h1>#{roomId}</h1>
         <ConnectionStatus connection={room.connection} />
         <span className="user">
-          Signed in as <strong>{username}</strong>
-          {moderator && ' (moderator)'}
+          {t('Signed in as')} <strong>{username}</strong>
+          {moderator && ` ${t('(moderator)')}`}
         </span>
         {moderator && (
           <>
             <button type="button" onClick={() => setSettingsOpen(true)}>
-              Room settings
+              {t('Room settings')}
             </button>
             <button type="button" aria-expanded={logOpen} onClick={() => setLogOpen((open) => !open)}>
-              Moderation log
+              {t('Moderation log')}
             </button>
           </>
         )}
         <button type="button" onClick={signOut}>
-          Sign out
+          {t('Sign out')}
         </button>
       </header>
       <div className="panes">
@@ -121,9 +123,9 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
           ) : (
             <Composer
               sender={sender}
-              label="Message"
-              action="Send"
-              placeholder={`Message #${roomId}`}
+              label={t('Message')}
+              action={t('Send')}
+              placeholder={t('Message #{{room}}', { room: roomId })}
               draftKey={`chatstack:draft:${roomId}`}
               id="message-box"
             />

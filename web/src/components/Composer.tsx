@@ -1,5 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 
+import { useTranslation } from 'react-i18next';
+
 import type { Sender } from '../data/useSend';
 
 interface ComposerProps {
@@ -51,6 +53,7 @@ function countdown(ms: number): string {
  */
 export function Composer({ sender, label, action, placeholder, focusOnMount, draftKey, id }: ComposerProps) {
   const [text, setText] = useState(() => readDraft(draftKey));
+  const { t } = useTranslation();
   const [now, setNow] = useState(() => Date.now());
   const errorId = useId();
   const box = useRef<HTMLTextAreaElement>(null);
@@ -132,7 +135,7 @@ export function Composer({ sender, label, action, placeholder, focusOnMount, dra
         </p>
       )}
       <p className="queued" role="status">
-        {sender.queued > 0 ? `${sender.queued} more waiting to send` : ''}
+        {sender.queued > 0 ? t('{{count}} more waiting to send', { count: sender.queued }) : ''}
       </p>
     </form>
   );

@@ -1,4 +1,7 @@
 import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import i18n from '../i18n';
 
 import { authorName, type Message } from '../data/operations';
 import { LinkedText } from './LinkedText';
@@ -12,9 +15,9 @@ export function formatTime(iso: string): string {
 
 export function replyLabel(count: number): string {
   if (!count) {
-    return 'Reply';
+    return i18n.t('Reply');
   }
-  return `Reply (${count} ${count === 1 ? 'reply' : 'replies'})`;
+  return count === 1 ? i18n.t('Reply (1 reply)') : i18n.t('Reply ({{count}} replies)', { count });
 }
 
 interface MessageItemProps {
@@ -35,12 +38,13 @@ interface MessageItemProps {
 
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { message, own = false, onOpenThread, onShowSender, onDelete, onBan, onPin, threadOpen } = props;
+  const { t } = useTranslation();
   return (
     <article className={own ? 'message own' : 'message'} data-message-id={message.messageId}>
       <header>
         <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>{' '}
         <span className="sender">{authorName(message)}</span>
-        {own && <span className="you"> (you)</span>}
+        {own && <span className="you"> {t('(you)')}</span>}
       </header>
       <p className="text">
         <span className="body">
@@ -49,7 +53,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         {message.replyCount > 0 && (
           <span className="reply-count" aria-hidden="true">
             {' '}
-            {message.replyCount === 1 ? '1 reply' : `${message.replyCount} replies`}
+            {message.replyCount === 1 ? t('1 reply') : t('{{count}} replies', { count: message.replyCount })}
           </span>
         )}
       </p>
@@ -59,22 +63,22 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         </button>
         {onShowSender && (
           <button type="button" className="link" onClick={() => onShowSender(message)}>
-            Messages by {authorName(message)}
+            {t('Messages by {{name}}', { name: authorName(message) })}
           </button>
         )}
         {onPin && (
           <button type="button" className="link" onClick={() => onPin(message)}>
-            Pin message
+            {t('Pin message')}
           </button>
         )}
         {onDelete && (
           <button type="button" className="link danger" onClick={() => onDelete(message)}>
-            Delete message
+            {t('Delete message')}
           </button>
         )}
         {onBan && (
           <button type="button" className="link danger" onClick={() => onBan(message)}>
-            Ban {authorName(message)}
+            {t('Ban {{name}}', { name: authorName(message) })}
           </button>
         )}
       </footer>

@@ -1,4 +1,5 @@
 import { forwardRef, useCallback, useMemo, useRef, useState, type HTMLAttributes } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 
 import type { Message } from '../data/operations';
@@ -37,9 +38,10 @@ interface ListContext {
 
 /** Above the oldest message held: the way to earlier ones. */
 function LoadEarlier({ context }: { context?: ListContext }) {
+  const { t } = useTranslation();
   if (!context?.hasOlder) {
     // As tall as the button it replaces: what the reader sees does not move when it goes.
-    return <p className="load-earlier start-of-room">This is the start of the room.</p>;
+    return <p className="load-earlier start-of-room">{t('This is the start of the room.')}</p>;
   }
   return (
     <button
@@ -49,7 +51,7 @@ function LoadEarlier({ context }: { context?: ListContext }) {
       disabled={context.loadingOlder}
       aria-busy={context.loadingOlder}
     >
-      Load earlier messages
+      {t('Load earlier messages')}
     </button>
   );
 }
@@ -70,6 +72,7 @@ const START_AT_NEWEST = { index: 'LAST', align: 'end' } as const;
 export function MessageList(props: MessageListProps) {
   const { messages, hasOlder, loadingOlder, onLoadOlder, openThreadId, onOpenThread, ownSender, onShowSender, onDelete, onBan, onPin } =
     props;
+  const { t } = useTranslation();
   const virtuoso = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   // The newest message the reader had seen when they left the bottom (null: at the bottom).
@@ -144,7 +147,7 @@ export function MessageList(props: MessageListProps) {
       <div className="scroller">
         <LoadEarlier context={context} />
         <div role="log" aria-label="Messages" className="messages" />
-        <p className="empty">No messages yet. Say hello!</p>
+        <p className="empty">{t('No messages yet. Say hello!')}</p>
       </div>
     );
   }
@@ -167,7 +170,7 @@ export function MessageList(props: MessageListProps) {
       />
       {unseen > 0 && (
         <button type="button" className="jump" onClick={jumpToNew}>
-          Jump to new messages ({unseen})
+          {t('Jump to new messages ({{count}})', { count: unseen })}
         </button>
       )}
     </div>

@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { authorName, type Message, type RoomSettings } from '../data/operations';
 import { BAN_DURATIONS, type BanDuration } from '../data/useModeration';
@@ -12,18 +13,19 @@ interface ConfirmDeleteProps {
 
 /** "Delete message?": nothing is deleted without a second, deliberate click. */
 export function ConfirmDelete({ message, onConfirm, onClose }: ConfirmDeleteProps) {
+  const { t } = useTranslation();
   return (
-    <Dialog title="Delete message?" onClose={onClose}>
+    <Dialog title={t('Delete message?')} onClose={onClose}>
       <blockquote className="quoted">
         <strong>{authorName(message)}</strong>: {message.message}
       </blockquote>
-      <p>Everyone in the room stops seeing it at once. This cannot be undone.</p>
+      <p>{t('Everyone in the room stops seeing it at once. This cannot be undone.')}</p>
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
-          Cancel
+          {t('Cancel')}
         </button>
         <button type="button" className="danger" onClick={onConfirm}>
-          Delete
+          {t('Delete')}
         </button>
       </div>
     </Dialog>
@@ -38,6 +40,7 @@ interface BanDialogProps {
 
 /** Ban or time out a message's sender: a length (10 minutes unless chosen otherwise) and a reason. */
 export function BanDialog({ message, onBan, onClose }: BanDialogProps) {
+  const { t } = useTranslation();
   const [duration, setDuration] = useState<BanDuration>(BAN_DURATIONS[0].seconds);
   const [reason, setReason] = useState('');
   const name = authorName(message);
@@ -46,10 +49,10 @@ export function BanDialog({ message, onBan, onClose }: BanDialogProps) {
     onBan(duration, reason);
   };
   return (
-    <Dialog title={`Ban ${name}`} onClose={onClose}>
+    <Dialog title={t('Ban {{name}}', { name })} onClose={onClose}>
       <form onSubmit={submit}>
         <fieldset>
-          <legend>How long</legend>
+          <legend>{t('How long')}</legend>
           {BAN_DURATIONS.map((choice) => (
             <label key={choice.label} className="choice">
               <input
@@ -58,20 +61,20 @@ export function BanDialog({ message, onBan, onClose }: BanDialogProps) {
                 checked={duration === choice.seconds}
                 onChange={() => setDuration(choice.seconds)}
               />{' '}
-              {choice.label}
+              {t(choice.label)}
             </label>
           ))}
         </fieldset>
         <label className="field">
-          Reason
+          {t('Reason')}
           <input type="text" value={reason} maxLength={500} onChange={(event) => setReason(event.target.value)} />
         </label>
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
-            Cancel
+            {t('Cancel')}
           </button>
           <button type="submit" className="danger">
-            Ban
+            {t('Ban')}
           </button>
         </div>
       </form>
@@ -87,6 +90,7 @@ interface RoomSettingsDialogProps {
 
 /** Slow mode and blocked terms (one per line); saved together, closed once saved. */
 export function RoomSettingsDialog({ settings, onSave, onClose }: RoomSettingsDialogProps) {
+  const { t } = useTranslation();
   const [slowMode, setSlowMode] = useState(String(settings?.slowModeSeconds ?? 0));
   const [terms, setTerms] = useState((settings?.blockedTerms ?? []).join('\n'));
   const [saving, setSaving] = useState(false);
@@ -105,10 +109,10 @@ export function RoomSettingsDialog({ settings, onSave, onClose }: RoomSettingsDi
     }
   };
   return (
-    <Dialog title="Room settings" onClose={onClose}>
+    <Dialog title={t('Room settings')} onClose={onClose}>
       <form onSubmit={(event) => void submit(event)}>
         <label className="field">
-          Slow mode (seconds)
+          {t('Slow mode (seconds)')}
           <input
             type="number"
             min={0}
@@ -120,19 +124,19 @@ export function RoomSettingsDialog({ settings, onSave, onClose }: RoomSettingsDi
           />
         </label>
         <p id={hintId} className="hint">
-          0 turns slow mode off. Otherwise each attendee may post once per this many seconds.
+          {t('0 turns slow mode off. Otherwise each attendee may post once per this many seconds.')}
         </p>
         <label className="field">
-          Blocked terms
+          {t('Blocked terms')}
           <textarea rows={5} value={terms} onChange={(event) => setTerms(event.target.value)} />
         </label>
-        <p className="hint">One per line. Messages containing one are refused.</p>
+        <p className="hint">{t('One per line. Messages containing one are refused.')}</p>
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
-            Cancel
+            {t('Cancel')}
           </button>
           <button type="submit" disabled={saving} aria-busy={saving}>
-            Save
+            {t('Save')}
           </button>
         </div>
       </form>

@@ -1,11 +1,14 @@
+import { useTranslation } from 'react-i18next';
+
 import { useModerationLog } from '../data/useModerationLog';
+import { i18nKey } from '../i18n';
 import { formatTime } from './MessageItem';
 
 const ACTIONS: Record<string, string> = {
-  deleteMessage: 'deleted a message',
-  banUser: 'banned',
-  unbanUser: 'lifted the ban on',
-  updateRoomSettings: 'changed the room settings',
+  deleteMessage: i18nKey('deleted a message'),
+  banUser: i18nKey('banned'),
+  unbanUser: i18nKey('lifted the ban on'),
+  updateRoomSettings: i18nKey('changed the room settings'),
 };
 
 interface ModerationLogPanelProps {
@@ -18,13 +21,14 @@ interface ModerationLogPanelProps {
 
 /** Moderators: what was done in the room, newest first, with "Unban" where a ban still holds. */
 export function ModerationLogPanel({ roomId, refresh, onUnban, onClose }: ModerationLogPanelProps) {
+  const { t } = useTranslation();
   const log = useModerationLog(roomId, refresh);
   return (
-    <section className="sender-panel" aria-label="Moderation log">
+    <section className="sender-panel" aria-label={t('Moderation log')}>
       <header>
-        <h2>Moderation log</h2>
+        <h2>{t('Moderation log')}</h2>
         <button type="button" className="link" onClick={onClose}>
-          Close
+          {t('Close')}
         </button>
       </header>
       {log.error && (
@@ -36,21 +40,21 @@ export function ModerationLogPanel({ roomId, refresh, onUnban, onClose }: Modera
         {log.events.map((event) => (
           <li key={event.eventId}>
             <time dateTime={event.createdAt}>{formatTime(event.createdAt)}</time> {event.actor}{' '}
-            {ACTIONS[event.action] ?? event.action}
+            {ACTIONS[event.action] ? t(ACTIONS[event.action]) : event.action}
             {event.action !== 'deleteMessage' && event.target ? ` ${event.target}` : ''}
             {event.reason ? ` (${event.reason})` : ''}
             {event.action === 'banUser' && event.target && log.activeBans.has(event.eventId) && (
               <>
                 {' '}
                 <button type="button" className="link" onClick={() => onUnban(event.target as string)}>
-                  Unban
+                  {t('Unban')}
                 </button>
               </>
             )}
           </li>
         ))}
       </ol>
-      {!log.loading && !log.error && log.events.length === 0 && <p>Nothing yet.</p>}
+      {!log.loading && !log.error && log.events.length === 0 && <p>{t('Nothing yet.')}</p>}
     </section>
   );
 }

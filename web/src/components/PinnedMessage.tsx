@@ -1,3 +1,5 @@
+import { useTranslation } from 'react-i18next';
+
 import type { PinnedMessage as Pinned } from '../data/operations';
 import { LinkedText } from './LinkedText';
 import { formatTime } from './MessageItem';
@@ -10,10 +12,11 @@ interface PinnedMessageProps {
 
 /** The room's pinned message, above the feed for everyone, live as moderators change it. */
 export function PinnedMessage({ pinned, onUnpin }: PinnedMessageProps) {
+  const { t } = useTranslation();
   return (
-    <section className="pinned" aria-label="Pinned message">
+    <section className="pinned" aria-label={t('Pinned message')}>
       <p>
-        <span className="pin-label">Pinned</span> <strong>{pinned.senderName || pinned.sender}</strong>{' '}
+        <span className="pin-label">{t('Pinned')}</span> <strong>{pinned.senderName || pinned.sender}</strong>{' '}
         <time dateTime={pinned.createdAt}>{formatTime(pinned.createdAt)}</time>
       </p>
       <p className="text">
@@ -21,7 +24,7 @@ export function PinnedMessage({ pinned, onUnpin }: PinnedMessageProps) {
       </p>
       {onUnpin && (
         <button type="button" className="link" onClick={onUnpin}>
-          Unpin
+          {t('Unpin')}
         </button>
       )}
     </section>

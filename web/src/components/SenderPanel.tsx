@@ -1,3 +1,5 @@
+import { useTranslation } from 'react-i18next';
+
 import { useSenderMessages } from '../data/useSenderMessages';
 import { formatTime } from './MessageItem';
 
@@ -11,13 +13,14 @@ interface SenderPanelProps {
 
 /** Moderators: one sender's messages in every room, newest first. */
 export function SenderPanel({ sender, name, onClose }: SenderPanelProps) {
+  const { t } = useTranslation();
   const { messages, hasMore, loading, error, loadMore } = useSenderMessages(sender);
   return (
-    <section className="sender-panel" aria-label={`Messages by ${name}`}>
+    <section className="sender-panel" aria-label={t('Messages by {{name}}', { name })}>
       <header>
-        <h2>Messages by {name}</h2>
+        <h2>{t('Messages by {{name}}', { name })}</h2>
         <button type="button" className="link" onClick={onClose}>
-          Close
+          {t('Close')}
         </button>
       </header>
       {error && <p role="alert" className="error">{error}</p>}
@@ -29,10 +32,10 @@ export function SenderPanel({ sender, name, onClose }: SenderPanelProps) {
           </li>
         ))}
       </ol>
-      {!loading && !error && messages.length === 0 && <p>No messages.</p>}
+      {!loading && !error && messages.length === 0 && <p>{t('No messages.')}</p>}
       {hasMore && (
         <button type="button" className="link" onClick={() => void loadMore()} disabled={loading}>
-          Load more
+          {t('Load more')}
         </button>
       )}
     </section>

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { authorName, type Message } from '../data/operations';
 import type { Room } from '../data/useRoom';
@@ -16,6 +17,7 @@ interface ThreadPanelProps {
 
 /** A message's replies, oldest first, with a reply box. Escape closes it. */
 export function ThreadPanel({ room, roomId, parent, onClose }: ThreadPanelProps) {
+  const { t } = useTranslation();
   const thread = useThread(room, roomId, parent.messageId);
   const sender = useSendReply(room, roomId, parent.messageId);
 
@@ -30,18 +32,18 @@ export function ThreadPanel({ room, roomId, parent, onClose }: ThreadPanelProps)
   }, [onClose]);
 
   return (
-    <section className="thread" aria-label="Thread">
+    <section className="thread" aria-label={t('Thread')}>
       <header>
-        <h2>Thread</h2>
+        <h2>{t('Thread')}</h2>
         <button type="button" className="link" onClick={onClose}>
-          Close thread
+          {t('Close thread')}
         </button>
       </header>
       <blockquote className="parent">
         <span className="sender">{authorName(parent)}</span> <time dateTime={parent.createdAt}>{formatTime(parent.createdAt)}</time>
         <p className="text">{parent.message}</p>
       </blockquote>
-      <ol className="replies" aria-label="Replies" aria-busy={thread.loading}>
+      <ol className="replies" aria-label={t('Replies')} aria-busy={thread.loading}>
         {thread.replies.map((reply) => (
           <li key={reply.replyId}>
             <span className="sender">{authorName(reply)}</span>{' '}
@@ -53,10 +55,10 @@ export function ThreadPanel({ room, roomId, parent, onClose }: ThreadPanelProps)
       {thread.error && <p role="alert" className="error">{thread.error}</p>}
       {thread.hasMore && (
         <button type="button" className="link" onClick={() => void thread.loadMore()} disabled={thread.loading}>
-          Load more replies
+          {t('Load more replies')}
         </button>
       )}
-      <Composer sender={sender} label="Reply" action="Send reply" focusOnMount draftKey={`chatstack:draft:${roomId}:${parent.messageId}`} />
+      <Composer sender={sender} label={t('Reply')} action={t('Send reply')} focusOnMount draftKey={`chatstack:draft:${roomId}:${parent.messageId}`} />
     </section>
   );
 }

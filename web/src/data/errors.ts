@@ -2,6 +2,8 @@
 // "ValidationError: message must be 1-2,000 characters"), or the network failure.
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 
+import i18n from '../i18n';
+
 interface AppSyncError {
   message?: string;
   errorType?: string;
@@ -58,7 +60,7 @@ function localTime(iso: string): string {
     return iso;
   }
   const sameDay = when.toDateString() === new Date().toDateString();
-  return when.toLocaleString(undefined, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' });
+  return when.toLocaleString(i18n.language, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** The words for a refusal AppSync sent (errorType, message), or null for other errors. */
@@ -67,34 +69,39 @@ export function explainRefusal(errorType: string | undefined, message: string): 
   if (banned) {
     return {
       what: banned[1]
-        ? `A moderator has banned you from this room until ${localTime(banned[1])}.`
-        : 'A moderator has banned you from this room.',
+        ? i18n.t('A moderator has banned you from this room until {{time}}.', { time: localTime(banned[1]) })
+        : i18n.t('A moderator has banned you from this room.'),
       next: banned[1]
-        ? 'You can read other rooms meanwhile; come back after that time.'
-        : 'You can still join other rooms. If you think this is a mistake, contact the event team.',
+        ? i18n.t('You can read other rooms meanwhile; come back after that time.')
+        : i18n.t('You can still join other rooms. If you think this is a mistake, contact the event team.'),
     };
   }
   if (errorType === 'Blocked') {
     return {
-      what: 'Your message contains a term this room does not allow.',
-      next: 'Change it and send again.',
+      what: i18n.t('Your message contains a term this room does not allow.'),
+      next: i18n.t('Change it and send again.'),
     };
   }
   if (errorType === 'SlowMode') {
     const every = /one message per (\d+) s/.exec(message);
     return {
-      what: every ? `Slow mode is on: one message every ${every[1]} seconds.` : 'Slow mode is on.',
-      next: 'Your message is kept; send it when the button says so.',
+      what: every
+        ? i18n.t('Slow mode is on: one message every {{seconds}} seconds.', { seconds: every[1] })
+        : i18n.t('Slow mode is on.'),
+      next: i18n.t('Your message is kept; send it when the button says so.'),
     };
   }
   if (errorType === 'ValidationError' && /roomId/i.test(message)) {
     return {
-      what: 'This room does not exist: its name in the link is not valid.',
-      next: 'Check the link you followed, or go to the lobby.',
+      what: i18n.t('This room does not exist: its name in the link is not valid.'),
+      next: i18n.t('Check the link you followed, or go to the lobby.'),
     };
   }
   if (errorType === 'Forbidden') {
-    return { what: `You cannot take part in this room: ${message}.`, next: 'Contact the event team if you need access.' };
+    return {
+      what: i18n.t('You cannot take part in this room: {{reason}}.', { reason: message }),
+      next: i18n.t('Contact the event team if you need access.'),
+    };
   }
   return null;
 }
@@ -104,8 +111,8 @@ export function explainRefusalDetail(detail: string | undefined): Refusal {
   const [type, ...rest] = (detail ?? '').split(': ');
   return (
     explainRefusal(type, rest.join(': ')) ?? {
-      what: `The chat refused this room (${detail ?? 'no reason given'}).`,
-      next: 'Reload the page; if it happens again, contact the event team.',
+      what: i18n.t('The chat refused this room ({{reason}}).', { reason: detail ?? i18n.t('no reason given') }),
+      next: i18n.t('Reload the page; if it happens again, contact the event team.'),
     }
   );
 }

@@ -3,6 +3,7 @@
 import { useApolloClient } from '@apollo/client/react';
 import { useCallback, useState } from 'react';
 
+import i18n, { i18nKey } from '../i18n';
 import { errorText } from './errors';
 import {
   BAN_USER,
@@ -19,10 +20,10 @@ export type BanDuration = number | null;
 
 /** The ban dialog's choices; the first (a 10-minute timeout) is the default, not a permanent ban. */
 export const BAN_DURATIONS: { label: string; seconds: BanDuration }[] = [
-  { label: '10 minutes', seconds: 600 },
-  { label: '1 hour', seconds: 3600 },
-  { label: '24 hours', seconds: 86_400 },
-  { label: 'Permanent', seconds: null },
+  { label: i18nKey('10 minutes'), seconds: 600 },
+  { label: i18nKey('1 hour'), seconds: 3600 },
+  { label: i18nKey('24 hours'), seconds: 86_400 },
+  { label: i18nKey('Permanent'), seconds: null },
 ];
 
 export interface Moderation {
@@ -76,7 +77,7 @@ export function useModeration(room: Room, roomId: string): Moderation {
         if (partial) {
           setError(errorText(partial));
         }
-        return `Deleted a message by ${authorName(message)}.`;
+        return i18n.t('Deleted a message by {{name}}.', { name: authorName(message) });
       });
     },
     [client, roomId, removeDeleted, run],
@@ -89,10 +90,15 @@ export function useModeration(room: Room, roomId: string): Moderation {
           mutation: BAN_USER,
           variables: { roomId, userId: message.sender, durationSeconds: duration, reason: reason?.trim() || null },
         });
-        const label = BAN_DURATIONS.find((d) => d.seconds === duration)?.label ?? `${duration} seconds`;
+        const label = BAN_DURATIONS.find((d) => d.seconds === duration)?.label;
+        const name = authorName(message);
         return duration === null
-          ? `Banned ${authorName(message)} from #${roomId}.`
-          : `Timed out ${authorName(message)} in #${roomId} for ${label}.`;
+          ? i18n.t('Banned {{name}} from #{{room}}.', { name, room: roomId })
+          : i18n.t('Timed out {{name}} in #{{room}} for {{length}}.', {
+              name,
+              room: roomId,
+              length: label ? i18n.t(label) : i18n.t('{{count}} seconds', { count: duration }),
+            });
       });
     },
     [client, roomId, run],
@@ -102,7 +108,7 @@ export function useModeration(room: Room, roomId: string): Moderation {
     async (userId: string, name: string) => {
       await run(async () => {
         await client.mutate({ mutation: UNBAN_USER, variables: { roomId, userId } });
-        return `Lifted the ban on ${name} in #${roomId}.`;
+        return i18n.t('Lifted the ban on {{name}} in #{{room}}.', { name, room: roomId });
       });
     },
     [client, roomId, run],
@@ -123,7 +129,7 @@ export function useModeration(room: Room, roomId: string): Moderation {
     async (message: Message) => {
       await run(async () => {
         await updateSettings({ pinnedMessageId: message.messageId });
-        return `Pinned a message by ${authorName(message)}.`;
+        return i18n.t('Pinned a message by {{name}}.', { name: authorName(message) });
       });
     },
     [run, updateSettings],
@@ -132,7 +138,7 @@ export function useModeration(room: Room, roomId: string): Moderation {
   const unpin = useCallback(async () => {
     await run(async () => {
       await updateSettings({ pinnedMessageId: null });
-      return 'Unpinned the message.';
+      return i18n.t('Unpinned the message.');
     });
   }, [run, updateSettings]);
 
@@ -140,7 +146,7 @@ export function useModeration(room: Room, roomId: string): Moderation {
     (slowModeSeconds: number, blockedTerms: string[]) =>
       run(async () => {
         await updateSettings({ slowModeSeconds, blockedTerms });
-        return `Saved the settings of #${roomId}.`;
+        return i18n.t('Saved the settings of #{{room}}.', { room: roomId });
       }),
     [roomId, run, updateSettings],
   );
