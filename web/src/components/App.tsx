@@ -1,7 +1,8 @@
 import { ApolloProvider } from '@apollo/client/react';
-import { Authenticator, useAuthenticator } from '@aws-amplify/ui-react';
 import type { User } from 'oidc-client-ts';
-import { useEffect, useMemo, useState } from 'react';
+import { getCurrentUser, signOut as amplifySignOut } from 'aws-amplify/auth';
+import { Hub } from 'aws-amplify/utils';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { attendeeIdToken, attendeeName, claimsModerator, completeRedirect, createUserManager } from '../attendeeAuth';
@@ -66,37 +67,64 @@ function SignedIn({ config, username, userId, token, moderator: isModeratorNow, 
  * Account" only where the pool lets people sign themselves up (admin-only pools: staff are
  * created by administrators). */
 function CognitoSignIn({ config }: { config: ClientConfig }) {
-  return (
-    <Authenticator.Provider>
-      <CognitoGate config={config} />
-    </Authenticator.Provider>
-  );
-}
-
-/** Signed out: a page of its own (main landmark, heading) around Amplify's form; signed in: the chat. */
-function CognitoGate({ config }: { config: ClientConfig }) {
+  const user = useCognitoUser();
   const { t } = useTranslation();
-  const { authStatus, user, signOut } = useAuthenticator((context) => [context.authStatus, context.user]);
-  if (authStatus === 'authenticated' && user) {
+  if (user === undefined) {
+    return (
+      <main className="sign-in">
+        <p role="status">{t('Signing in…')}</p>
+      </main>
+    );
+  }
+  if (user) {
     return (
       <SignedIn
         key={user.userId}
         config={config}
-        username={user.username ?? ''}
-        userId={user.userId ?? ''}
+        username={user.username}
+        userId={user.userId}
         token={idToken}
         moderator={isModerator}
-        signOut={() => signOut()}
+        signOut={() => void amplifySignOut()}
       />
     );
   }
+  // Signed out: a page of its own (main landmark, heading) around Amplify's form.
   return (
     <main className="sign-in">
       <h1>{t('Event chat')}</h1>
       <p className="sign-in-room">#{roomFromLocation(window.location.search)}</p>
-      <Authenticator loginMechanisms={['username']} signUpAttributes={['email']} hideSignUp={!config.selfSignUp} />
+      <Suspense fallback={<p role="status">{t('Loading…')}</p>}>
+        <CognitoSignInForm selfSignUp={config.selfSignUp} />
+      </Suspense>
     </main>
   );
+}
+
+const CognitoSignInForm = lazy(() => import('./CognitoSignInForm'));
+
+/** The Cognito user Amplify holds (undefined while it looks; null: signed out), kept current by its auth events. */
+function useCognitoUser(): { userId: string; username: string } | null | undefined {
+  const [user, setUser] = useState<{ userId: string; username: string } | null | undefined>(undefined);
+  useEffect(() => {
+    let current = true;
+    const look = () =>
+      getCurrentUser().then(
+        (found) => current && setUser({ userId: found.userId, username: found.username }),
+        () => current && setUser(null),
+      );
+    void look();
+    const stop = Hub.listen('auth', ({ payload }) => {
+      if (payload.event === 'signedIn' || payload.event === 'signedOut' || payload.event === 'tokenRefresh_failure') {
+        void look();
+      }
+    });
+    return () => {
+      current = false;
+      stop();
+    };
+  }, []);
+  return user;
 }
 
 type AttendeeState = { status: 'loading' } | { status: 'signedOut'; problem?: string } | { status: 'signedIn'; user: User };
