@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +143,13 @@ class Session:
     def close(self) -> None:
         self.context.close()
         assert self.problems == []
+
+
+def screenshot(page, name: str) -> None:
+    """CHATSTACK_SCREENSHOTS=docs: the README's pictures of the web client, taken by these tests."""
+    folder = os.environ.get("CHATSTACK_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / name))
 
 
 def room(prefix: str) -> str:
@@ -446,6 +454,7 @@ def test_the_feed_is_compact_marks_own_messages_dates_them_and_offers_a_jump_to_
     jump = bob.page.get_by_role("button", name="Jump to new messages (3)")
     expect(jump).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(bob.message("while away 2")).not_to_be_in_viewport()
+    screenshot(bob.page, "web-feed.png")
     jump.click()
     expect(bob.message("while away 2")).to_be_in_viewport(timeout=UI_TIMEOUT_MS)
     expect(bob.page.get_by_role("button", name=re.compile("^Jump to new messages"))).to_have_count(0)
@@ -495,6 +504,10 @@ def test_the_moderator_console_pins_sets_slow_mode_and_blocked_terms_and_lifts_b
     log = moderator.page.get_by_role("region", name="Moderation log")
     expect(log).to_contain_text("flooding", timeout=UI_TIMEOUT_MS)
     expect(log).to_contain_text("changed the room settings")
+    message.get_by_role("button", name="Pin message").click()
+    expect(moderator.page.get_by_role("region", name="Pinned message")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    screenshot(moderator.page, "moderator-console.png")
+    moderator.page.get_by_role("region", name="Pinned message").get_by_role("button", name="Unpin").click()
     log.get_by_role("button", name="Unban").click()
     expect(log.get_by_role("button", name="Unban")).to_have_count(0, timeout=UI_TIMEOUT_MS)
     expect(log).to_contain_text("lifted the ban on")
@@ -578,6 +591,7 @@ def test_keyboard_and_touch_sign_in_landmarks_skip_link_focus_return_and_44px_ta
     expect(reply).to_be_focused()  # back where the reader was, not the page body
 
     alice.page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    screenshot(alice.page, "phone.png")
     small = []
     for button in alice.page.get_by_role("button").all():
         box = button.bounding_box()

@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useMemo, useRef, useState, type HTMLAttributes } from 'react';
+import { forwardRef, useCallback, useEffect, useMemo, useRef, useState, type HTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 
@@ -7,6 +7,8 @@ import { MessageItem } from './MessageItem';
 
 // Virtuoso's item indexes only ever decrease as earlier messages are prepended: start high.
 const FIRST_INDEX = 100_000;
+// Within this many pixels of the end counts as the bottom.
+const BOTTOM_SLACK_PX = 48;
 
 interface MessageListProps {
   messages: Message[];
@@ -89,13 +91,49 @@ export function MessageList(props: MessageListProps) {
     setOrigin({ firstId, firstIndex: firstItemIndex });
   }
 
-  const onBottomChange = useCallback(
-    (bottom: boolean) => {
-      setAtBottom(bottom);
-      setLastSeen(bottom ? null : (messages[messages.length - 1]?.messageId ?? ''));
-    },
-    [messages],
-  );
+  // Following the newest is the reader's choice, not a measurement: at a burst the list grows
+  // faster than it scrolls, and "not at the bottom" for a moment must not stop it following.
+  // Only the reader moving up (wheel, keys, touch, scrollbar: scrollTop going down) stops it;
+  // reaching the bottom again resumes it.
+  const following = useRef(true);
+  const lastTop = useRef(0);
+  const newest = messages[messages.length - 1]?.messageId ?? '';
+  const newestRef = useRef(newest);
+  useEffect(() => {
+    newestRef.current = newest;
+  }, [newest]);
+
+  const onBottomChange = useCallback((bottom: boolean) => {
+    if (bottom) {
+      following.current = true;
+      setAtBottom(true);
+      setLastSeen(null);
+    }
+  }, []);
+
+  const scrollerRef = useCallback((element: HTMLElement | Window | null) => {
+    if (!(element instanceof HTMLElement)) {
+      return;
+    }
+    lastTop.current = element.scrollTop;
+    element.addEventListener(
+      'scroll',
+      () => {
+        const top = element.scrollTop;
+        const nearBottom = element.scrollHeight - top - element.clientHeight < BOTTOM_SLACK_PX;
+        // Moved up and no longer at the bottom (a deletion above shrinks the list, not a choice).
+        if (top < lastTop.current - 24 && following.current && !nearBottom) {
+          following.current = false;
+          setAtBottom(false);
+          setLastSeen(newestRef.current);
+        }
+        lastTop.current = top;
+      },
+      { passive: true },
+    );
+  }, []);
+
+  const follow = useCallback(() => (following.current ? 'auto' : false), []);
 
   const unseen = useMemo(() => {
     if (atBottom || lastSeen === null) {
@@ -160,9 +198,10 @@ export function MessageList(props: MessageListProps) {
         firstItemIndex={firstItemIndex}
         initialTopMostItemIndex={START_AT_NEWEST}
         computeItemKey={(_, message) => message.messageId}
-        followOutput={(bottom) => (bottom ? 'auto' : false)}
+        followOutput={follow}
+        scrollerRef={scrollerRef}
         atBottomStateChange={onBottomChange}
-        atBottomThreshold={48}
+        atBottomThreshold={BOTTOM_SLACK_PX}
         increaseViewportBy={{ top: 400, bottom: 200 }}
         context={context}
         components={COMPONENTS}
