@@ -511,6 +511,8 @@ def test_the_moderator_console_pins_sets_slow_mode_and_blocked_terms_and_lifts_b
     log.get_by_role("button", name="Unban").click()
     expect(log.get_by_role("button", name="Unban")).to_have_count(0, timeout=UI_TIMEOUT_MS)
     expect(log).to_contain_text("lifted the ban on")
+    alice.page.reload()  # the ban closed her subscriptions; back in the room, she is welcome again
+    alice.live()
     alice.page.get_by_role("textbox", name="Message").fill("")
     alice.send("back again")
     expect(moderator.message("back again")).to_have_count(1, timeout=UI_TIMEOUT_MS)

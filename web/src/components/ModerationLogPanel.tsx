@@ -17,10 +17,12 @@ interface ModerationLogPanelProps {
   refresh: number;
   onUnban: (userId: string) => void;
   onClose: () => void;
+  /** A user's display name where the page knows it (from the messages it holds), else their id. */
+  nameOf: (userId: string) => string;
 }
 
 /** Moderators: what was done in the room, newest first, with "Unban" where a ban still holds. */
-export function ModerationLogPanel({ roomId, refresh, onUnban, onClose }: ModerationLogPanelProps) {
+export function ModerationLogPanel({ roomId, refresh, onUnban, onClose, nameOf }: ModerationLogPanelProps) {
   const { t } = useTranslation();
   const log = useModerationLog(roomId, refresh);
   return (
@@ -39,9 +41,9 @@ export function ModerationLogPanel({ roomId, refresh, onUnban, onClose }: Modera
       <ol aria-busy={log.loading}>
         {log.events.map((event) => (
           <li key={event.eventId}>
-            <time dateTime={event.createdAt}>{formatTime(event.createdAt)}</time> {event.actor}{' '}
+            <time dateTime={event.createdAt}>{formatTime(event.createdAt)}</time> {nameOf(event.actor)}{' '}
             {ACTIONS[event.action] ? t(ACTIONS[event.action]) : event.action}
-            {event.action !== 'deleteMessage' && event.target ? ` ${event.target}` : ''}
+            {(event.action === 'banUser' || event.action === 'unbanUser') && event.target ? ` ${nameOf(event.target)}` : ''}
             {event.reason ? ` (${event.reason})` : ''}
             {event.action === 'banUser' && event.target && log.activeBans.has(event.eventId) && (
               <>
