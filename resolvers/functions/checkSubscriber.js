@@ -16,7 +16,9 @@ export function response(ctx) {
   }
   const ban = ctx.result;
   if (ban && (!ban.expiresAt || ban.expiresAt > util.time.nowEpochSeconds())) {
-    util.error(`you are banned from room ${ctx.args.roomId}`, 'Forbidden');
+    // A timeout says when it ends (as sendMessage's refusal does), so a client can come back then.
+    const until = ban.expiresAt ? ` until ${util.time.epochMilliSecondsToISO8601(ban.expiresAt * 1000)}` : '';
+    util.error(`you are banned from room ${ctx.args.roomId}${until}`, 'Forbidden');
   }
   return null;
 }

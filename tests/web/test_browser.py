@@ -57,6 +57,16 @@ class ServedStack:
         assert "errors" not in result, result
         return result["data"]["sendMessage"]
 
+    def call_as(self, username: str, query: str, variables: dict) -> dict:
+        """Any operation over HTTP, as another client of the stack would."""
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        request = urllib.request.Request(self.outputs["graphqlUrl"], data=body, method="POST", headers={
+            "Authorization": self.tokens[username], "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            result = json.loads(response.read())
+        assert "errors" not in result, result
+        return result["data"]
+
     def url(self, room: str) -> str:
         return f"{self.outputs['webUrl']}?room={room}"
 
@@ -626,3 +636,24 @@ def test_a_german_browser_gets_the_chat_in_german(browser, per_message):
         assert "AM" not in time_text and "PM" not in time_text, time_text  # 24-hour German time
     finally:
         context.close()
+
+
+BAN = """mutation Ban($roomId: ID!, $userId: String!, $seconds: Int) {
+  banUser(roomId: $roomId, userId: $userId, durationSeconds: $seconds) { userId expiresAt }
+}"""
+
+
+def test_a_timed_out_attendee_is_back_in_the_room_when_the_timeout_ends(per_message, sessions):
+    room_id = room("timeout")
+    alice = sessions(per_message, "alice", room_id)
+    alice.send("before")
+    expect(alice.message("before")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    per_message.user("mia", groups=("moderators",))
+    alice_id = per_message.send_as("alice", room_id, "my id")["sender"]
+    per_message.call_as("mia", BAN, {"roomId": room_id, "userId": alice_id, "seconds": 5})
+    alice.page.get_by_role("textbox", name="Message").fill("kept through the timeout")
+    alice.page.reload()
+    expect(alice.page.get_by_role("status")).to_have_text("Not joined", timeout=UI_TIMEOUT_MS)
+    expect(alice.page.get_by_role("alert").get_by_role("heading")).to_contain_text("until")
+    alice.live()  # no click: when the timeout ends, the page joins again by itself
+    expect(alice.page.get_by_role("textbox", name="Message")).to_have_value("kept through the timeout")

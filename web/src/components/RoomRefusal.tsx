@@ -1,11 +1,23 @@
 import { useTranslation } from 'react-i18next';
 
-import { explainRefusalDetail } from '../data/errors';
+import { useEffect } from 'react';
+
+import { explainRefusalDetail, refusalEndsAt } from '../data/errors';
 
 /** Shown instead of the composer when the room refused this user for good (a ban, an invalid room). */
 export function RoomRefusal({ detail }: { detail?: string }) {
   const { t } = useTranslation();
   const refusal = explainRefusalDetail(detail);
+  const endsAt = refusalEndsAt(detail);
+
+  // A timeout ends by itself: the room is joined again then (the draft is kept in the session).
+  useEffect(() => {
+    if (endsAt === null) {
+      return undefined;
+    }
+    const timer = setTimeout(() => window.location.reload(), Math.max(0, endsAt - Date.now()) + 1000);
+    return () => clearTimeout(timer);
+  }, [endsAt]);
   return (
     <section className="refusal" role="alert" aria-labelledby="refusal-title">
       <h2 id="refusal-title">{refusal.what}</h2>

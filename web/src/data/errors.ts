@@ -106,6 +106,14 @@ export function explainRefusal(errorType: string | undefined, message: string): 
   return null;
 }
 
+/** When a subscription's refusal ends by itself (a timeout's end, epoch ms), or null (permanent). */
+export function refusalEndsAt(detail: string | undefined): number | null {
+  const [type, ...rest] = (detail ?? '').split(': ');
+  const banned = type === 'Forbidden' ? BANNED.exec(rest.join(': ')) : null;
+  const at = banned?.[1] ? Date.parse(banned[1]) : NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
 /** A subscription's refusal detail ("Type: message", from liveSubscription) in the attendee's words. */
 export function explainRefusalDetail(detail: string | undefined): Refusal {
   const [type, ...rest] = (detail ?? '').split(': ');
