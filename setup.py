@@ -11,7 +11,7 @@ from setuptools import find_packages, setup
 PROGRAM_FILES = {f"chatstack_files.{folder}": folder for folder in ("schema", "resolvers", "policy", "templates")}
 
 setup(
-    packages=[*find_packages(include=["chatstack*", "components*", "fanout_consumer*", "appsync_local*"],
-                             exclude=["chatstack_files*"]), *PROGRAM_FILES],
+    packages=[*find_packages(include=["chatstack*", "components*", "fanout_consumer*", "archive_consumer*",
+                                      "appsync_local*"], exclude=["chatstack_files*"]), *PROGRAM_FILES],
     package_dir=PROGRAM_FILES,
 )

@@ -15,7 +15,8 @@ from chatstack.config import StackConfigError
 from chatstack.project import ProjectNotFoundError, StackNotFoundError, find_project
 
 # The pyproject extra each command needs beyond the base install (plan, policy, preview, config, event).
-EXTRAS = {"local": "local", "attendee-token": "local", "export": "local", "loadtest": "loadtest"}
+EXTRAS = {"local": "local", "attendee-token": "local", "export": "local", "loadtest": "loadtest",
+          "report": "report"}
 
 
 def _preview(args: argparse.Namespace, root: Path) -> int:
@@ -161,6 +162,25 @@ def _export(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, root: Path) -> int:
+    from chatstack.config import parse_stack_values
+    from chatstack.project import Project, read_stack_config
+    from chatstack.report import ReportError, write_report
+
+    planned = parse_stack_values(read_stack_config(args.stack, root)).messages_per_second
+    archive = args.archive or str(Project(root).state_dir / args.stack / "archive")
+    try:
+        report = write_report(archive, Path(args.out), planned)
+    except ReportError as error:
+        print(f"chatstack report: {error}", file=sys.stderr)
+        return 2
+    print(f"chatstack report: {report['messages']} messages, {report['replies']} replies, {report['deleted']} deleted, "
+          f"{report['distinctSenders']} senders, {report['moderationActions']} moderation actions; peak "
+          f"{report['peakMessagesPerMinute']}/min (planned {report['plannedPeakMessagesPerMinute']}/min)")
+    print(f"  {Path(args.out) / 'report.html'} (opens with no network), {Path(args.out) / 'report.json'}")
+    return 0
+
+
 def _loadtest(args: argparse.Namespace, root: Path) -> int:
     from chatstack.loadtest import command
 
@@ -267,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--unset", action="append", default=[], metavar="KEY",
                      help="leave a key of the template out (e.g. webAppDomain with --set webApp=false)")
     new.set_defaults(handler=_event_new)
+
+    report = command("report", help="what happened at an event, from its archive: report.json and a self-contained "
+                                     "report.html with charts")
+    report.add_argument("--stack", required=True, help="event stack name")
+    report.add_argument("--out", required=True, help="the folder to write report.json and report.html into")
+    report.add_argument("--archive", help="a folder or s3://bucket/prefix (default .chatstack/<stack>/archive, "
+                                          "written by chatstack local)")
+    report.set_defaults(handler=_report)
 
     config = command("config", help="the stack config's contract for other tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)

@@ -28,7 +28,7 @@ PROGRAM = textwrap.dedent('''
 
 
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "README.md", "chatstack", "components", "fanout_consumer",
-                   "appsync_local", "schema", "resolvers", "policy", "templates")
+                   "archive_consumer", "appsync_local", "schema", "resolvers", "policy", "templates")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 

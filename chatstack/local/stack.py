@@ -43,6 +43,7 @@ from appsync_local.manifest import ENV_REFERENCE, ResolverManifest
 from appsync_local.server.auth import OidcJwtVerifier
 from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
 from chatstack.config import parse_stack_values
+from chatstack.local.archive import LocalArchiver
 from chatstack.local.fanout import LocalStreamConsumer
 from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
 from chatstack.local.stack_secrets import TlsFiles, local_admin, signing_key, tls_files
@@ -75,6 +76,7 @@ LOCAL_WEB_CLIENT_ID = "chatstack-local-web"
 LOCAL_OUTPUT_KEYS = ("cognitoEndpoint", "dynamodbEndpoint", "localAdmin", "tlsCaFile", "oidcIssuer")
 
 MOTO_STATE_FILE = "moto.pickle"
+ARCHIVE_DIR = "archive"  # under .chatstack/<stack>/: the chat's archive (chatstack.local.archive)
 
 # (manifest, env, dynamodb client, {data source name: HTTP/Lambda stand-in}) -> ResolverRuntime
 RuntimeFactory = Callable[[ResolverManifest, dict[str, str], Any, dict[str, Any]], Any]
@@ -639,6 +641,7 @@ class LocalStack:
 
     def __post_init__(self) -> None:
         self.fanout = None
+        self.archiver: LocalArchiver | None = None
         self.fanout_principal = None
         self.events_principal = None
         self._moto = None
@@ -788,6 +791,7 @@ class LocalStack:
             raise LocalStackError(f"the program no longer exports {missing}")
         if config.fan_out_mode == "batched" and self.fanout_principal is not None:
             self.fanout = self._start_fanout(config.flush_interval_ms, cognito_endpoint, region)
+        self.archiver = self._start_archive(cognito_endpoint, region)
         self.timings["ready"] = time.perf_counter() - started
         return self.outputs
 
@@ -855,6 +859,14 @@ class LocalStack:
                         "the kept state is loaded)")
         self.failed.set()
 
+    def _start_archive(self, moto_endpoint: str, region: str) -> LocalArchiver:
+        """Every chat event from the stream to .chatstack/<stack>/archive/ (chatstack report reads it)."""
+        stream_arn = self.dynamodb.describe_table(TableName=self.outputs["tableName"])["Table"]["LatestStreamArn"]
+        archiver = LocalArchiver(self._client("dynamodbstreams", moto_endpoint, region), stream_arn,
+                                 self.stack_dir / ARCHIVE_DIR, self.stack)
+        archiver.start()
+        return archiver
+
     async def stop(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
@@ -862,6 +874,9 @@ class LocalStack:
         if self.fanout is not None:
             await asyncio.to_thread(self.fanout.stop)
             self.fanout = None
+        if self.archiver is not None:
+            await asyncio.to_thread(self.archiver.stop)
+            self.archiver = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
