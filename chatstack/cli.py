@@ -142,17 +142,21 @@ def _event_new(args: argparse.Namespace, root: Path) -> int:
 
 
 def _export(args: argparse.Namespace, root: Path) -> int:
-    from chatstack.loadtest.scenario import ScenarioError, default_outputs_path, read_outputs
-    from chatstack.local.session import admin_client
-    from chatstack.transcript import as_csv, as_jsonl, transcript
+    from chatstack.transcript import as_csv, as_jsonl, transcript, transcript_from_archive
 
-    try:
-        outputs = read_outputs(Path(args.outputs) if args.outputs else default_outputs_path(root, args.stack),
-                               args.stack)
-    except ScenarioError as error:
-        print(f"chatstack export: {error}", file=sys.stderr)
-        return 2
-    rows = transcript(admin_client(outputs, "dynamodb"), outputs["tableName"], args.room)
+    if args.archive:
+        rows = transcript_from_archive(Path(args.archive), args.room)
+    else:
+        from chatstack.loadtest.scenario import ScenarioError, default_outputs_path, read_outputs
+        from chatstack.local.session import admin_client
+
+        try:
+            outputs = read_outputs(Path(args.outputs) if args.outputs else default_outputs_path(root, args.stack),
+                                   args.stack)
+        except ScenarioError as error:
+            print(f"chatstack export: {error}", file=sys.stderr)
+            return 2
+        rows = transcript(admin_client(outputs, "dynamodb"), outputs["tableName"], args.room)
     text = as_csv(rows) if args.format == "csv" else as_jsonl(rows)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -269,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--outputs", help="the stack outputs (default .chatstack/<stack>/outputs.json, "
                                           "written by chatstack local; for AWS: pulumi stack output --json)")
     export.add_argument("--out", help="write here instead of standard output")
+    export.add_argument("--archive", help="read the archive folder (e.g. .chatstack/<stack>/archive) instead of "
+                                          "the table: works after teardown")
     export.set_defaults(handler=_export)
 
     event = command("event", help="make an event's stack file from a template")

@@ -1,6 +1,6 @@
 """`chatstack export`: an event's transcript (messages and thread replies, deletions marked, their
-text gone) as JSON lines or CSV, read from the stack's table, so an event can be kept before
-teardown.
+text gone) as JSON lines or CSV, read from the stack's table (or its archive, `--archive`), so an
+event can be kept before teardown.
 
 `--room R` reads that room with Queries (its messages, then each thread that has replies);
 without it the whole table is read once with a Scan — a one-off, offline read that costs read
@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -61,6 +62,31 @@ def transcript(dynamodb: Any, table: str, room: str | None = None) -> list[dict[
                                       ExpressionAttributeValues={":pk": {"S": f"ROOM#{room}#MSG#{message_id}"}})
         items = room_items()
     rows = [row for row in map(_row, items) if row is not None]
+    return sorted(rows, key=lambda r: (r["roomId"] or "", r["messageId"] or "", r["replyId"] or ""))
+
+
+def transcript_from_archive(archive: Path, room: str | None = None) -> list[dict[str, Any]]:
+    """The same rows from an archive folder (archive_consumer.records): a deletion blanks its
+    message's text and marks who and when, as the table's tombstone does; records delivered twice
+    count once."""
+    records: dict[str, dict[str, Any]] = {}
+    for path in sorted(archive.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                records.setdefault(record.get("key") or line, record)
+    deletions = {r["target"]: r for r in records.values() if r.get("type") == "deletion" and r.get("target")}
+    rows = []
+    for record in records.values():
+        if record.get("type") not in ("message", "reply") or (room is not None and record.get("roomId") != room):
+            continue
+        deleted = deletions.get(record["messageId"]) if record["type"] == "message" else None
+        rows.append({
+            "roomId": record.get("roomId"), "kind": record["type"], "messageId": record.get("messageId"),
+            "replyId": record.get("replyId"), "sender": record.get("sender"), "senderName": record.get("senderName"),
+            "message": None if deleted else record.get("text"), "createdAt": record.get("at"),
+            "deletedAt": deleted["at"] if deleted else None, "deletedBy": deleted["actor"] if deleted else None,
+        })
     return sorted(rows, key=lambda r: (r["roomId"] or "", r["messageId"] or "", r["replyId"] or ""))
 
 

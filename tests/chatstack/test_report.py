@@ -112,3 +112,11 @@ def test_no_archive_is_a_clear_error(tmp_path, capsys):
     assert main(["-C", str(REPO_ROOT), "report", "--stack", "dev", "--archive", str(tmp_path), "--out",
                  str(tmp_path / "out")]) == 2
     assert "no archive files" in capsys.readouterr().err
+
+
+def test_export_from_the_archive_matches_the_session(session, capsys):
+    assert main(["-C", str(REPO_ROOT), "export", "--stack", "dev", "--archive", str(session), "--room", "keynote"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["kind"] for r in rows].count("message") == 5 and [r["kind"] for r in rows].count("reply") == 2
+    deleted = [r for r in rows if r["deletedAt"]]
+    assert len(deleted) == 1 and deleted[0]["message"] is None and deleted[0]["deletedBy"]
