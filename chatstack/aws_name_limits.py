@@ -24,6 +24,16 @@ PREFIX_PROPS = ("namePrefix", "bucketPrefix")
 AUTONAME_SUFFIX = "-0000000"
 
 
+# Java (UTF-16) writes "any supplementary character" as the surrogate pair range
+# \uD800\uDC00-\uDBFF\uDFFF (Glue's name patterns); Python strings hold code points.
+SUPPLEMENTARY_JAVA = "\\uD800\\uDC00-\\uDBFF\\uDFFF"
+SUPPLEMENTARY = "\\U00010000-\\U0010FFFF"
+
+
+def python_pattern(java_pattern: str) -> str:
+    return java_pattern.replace(SUPPLEMENTARY_JAVA, SUPPLEMENTARY)
+
+
 @dataclass(frozen=True)
 class NameLimit:
     min: int
@@ -37,7 +47,7 @@ class NameLimit:
             return f"is {len(value)} characters; {self.source} requires at least {self.min}"
         if self.max is not None and len(value) > self.max:
             return f"is {len(value)} characters; {self.source} allows at most {self.max}"
-        if self.pattern is not None and not regex.fullmatch(self.pattern, value):
+        if self.pattern is not None and not regex.fullmatch(python_pattern(self.pattern), value):
             return f"does not match {self.pattern!r} ({self.source})"
         return None
 
@@ -84,6 +94,12 @@ NAMED_INPUTS: dict[str, tuple[NamedInput, ...]] = {
     "aws:s3/bucket:Bucket": (NamedInput("s3", "CreateBucket", "Bucket", prop="bucketPrefix", autonamed=False),),
     "aws:cloudfront/originAccessControl:OriginAccessControl": (
         NamedInput("cloudfront", "CreateOriginAccessControl", "OriginAccessControlConfig.Name"),),
+    # The archive (ChatArchive) and the dashboard.
+    "aws:athena/namedQuery:NamedQuery": (NamedInput("athena", "CreateNamedQuery", "Name"),),
+    "aws:glue/catalogDatabase:CatalogDatabase": (NamedInput("glue", "CreateDatabase", "DatabaseInput.Name"),),
+    "aws:glue/catalogTable:CatalogTable": (NamedInput("glue", "CreateTable", "TableInput.Name", autonamed=False),),
+    "aws:cloudwatch/dashboard:Dashboard": (NamedInput("cloudwatch", "PutDashboard", "DashboardName",
+                                                      prop="dashboardName", autonamed=False),),
     # No length is documented for this name; it holds no event name (logical name + Pulumi's suffix).
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": (
         NamedInput("cloudfront", "CreateResponseHeadersPolicy", "ResponseHeadersPolicyConfig.Name"),),
@@ -105,6 +121,7 @@ UNNAMED_TYPES = frozenset({
     "aws:s3/bucketPolicy:BucketPolicy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
 })
 
 # Documented rules where the botocore shape is looser than what the API accepts for a name.
@@ -124,6 +141,14 @@ DOCUMENTED_LIMITS: dict[tuple[str, str, str], NameLimit] = {
         3, 63, "[a-z0-9][a-z0-9.-]*[a-z0-9]",
         "S3 CreateBucket Bucket (user guide, general purpose bucket naming rules: 3-63 characters of a-z, "
         "0-9, '.' and '-', beginning and ending with a letter or digit)"),
+    ("glue", "CreateDatabase", "DatabaseInput.Name"): NameLimit(
+        1, 255, "[a-z0-9_]+",
+        "Glue CreateDatabase Name as Athena takes it (Athena user guide, names of databases and tables: lower "
+        "case letters, numbers and underscore)"),
+    ("glue", "CreateTable", "TableInput.Name"): NameLimit(
+        1, 255, "[a-z0-9_]+",
+        "Glue CreateTable Name as Athena takes it (Athena user guide, names of databases and tables: lower "
+        "case letters, numbers and underscore)"),
     ("cloudfront", "CreateOriginAccessControl", "OriginAccessControlConfig.Name"): NameLimit(
         1, 64, None, "CloudFront CreateOriginAccessControl Name (API reference: up to 64 characters)"),
 }

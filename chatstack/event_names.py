@@ -51,6 +51,14 @@ NAME_FORMS: tuple[NameForm, ...] = (
         "subscribe-client-errors")),
     NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-messages-throttles"),
     NameForm("aws:sns/topic:Topic", "{stem}-alarms"),
+    NameForm("aws:lambda/function:Function", "{stem}-archive"),
+    NameForm("aws:sqs/queue:Queue", "{stem}-archive-failed"),
+    NameForm("aws:cloudwatch/logGroup:LogGroup", "/aws/lambda/{stem}-archive"),
+    NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-archive-iterator-age"),
+    NameForm("aws:cloudwatch/metricAlarm:MetricAlarm", "{stem}-archive-errors"),
+    *(NameForm("aws:athena/namedQuery:NamedQuery", f"{{stem}}-archive-{query}")
+      for query in ("messages-per-minute", "top-rooms", "moderation")),
+    NameForm("aws:cloudwatch/dashboard:Dashboard", "{stem}", prop="dashboardName"),
 )
 
 

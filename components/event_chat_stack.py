@@ -15,9 +15,11 @@ from chatstack.project import Project, program_files
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
+from components.chat_archive import ChatArchive, ChatArchiveArgs
 from components.chat_table import ChatTable, ChatTableArgs
 from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
 from components.chat_web_app import ChatWebApp, ChatWebAppArgs, site_files
+from components.event_dashboard import dashboard_body, dashboard_url
 from components.transforms import TransformArgs, check_roles
 
 
@@ -96,6 +98,7 @@ def attendee_sign_in_outputs(config: EventChatConfig) -> dict[str, str | bool]:
 
 class EventChatStack(pulumi.ComponentResource):
     graphql_url: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
     realtime_url: pulumi.Output[str]
     api_id: pulumi.Output[str]
     user_pool_id: pulumi.Output[str]
@@ -114,7 +117,7 @@ class EventChatStack(pulumi.ComponentResource):
         if config.web_app:
             site_files(files.web_dist)  # an unbuilt client stops here, naming chatstack:webApp
         super().__init__("chatstack:index:EventChatStack", name, {}, opts)
-        check_roles(transform, {"userPool", "table", "api", "fanout", "alarms", "webApp"}, "EventChatStack")
+        check_roles(transform, {"userPool", "table", "api", "fanout", "alarms", "webApp", "archive"}, "EventChatStack")
         tags = event_tags(args.event, config)
 
         def named(suffix: str) -> str:
@@ -196,8 +199,9 @@ class EventChatStack(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
 
+        consumers = []
         if config.fan_out_mode == "batched":
-            BatchFanout(
+            fanout = BatchFanout(
                 f"{name}-fanout",
                 BatchFanoutArgs(
                     physical_name=named("fanout"),
@@ -214,6 +218,37 @@ class EventChatStack(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=self),
             )
+            consumers.append(fanout.function_name)
+
+        # Every chat event to S3 (the report, Athena), and the chat's per-room metrics.
+        archive = ChatArchive(
+            f"{name}-archive",
+            ChatArchiveArgs(
+                physical_name=named("archive"),
+                stem=stem(project, args.event),
+                event=args.event,
+                tags=tags,
+                stream_arn=table.stream_arn,
+                table_arn=table.arn,
+                retention_days=config.retention_days,
+                log_retention_days=config.log_retention_days,
+                alarm_topic_arn=alarms.topic_arn,
+                force_destroy=not config.production,
+                transform=transform.get("archive"),
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        consumers.append(archive.function_name)
+        dashboard_name = stem(project, args.event)
+        aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=dashboard_name,
+            dashboard_body=pulumi.Output.all(api.api_id, table.name, *consumers).apply(
+                lambda v: dashboard_body(args.region, args.event, v[0], v[1], list(v[2:]))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.dashboard_url = pulumi.Output.from_input(dashboard_url(args.region, dashboard_name))
+        self.archive_bucket = archive.bucket_name
 
         if config.request_quota_increases:
             self._request_quota_increases(name, plan)
@@ -279,6 +314,8 @@ class EventChatStack(pulumi.ComponentResource):
             "tableName": self.table_name,
             "fanOutMode": self.fan_out_mode,
             **self.attendee_sign_in,
+            "dashboardUrl": self.dashboard_url,
+            "archiveBucket": self.archive_bucket,
             **({"webUrl": self.web_url} if self.web_url is not None else {}),
             **({"embedOrigins": self.embed_origins} if self.embed_origins is not None else {}),
         }

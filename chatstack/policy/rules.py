@@ -61,6 +61,9 @@ S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock
 S3_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 S3_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+# The `purpose` tag of the stack's chat archive bucket (components/chat_archive.py ARCHIVE_PURPOSE).
+ARCHIVE_PURPOSE = "chat-archive"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 
@@ -81,6 +84,7 @@ TAGGABLE_TYPES = frozenset({
     "aws:lambda/function:Function",
     "aws:sqs/queue:Queue",
     "aws:sns/topic:Topic",
+    "aws:glue/catalogDatabase:CatalogDatabase",
     S3_BUCKET,
     S3_OBJECT,
     DISTRIBUTION,
@@ -403,8 +407,12 @@ def _consumer_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str
     apis = [str(get(a.props, "arn") or "") for a in _of_type(resources, GRAPHQL_API)]
     allowed_streams = {f"{arn}/stream/*" for arn in tables if arn}
     allowed_fields = {f"{arn}/types/Mutation/fields/publishBatch" for arn in apis if arn}
-    fix = ("Fix: the consumer may read only this stack's table stream ('<table ARN>/stream/*') and call only "
-           "'<API ARN>/types/Mutation/fields/publishBatch' (components/batch_fanout.py consumer_policy).")
+    # The archive consumer writes objects into this stack's archive bucket, nowhere else.
+    allowed_objects = {f"{get(b.props, 'arn')}/*" for b in _of_type(resources, S3_BUCKET)
+                       if get(b.props, "tags", "purpose") == ARCHIVE_PURPOSE and get(b.props, "arn")}
+    fix = ("Fix: the consumer may read only this stack's table stream ('<table ARN>/stream/*'), call only "
+           "'<API ARN>/types/Mutation/fields/publishBatch' and put objects only into this stack's archive bucket "
+           "('<bucket ARN>/*') (components/batch_fanout.py consumer_policy, components/chat_archive.py).")
     for policy in _of_type(resources, ROLE_POLICY):
         role = _tail(get(policy.props, "role"))
         if not role or role not in roles:
@@ -430,6 +438,10 @@ def _consumer_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str
                         stray = [r for r in resources_ if r not in allowed_fields]
                         if stray:
                             yield f"{where} may call {stray}, not only publishBatch of this API. {fix}", policy.urn
+                    elif action == "s3:putobject":
+                        stray = [r for r in resources_ if r not in allowed_objects]
+                        if stray:
+                            yield f"{where} may write {stray}, not only this stack's archive. {fix}", policy.urn
                     elif action in CONSUMER_SUPPORT_ACTIONS:
                         if any(r == "*" for r in resources_):
                             yield f"{where} allows '{action}' on every resource. {fix}", policy.urn
@@ -686,6 +698,22 @@ def _bucket_encrypted(resources: list[PolicyResource]) -> Iterable[tuple[str, st
                    "BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms.", bucket.urn)
 
 
+def _archive_retention(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    """The chat archive holds every message's text: it expires with the stack's retention."""
+    lifecycles = _of_type(resources, S3_LIFECYCLE)
+    for bucket in _of_type(resources, S3_BUCKET):
+        if get(bucket.props, "tags", "purpose") != ARCHIVE_PURPOSE:
+            continue
+        rules = [rule for c in lifecycles if _belongs_to(c, bucket) for rule in as_list(get(c.props, "rules"))]
+        expiring = [rule for rule in rules if get(rule, "status") == "Enabled" and get(rule, "expiration", "days")]
+        kept_forever = get(bucket.props, "tags", "retention") == "forever"
+        if not expiring and not kept_forever:
+            yield (f"{_bucket_label(bucket)} (the chat archive) has no enabled lifecycle rule expiring objects: every "
+                   "message's text would be kept forever. Fix: a BucketLifecycleConfiguration rule with expiration "
+                   "days = chatstack:retentionDays (components/chat_archive.py), or retentionDays 0 to keep it "
+                   "deliberately (tag retention=forever).", bucket.urn)
+
+
 def _origin_access_control(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
     distributions = _of_type(resources, DISTRIBUTION)
     fix = ("Fix: S3 origins use an origin access control (originAccessControlId, SigV4), and the bucket policy "
@@ -937,6 +965,9 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
                 "client's bucket is read only through CloudFront.", _bucket_not_public),
     _stack_rule("s3-bucket-encrypted", MANDATORY,
                 "S3 buckets have default server-side encryption.", _bucket_encrypted),
+    _stack_rule("archive-retention", MANDATORY,
+                "The chat archive bucket expires its objects after the stack's retention (chatstack:retentionDays), "
+                "unless the stack keeps chat forever on purpose.", _archive_retention),
     _stack_rule("cloudfront-origin-access-control", MANDATORY,
                 "CloudFront reads S3 origins through an origin access control, and bucket policies let only this "
                 "stack's distribution read.", _origin_access_control),

@@ -11,17 +11,24 @@ FUNCTION = "aws:lambda/function:Function"
 MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
+def fanout(run, type_: str):
+    """The fan-out consumer's resource of `type_` (the archive consumer reads the same stream)."""
+    (found,) = [r for r in run.of_type(type_) if r.name.startswith("chat-fanout")]
+    return found
+
+
 @pytest.fixture(scope="module")
 def batched():
     return run_stack("dev", fanOutMode="batched", flushIntervalMs="2000")
 
 
-def test_per_message_stacks_have_no_consumer(dev):
-    assert dev.of_type(FUNCTION) == [] and dev.of_type(MAPPING) == []
+def test_per_message_stacks_have_no_fanout_consumer(dev):
+    assert [r.name for r in dev.of_type(FUNCTION)] == ["chat-archive-consumer"]  # only the archive's
+    assert [r.name for r in dev.of_type(MAPPING)] == ["chat-archive-stream"]
 
 
 def test_consumer_reads_this_tables_stream_with_the_flush_as_batching_window(batched):
-    mapping = batched.one(MAPPING).inputs
+    mapping = fanout(batched, MAPPING).inputs
     assert mapping["eventSourceArn"].startswith(
         f"arn:aws:dynamodb:us-east-1:123456789012:table/{batched.outputs['tableName']}/stream/")
     assert mapping["functionName"] == "arn:aws:lambda:us-east-1:123456789012:function:chatstack-dev-fanout"
@@ -30,7 +37,7 @@ def test_consumer_reads_this_tables_stream_with_the_flush_as_batching_window(bat
     assert mapping["bisectBatchOnFunctionError"] is True
     assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["maximumRetryAttempts"] > 0
-    queue = batched.one("aws:sqs/queue:Queue")
+    queue = fanout(batched, "aws:sqs/queue:Queue")
     assert mapping["destinationConfig"]["onFailure"]["destinationArn"] == (
         f"arn:aws:sqs:us-east-1:123456789012:{queue.inputs['name']}")
     assert [json.loads(f["pattern"]) for f in mapping["filterCriteria"]["filters"]] == [STREAM_FILTER,
@@ -55,11 +62,11 @@ def test_consumer_role_is_least_privilege(batched):
 
 
 def test_function_publishes_to_this_api_and_alarms_watch_it(batched):
-    function = batched.one(FUNCTION).inputs
+    function = fanout(batched, FUNCTION).inputs
     assert function["environment"]["variables"]["GRAPHQL_URL"] == batched.outputs["graphqlUrl"]
     assert function["handler"] == "fanout_consumer.handler.handler"
     alarms = {a.inputs.get("metricName", a.inputs["name"]): a.inputs
-              for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+              for a in batched.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "archive" not in a.name}
     assert set(alarms) == {"IteratorAge", "Errors", "ApproximateNumberOfMessagesVisible", "5XXError",
                            "chatstack-dev-fanout-stopped", "chatstack-dev-messages-throttles",
                            "ConnectServerError", "SubscribeServerError", "PublishDataMessageServerError",

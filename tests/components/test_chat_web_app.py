@@ -26,7 +26,8 @@ def web_run(stack: str = "dev", **overrides: str):
 
 
 def one(run, type_token: str):
-    found = [r for r in run.resources if r.type == type_token]
+    """The web client's resource of that type (the archive has a bucket of its own)."""
+    found = [r for r in run.resources if r.type == type_token and not r.name.startswith("chat-archive")]
     assert len(found) == 1, [r.name for r in found]
     return found[0]
 

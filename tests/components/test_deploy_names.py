@@ -89,6 +89,6 @@ def test_name_forms_cover_every_registered_name_that_contains_the_event():
 def test_every_name_form_is_registered_by_some_stack():
     event = "coverage-probe"
     run = evaluate_as(event, "finals-250k")
-    registered = {(r.type, r.inputs.get("name")) for r in run.resources}
+    registered = {(r.type, r.inputs.get(form.prop)) for r in run.resources for form in NAME_FORMS}
     for form in NAME_FORMS:
         assert (form.resource_type, form.render(PROJECT, event)) in registered, form

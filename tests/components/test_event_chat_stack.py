@@ -9,7 +9,7 @@ from tests.conftest import run_stack
 from tests.project import FINALS_TEMPLATE, PROJECT, shipped_stacks, stack_config
 
 OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode", "attendeeAuth", "selfSignUp"}
+               "fanOutMode", "attendeeAuth", "selfSignUp", "dashboardUrl", "archiveBucket"}
 # oidc stacks: what the web client needs to send attendees to the event platform's sign-in
 OIDC_OUTPUT_KEYS = {"oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim"}
 WEB_OUTPUT_KEYS = {"webUrl", "embedOrigins"}  # stacks with the web client (chatstack:webApp)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from archive_consumer.records import archive_record, to_lines
 from chatstack.report import write_report
@@ -14,9 +16,11 @@ def record(key: str, image: dict) -> dict:
 
 
 def test_the_report_opens_offline_with_its_charts(browser, tmp_path):
-    records = [record(str(i), {"type": "MESSAGE", "roomId": f"room-{i % 2}", "messageId": f"m{i}",
-                               "sender": f"u{i % 3}", "message": "hi", "createdAt": f"2026-12-05T20:0{i % 4}:00Z"})
-               for i in range(12)]
+    minutes = [0] * 2 + [1] * 5 + [2] * 9 + [3] * 6 + [4] * 3  # a rise and a fall
+    records = [record(str(i), {"type": "MESSAGE", "roomId": f"room-{i % 3}", "messageId": f"m{i}",
+                               "sender": f"u{i % 7}", "message": "hi",
+                               "createdAt": f"2026-12-05T20:0{minute}:{i:02d}Z"})
+               for i, minute in enumerate(minutes)]
     records.append(record("r", {"type": "THREAD", "roomId": "room-0", "messageId": "m0", "replyId": "p",
                                 "sender": "u1", "message": "re", "createdAt": "2026-12-05T20:01:30Z"}))
     records.append(record("a", {"type": "AUDIT", "roomId": "room-1", "eventId": "e", "action": "banUser",
@@ -26,7 +30,8 @@ def test_the_report_opens_offline_with_its_charts(browser, tmp_path):
     archive.mkdir(parents=True)
     (archive / "part-0.jsonl").write_text(to_lines(records))
     report = write_report(str(tmp_path / "archive"), tmp_path / "out", planned_messages_per_second=0.05)
-    assert (report["messages"], report["replies"], report["moderationActions"]) == (12, 1, 1)
+    assert (report["messages"], report["replies"], report["moderationActions"]) == (25, 1, 1)
+    assert report["peakMessagesPerMinute"] == 9
 
     context = browser.new_context()
     try:
@@ -43,5 +48,8 @@ def test_the_report_opens_offline_with_its_charts(browser, tmp_path):
         assert page.get_by_role("heading", level=1).inner_text() == "Event report: finals"
         assert [url for url in requested if not url.startswith("file:")] == []  # nothing from the network
         assert problems == [], problems
+        if os.environ.get("CHATSTACK_SCREENSHOTS"):  # the README's picture
+            page.set_viewport_size({"width": 1100, "height": 900})
+            page.screenshot(path=str(Path(os.environ["CHATSTACK_SCREENSHOTS"]) / "report.png"))
     finally:
         context.close()

@@ -176,3 +176,16 @@ def test_unknown_values_and_levels_are_handled_like_the_engine():
         ("reads-unknown", "advisory", "(stack)"),
     ]
     assert "can't be known during preview" in violations[1].message
+
+
+def test_an_archive_kept_forever_by_accident_and_a_consumer_writing_elsewhere_are_caught(tmp_path, capsys):
+    transform = ("{'archive': {'lifecycle': lambda args, opts: args['rules'][0].pop('expiration') and None, "
+                 "'role': {}}}")
+    root = _project(tmp_path, {"t": _dev_config()}, _with_transform(transform))
+    assert main(["policy", "--stack", "t", "--cwd", str(root)]) == 1
+    assert "[mandatory] archive-retention: chat-archive-bucket" in capsys.readouterr().out
+
+    from components import chat_archive
+
+    policy = json.loads(chat_archive.archive_policy("arn:t", "arn:aws:s3:::b", "arn:l", "arn:q"))
+    assert {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::b/*"]} in policy["Statement"]
