@@ -122,5 +122,6 @@ def test_the_lambda_handler_budgets_from_the_invocations_remaining_time(monkeypa
 def test_a_publish_and_the_safety_margin_fit_the_deployed_functions_timeout(stack):
     from tests.conftest import run_stack
 
-    (function,) = [f for f in run_stack(stack).of_type("aws:lambda/function:Function") if f.name.startswith("chat-fanout")]
+    (function,) = [f for f in run_stack(stack).of_type("aws:lambda/function:Function")
+                   if f.name.startswith("chat-fanout")]
     assert DEFAULT_CALL_TIMEOUT_SECONDS + DEFAULT_SAFETY_MARGIN_SECONDS < function.inputs["timeout"]
