@@ -33,6 +33,9 @@ class LocalArchiver:
         self._interval = interval
         self._checkpoint_path = self.directory / CHECKPOINT
         self._checkpoint: dict[str, str] = self._read_checkpoint()
+        # Where each shard's next read starts (kept between polls: one GetRecords a shard a poll).
+        self._iterators: dict[str, str] = {}
+        self._shards: list[str] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.written = 0
@@ -58,12 +61,15 @@ class LocalArchiver:
     def poll(self) -> int:
         """Read every shard to its end, append the chat events, checkpoint. Returns records written."""
         written = 0
-        shards = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
-        for shard in (s["ShardId"] for s in shards):
-            iterator = self._iterator(shard)
+        if not self._shards:
+            described = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
+            self._shards = [s["ShardId"] for s in described]
+        for shard in self._shards:
+            iterator = self._iterators.get(shard) or self._iterator(shard)
             while iterator:
                 response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
                 records = response["Records"]
+                self._iterators[shard] = response.get("NextShardIterator") or iterator
                 if not records:
                     break
                 by_partition: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -91,8 +97,10 @@ class LocalArchiver:
         while not self._stop.wait(self._interval):
             try:
                 self.poll()
-            except Exception:  # a bad poll must not stop the archive; the next one retries
+            except Exception:  # a bad poll must not stop the archive; the next one re-reads from the checkpoint
                 log.exception("local archive poll failed")
+                self._iterators.clear()
+                self._shards = []
 
     def stop(self) -> None:
         self._stop.set()
