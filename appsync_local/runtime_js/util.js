@@ -48,7 +48,56 @@
     }
     return utf8Decode(bytes);
   }
-  function urlEncode(s) {
+// util.matches is java.util.regex.Pattern (AWS: "The functionality is based on Pattern"): the
+// POSIX classes are US-ASCII (\p{Alpha} is [a-zA-Z]), leading inline flags ((?i), (?s), (?m))
+// apply to the whole pattern, \A and \z anchor. Translated to the JavaScript equivalent.
+const POSIX_CLASSES = {
+  Lower: 'a-z', Upper: 'A-Z', ASCII: '\\x00-\\x7F', Alpha: 'a-zA-Z', Digit: '0-9', Alnum: 'a-zA-Z0-9',
+  Punct: '!-\\/:-@\\[-`{-~', Graph: '!-~', Print: ' -~', Blank: ' \\t', Cntrl: '\\x00-\\x1F\\x7F',
+  XDigit: '0-9a-fA-F', Space: ' \\t\\n\\x0B\\f\\r',
+};
+
+function javaRegExp(pattern) {
+  let flags = '';
+  let source = pattern;
+  const leading = /^\(\?([imsux]+)\)/.exec(source);
+  if (leading) {
+    source = source.slice(leading[0].length);
+    for (const flag of leading[1]) {
+      if ('ims'.indexOf(flag) >= 0 && flags.indexOf(flag) < 0) flags += flag;
+    }
+  }
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\' && i + 1 < source.length) {
+      const next = source[i + 1];
+      const posix = /^[pP]\{(?:Is)?(\w+)\}/.exec(source.slice(i + 1));
+      if (posix && POSIX_CLASSES[posix[1]] !== undefined) {
+        const ranges = POSIX_CLASSES[posix[1]];
+        if (next === 'P' && inClass) {
+          throw new Error('util.matches: a negated POSIX class (\\P{' + posix[1] + '}) inside [...] is not supported locally');
+        }
+        out += next === 'P' ? '[^' + ranges + ']' : inClass ? ranges : '[' + ranges + ']';
+        i += posix[0].length;
+        continue;
+      }
+      if (!inClass && next === 'A') { out += '^'; i++; continue; }
+      if (!inClass && (next === 'z' || next === 'Z')) { out += '$'; i++; continue; }
+      if (posix && flags.indexOf('u') < 0) flags += 'u'; // a Unicode category (\p{L}): JavaScript needs u
+      out += c + next;
+      i++;
+      continue;
+    }
+    if (c === '[' && !inClass) inClass = true;
+    else if (c === ']' && inClass) inClass = false;
+    out += c;
+  }
+  return { source: out, flags: flags };
+}
+
+function urlEncode(s) {
     return encodeURIComponent(String(s)).replace(/[!'()~]/g, function (c) {
       return '%' + c.charCodeAt(0).toString(16).toUpperCase();
     }).replace(/%20/g, '+');
@@ -547,7 +596,8 @@
     },
     matches: function (pattern, value) {
       if (value === null || value === undefined) return false;
-      return new RegExp('^(?:' + pattern + ')$').test(String(value));
+      const java = javaRegExp(String(pattern));
+      return new RegExp('^(?:' + java.source + ')$', java.flags).test(String(value));
     },
     authType: function () { return state.authType; },
     escapeJavaScript: function (value) {
