@@ -97,6 +97,22 @@ function javaRegExp(pattern) {
   return { source: out, flags: flags };
 }
 
+// Compiled once per pattern (resolvers call util.matches with a handful of constant patterns on
+// every request); bounded, so a resolver matching data-driven patterns cannot grow it forever.
+const MATCH_CACHE = new Map();
+const MATCH_CACHE_SIZE = 256;
+
+function wholeMatch(pattern) {
+  let compiled = MATCH_CACHE.get(pattern);
+  if (compiled === undefined) {
+    const java = javaRegExp(pattern);
+    compiled = new RegExp('^(?:' + java.source + ')$', java.flags);
+    if (MATCH_CACHE.size >= MATCH_CACHE_SIZE) MATCH_CACHE.clear();
+    MATCH_CACHE.set(pattern, compiled);
+  }
+  return compiled;
+}
+
 function urlEncode(s) {
     return encodeURIComponent(String(s)).replace(/[!'()~]/g, function (c) {
       return '%' + c.charCodeAt(0).toString(16).toUpperCase();
@@ -596,8 +612,7 @@ function urlEncode(s) {
     },
     matches: function (pattern, value) {
       if (value === null || value === undefined) return false;
-      const java = javaRegExp(String(pattern));
-      return new RegExp('^(?:' + java.source + ')$', java.flags).test(String(value));
+      return wholeMatch(String(pattern)).test(String(value));
     },
     authType: function () { return state.authType; },
     escapeJavaScript: function (value) {
