@@ -470,6 +470,17 @@ def test_the_feed_is_compact_marks_own_messages_dates_them_and_offers_a_jump_to_
     expect(bob.page.get_by_role("button", name=re.compile("^Jump to new messages"))).to_have_count(0)
 
 
+def save_room_settings(moderator: Session, slow_mode_seconds: int, blocked_terms: str):
+    """The moderator's Room settings dialog, filled in and saved; the dialog's locator."""
+    moderator.page.get_by_role("button", name="Room settings").click()
+    dialog = moderator.page.get_by_role("dialog", name="Room settings")
+    dialog.get_by_role("spinbutton", name="Slow mode (seconds)").fill(str(slow_mode_seconds))
+    dialog.get_by_role("textbox", name="Blocked terms").fill(blocked_terms)
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    return dialog
+
+
 def test_the_moderator_console_pins_sets_slow_mode_and_blocked_terms_and_lifts_bans(per_message, sessions):
     room_id = room("console")
     alice = sessions(per_message, "alice", room_id)
@@ -493,12 +504,7 @@ def test_the_moderator_console_pins_sets_slow_mode_and_blocked_terms_and_lifts_b
     expect(alice.page.get_by_role("region", name="Pinned message")).to_have_count(0, timeout=UI_TIMEOUT_MS)
 
     # Room settings: blocked terms refuse a message; slow mode is kept.
-    moderator.page.get_by_role("button", name="Room settings").click()
-    dialog = moderator.page.get_by_role("dialog", name="Room settings")
-    dialog.get_by_role("spinbutton", name="Slow mode (seconds)").fill("0")
-    dialog.get_by_role("textbox", name="Blocked terms").fill("spoiler\nleak")
-    dialog.get_by_role("button", name="Save").click()
-    expect(dialog).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    dialog = save_room_settings(moderator, slow_mode_seconds=0, blocked_terms="spoiler\nleak")
     alice.send("big spoiler ahead")
     expect(alice.page.get_by_role("alert")).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(alice.message("big spoiler ahead")).to_have_count(0)
@@ -543,12 +549,7 @@ def test_sends_queue_in_order_refusals_count_down_and_the_draft_survives(per_mes
 
     per_message.user("mia", groups=("moderators",))
     moderator = sessions(per_message, "mia", room_id)
-    moderator.page.get_by_role("button", name="Room settings").click()
-    dialog = moderator.page.get_by_role("dialog", name="Room settings")
-    dialog.get_by_role("spinbutton", name="Slow mode (seconds)").fill("4")
-    dialog.get_by_role("textbox", name="Blocked terms").fill("spoiler")
-    dialog.get_by_role("button", name="Save").click()
-    expect(dialog).to_have_count(0, timeout=UI_TIMEOUT_MS)
+    save_room_settings(moderator, slow_mode_seconds=4, blocked_terms="spoiler")
 
     alice.send("a spoiler")
     alert = alice.page.get_by_role("alert")
