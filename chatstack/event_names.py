@@ -71,6 +71,16 @@ def physical_name(project: str, event: str, suffix: str) -> str:
     return f"{stem(project, event)}-{suffix}"
 
 
+# S3 bucket names: 3-63 of [a-z0-9.-]; the provider appends 26 characters to a bucket_prefix.
+BUCKET_PREFIX_MAX = 63 - 26
+
+
+def bucket_prefix(stem: str, part: str) -> str:
+    """`<stem>-<part>-` as an S3 bucket name prefix: lower case, [a-z0-9-], short enough for the provider."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-") or "chat"
+    return f"{cleaned[: BUCKET_PREFIX_MAX - len(f'-{part}-')].rstrip('-')}-{part}-"
+
+
 def role_name_prefix(name: str, role: str) -> str:
     """An IAM role name prefix `<name>-<role>-` shortened (from `name`) to fit the provider's limit.
 

@@ -4,7 +4,6 @@ event source mapping, failure queue and alarms."""
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -13,11 +12,14 @@ import fanout_consumer
 from chatstack.event_names import role_name_prefix
 from chatstack.planning.planner import batching_window_seconds
 from components.alarm_topic import notify, single_metric
+from components.lambda_package import package_archive
 from components.transforms import TransformArgs, apply_transform, check_roles
 from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
 # The Lambda ships the consumer package as installed alongside this tool.
-CONSUMER_PACKAGE = Path(fanout_consumer.__file__).resolve().parent
+# What a stream consumer needs to read the table's stream (the fan-out and the archive alike).
+STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                       "dynamodb:ListStreams"]
 # Only new chat lines (messages and thread replies) wake the consumer, and deletions (a tombstone
 # MODIFY), so a message deleted before its batch flushed is dropped from it: cursor rows,
 # moderation rows and other updates are filtered out by Lambda before invocation (billed nothing).
@@ -161,10 +163,7 @@ class BatchFanout(pulumi.ComponentResource):
 
 
 def consumer_archive() -> pulumi.AssetArchive:
-    """The consumer's source files only (no __pycache__ or editor files), by sorted name: the
-    same archive, hence the same hash, from any machine that has the same sources."""
-    files = sorted(path for path in CONSUMER_PACKAGE.glob("*.py") if path.is_file())
-    return pulumi.AssetArchive({f"fanout_consumer/{path.name}": pulumi.FileAsset(str(path)) for path in files})
+    return package_archive(fanout_consumer)
 
 
 def consumer_stopped(table_name: pulumi.Input[str], function_name: pulumi.Input[str]) -> dict:
@@ -199,10 +198,7 @@ def consumer_policy(table_arn: str, api_arn: str, log_group_arn: str, queue_arn:
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow",
-             "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                        "dynamodb:ListStreams"],
-             "Resource": f"{table_arn}/stream/*"},
+            {"Effect": "Allow", "Action": STREAM_READ_ACTIONS, "Resource": f"{table_arn}/stream/*"},
             {"Effect": "Allow", "Action": "appsync:GraphQL",
              "Resource": f"{api_arn}/types/Mutation/fields/publishBatch"},
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -11,21 +11,19 @@ this), writes the archive's own record format, and emits the chat metrics in the
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 import archive_consumer
-from chatstack.event_names import role_name_prefix
+from chatstack.event_names import bucket_prefix, role_name_prefix
 from components.alarm_topic import notify, single_metric
-from components.transforms import TransformArgs, apply_transform, check_roles
+from components.batch_fanout import STREAM_READ_ACTIONS
+from components.lambda_package import package_archive
+from components.transforms import TransformArgs, check_roles, child_maker
 
-ARCHIVE_PACKAGE = Path(archive_consumer.__file__).resolve().parent
-BUCKET_PREFIX_MAX = 63 - 26  # the provider appends 26 characters to a bucket_prefix
 ARCHIVE_PURPOSE = "chat-archive"  # the bucket's `purpose` tag (policy: archive-retention)
-STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
 
 # The archive's columns as Athena sees them (archive_consumer.records); partitions are projected.
 COLUMNS = [("key", "string"), ("type", "string"), ("roomid", "string"), ("at", "string"),
@@ -61,25 +59,15 @@ class ChatArchiveArgs:
     transform: TransformArgs | None = None
 
 
-def archive_bucket_prefix(stem: str) -> str:
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-") or "chat"
-    return f"{cleaned[: BUCKET_PREFIX_MAX - len('-archive-')].rstrip('-')}-archive-"
-
-
 def glue_name(physical_name: str) -> str:
     """Glue and Athena names take [a-z0-9_]."""
     return re.sub(r"[^a-z0-9_]+", "_", physical_name.lower()).strip("_")
 
 
-def archive_code() -> pulumi.AssetArchive:
-    files = sorted(path for path in ARCHIVE_PACKAGE.glob("*.py") if path.is_file())
-    return pulumi.AssetArchive({f"archive_consumer/{path.name}": pulumi.FileAsset(str(path)) for path in files})
-
-
 def archive_policy(table_arn: str, bucket_arn: str, log_group_arn: str, queue_arn: str) -> str:
     """Read this table's stream, write objects into this archive bucket, log, dead-letter."""
     return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": STREAM_READ, "Resource": [f"{table_arn}/stream/*"]},
+        {"Effect": "Allow", "Action": STREAM_READ_ACTIONS, "Resource": [f"{table_arn}/stream/*"]},
         {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"{bucket_arn}/*"]},
         {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [f"{log_group_arn}:*"]},
@@ -101,14 +89,11 @@ class ChatArchive(pulumi.ComponentResource):
         super().__init__("chatstack:index:ChatArchive", name, {}, opts)
         check_roles(args.transform, self.ROLES, "ChatArchive")
 
-        def make(role: str, factory: Any, resource_name: str, props: dict[str, Any], **options: Any) -> Any:
-            child_opts = pulumi.ResourceOptions(parent=self, **options)
-            return factory(resource_name, **apply_transform(args.transform, role, props, child_opts), opts=child_opts)
-
+        make = child_maker(self, args.transform)
         tags = {**args.tags, "purpose": ARCHIVE_PURPOSE,
                 **({"retention": "forever"} if args.retention_days <= 0 else {})}
         bucket = make("bucket", aws.s3.Bucket, f"{name}-bucket", {
-            "bucket_prefix": archive_bucket_prefix(args.stem), "force_destroy": args.force_destroy, "tags": tags})
+            "bucket_prefix": bucket_prefix(args.stem, "archive"), "force_destroy": args.force_destroy, "tags": tags})
         make("publicAccessBlock", aws.s3.BucketPublicAccessBlock, f"{name}-private", {
             "bucket": bucket.id, "block_public_acls": True, "block_public_policy": True,
             "ignore_public_acls": True, "restrict_public_buckets": True})
@@ -145,7 +130,7 @@ class ChatArchive(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
         function = make("function", aws.lambda_.Function, f"{name}-consumer", {
             "name": args.physical_name, "runtime": "python3.12", "architectures": ["arm64"],
-            "handler": "archive_consumer.handler.handler", "code": archive_code(), "role": role.arn,
+            "handler": "archive_consumer.handler.handler", "code": package_archive(archive_consumer), "role": role.arn,
             "timeout": 60, "memory_size": 256,
             "environment": {"variables": {"ARCHIVE_BUCKET": bucket.bucket, "EVENT": args.event}},
             "logging_config": {"log_format": "Text", "log_group": log_group.name}, "tags": args.tags,

@@ -14,7 +14,6 @@ CloudFront, with config.json written from the stack's outputs.
 
 import json
 import mimetypes
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ import pulumi
 import pulumi_aws as aws
 
 from chatstack.config import StackConfigError
-from components.transforms import TransformArgs, apply_transform, check_roles
+from chatstack.event_names import bucket_prefix
+from components.transforms import TransformArgs, check_roles, child_maker
 from components.web_client import client_config, cognito_endpoint, origin, security_headers
 
 # AWS managed cache policy "CachingOptimized" (CloudFront developer guide, managed cache policies).
@@ -32,8 +32,6 @@ TLS_POLICY = "TLSv1.2_2021"
 # Content-hashed build output (Vite's assets/) never changes under its name.
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-# S3 bucket names: 3-63 of [a-z0-9.-]; the provider appends 26 characters to a bucket_prefix.
-BUCKET_PREFIX_MAX = 63 - 26
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -71,12 +69,6 @@ def site_files(site_dir: Path) -> list[SiteFile]:
         cache = IMMUTABLE if key.startswith("assets/") else REVALIDATE
         files.append(SiteFile(key, path, content_type, cache))
     return files
-
-
-def bucket_prefix(stem: str) -> str:
-    """`<stem>-web-` as an S3 bucket name prefix: lower case, [a-z0-9-], short enough for the provider."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-") or "chat"
-    return f"{cleaned[: BUCKET_PREFIX_MAX - len('-web-')].rstrip('-')}-web-"
 
 
 def connect_sources(graphql_url: str, realtime_url: str, region: str, oidc_issuer: str | None = None) -> list[str]:
@@ -139,12 +131,10 @@ class ChatWebApp(pulumi.ComponentResource):
         super().__init__("chatstack:index:ChatWebApp", name, {}, opts)
         check_roles(args.transform, self.ROLES, "ChatWebApp")
 
-        def make(role: str, factory: Any, resource_name: str, props: dict[str, Any], **options: Any) -> Any:
-            child_opts = pulumi.ResourceOptions(parent=self, **options)
-            return factory(resource_name, **apply_transform(args.transform, role, props, child_opts), opts=child_opts)
+        make = child_maker(self, args.transform)
 
         bucket = make("bucket", aws.s3.Bucket, f"{name}-site", {
-            "bucket_prefix": bucket_prefix(args.stem),
+            "bucket_prefix": bucket_prefix(args.stem, "web"),
             "force_destroy": args.force_destroy,
             "tags": args.tags,
         })

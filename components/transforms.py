@@ -30,6 +30,16 @@ def apply_transform(
     return {**args, **transform}
 
 
+def child_maker(parent: pulumi.Resource, transforms: Transforms | None) -> Callable[..., Any]:
+    """`make(role, factory, name, props, **options)`: a child of `parent` whose args went through
+    the transform for its role (options such as depends_on join parent=)."""
+    def make(role: str, factory: Any, resource_name: str, props: dict[str, Any], **options: Any) -> Any:
+        opts = pulumi.ResourceOptions(parent=parent, **options)
+        return factory(resource_name, **apply_transform(transforms, role, props, opts), opts=opts)
+
+    return make
+
+
 def check_roles(transforms: Transforms | None, roles: set[str], component: str) -> None:
     """A transform for a child that does not exist is a typo: fail instead of ignoring it."""
     unknown = set(transforms or {}) - roles

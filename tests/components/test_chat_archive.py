@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from components.chat_archive import archive_bucket_prefix, glue_name
+from chatstack.event_names import bucket_prefix
+from components.chat_archive import glue_name
 from components.event_dashboard import dashboard_body
 
 
@@ -45,7 +46,7 @@ def test_the_dashboard_and_its_url_are_stack_outputs(dev, production):
 
 
 def test_names_fit_aws_rules():
-    assert archive_bucket_prefix("chatstack-" + "x" * 80).endswith("-archive-")
-    assert len(archive_bucket_prefix("chatstack-" + "x" * 80)) <= 63 - 26
+    assert bucket_prefix("chatstack-" + "x" * 80, "archive").endswith("-archive-")
+    assert len(bucket_prefix("chatstack-" + "x" * 80, "archive")) <= 63 - 26
     assert glue_name("chatstack-Finals-2027-archive") == "chatstack_finals_2027_archive"
     assert json.loads(dashboard_body("us-east-1", "e", "api", "table", []))["widgets"]

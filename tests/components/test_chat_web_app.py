@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatstack.config import StackConfigError
-from chatstack.event_names import EVENT_NAME_PATTERN, stem
-from components.chat_web_app import BUCKET_PREFIX_MAX, IMMUTABLE, REVALIDATE, bucket_prefix, site_files
+from chatstack.event_names import BUCKET_PREFIX_MAX, EVENT_NAME_PATTERN, bucket_prefix, stem
+from components.chat_web_app import IMMUTABLE, REVALIDATE, site_files
 from components.web_client import CLIENT_CONFIG_KEYS
 from tests.conftest import run_stack
 from tests.web_build import built_web_dist
@@ -185,7 +185,7 @@ def test_site_files_skip_a_built_config_json(tmp_path):
 
 @given(st.from_regex(EVENT_NAME_PATTERN, fullmatch=True).filter(lambda e: len(e) <= 57))
 def test_bucket_prefix_is_a_valid_s3_prefix_for_any_event(event):
-    prefix = bucket_prefix(stem("chatstack", event))
+    prefix = bucket_prefix(stem("chatstack", event), "web")
     assert len(prefix) <= BUCKET_PREFIX_MAX and prefix.endswith("-web-")
     assert all(c.islower() or c.isdigit() or c == "-" for c in prefix)
     assert prefix[0].isalnum()
