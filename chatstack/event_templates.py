@@ -20,7 +20,14 @@ import yaml
 
 from chatstack.config import NAMESPACE, EventChatConfig, StackConfigError, parse_stack_values
 from chatstack.event_names import check_event_name
-from chatstack.project import Project, config_from_text, project_name, read_template_config, template_names
+from chatstack.project import (
+    Project,
+    config_from_text,
+    config_string,
+    project_name,
+    read_template_config,
+    template_names,
+)
 
 # Top-level keys of a template that a stack file does not have.
 TEMPLATE_ONLY_KEYS = ("description", "placeholders")
@@ -67,16 +74,6 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
     return settings
 
 
-def _engine_string(value: str) -> str:
-    """A --set value as the engine would pass the same YAML value (JSON for lists and maps)."""
-    import json
-
-    parsed = _yaml_value(value)
-    if isinstance(parsed, bool):
-        return "true" if parsed else "false"
-    return json.dumps(parsed) if isinstance(parsed, (list, dict)) else str(parsed)
-
-
 def _yaml_value(value: str) -> Any:
     try:
         return yaml.safe_load(value) if value.strip() else ""
@@ -99,7 +96,7 @@ def missing_placeholders(template: EventTemplate, settings: dict[str, str], unse
     if environment != "production":
         return []
     return [key for key in template.placeholders if key not in unset
-            and (key not in settings or _engine_string(settings[key]) == template.config.get(key))]
+            and (key not in settings or config_string(_yaml_value(settings[key])) == template.config.get(key))]
 
 
 def render(template: EventTemplate, event: str, settings: dict[str, str], today: dt.date,

@@ -158,10 +158,11 @@ def _read_config(path: Path) -> dict[str, str]:
 def config_from_text(text: str) -> dict[str, str]:
     """A stack file's `config:` as the engine hands it over: strings, JSON for structures."""
     raw = yaml.safe_load(text) or {}
-    return {key: _config_string(value) for key, value in (raw.get("config") or {}).items()}
+    return {key: config_string(value) for key, value in (raw.get("config") or {}).items()}
 
 
-def _config_string(value: Any) -> str:
+def config_string(value: Any) -> str:
+    """A YAML config value as the engine passes it to the program (JSON for lists and maps)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
