@@ -21,12 +21,20 @@ export function retryAt(error: unknown): number | null {
     const seconds = first.errorInfo?.retryAfterSeconds;
     return Number.isFinite(at) ? at : typeof seconds === 'number' ? Date.now() + seconds * 1000 : null;
   }
-  const banned = first?.errorType === 'Forbidden' && first.message ? BANNED.exec(first.message) : null;
-  if (banned?.[1]) {
-    const at = Date.parse(banned[1]);
-    return Number.isFinite(at) ? at : null;
-  }
-  return null;
+  return banEndsAt(first?.errorType, first?.message ?? '');
+}
+
+/** A timeout's end (epoch ms) from a Forbidden refusal's message ("... until <ISO time>"), or null. */
+function banEndsAt(errorType: string | undefined, message: string): number | null {
+  const banned = errorType === 'Forbidden' ? BANNED.exec(message) : null;
+  const at = banned?.[1] ? Date.parse(banned[1]) : NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
+/** A subscription's refusal detail, "Type: message" (liveSubscription), as its two parts. */
+function splitDetail(detail: string | undefined): [string, string] {
+  const [type, ...rest] = (detail ?? '').split(': ');
+  return [type, rest.join(': ')];
 }
 
 export function errorText(error: unknown): string {
@@ -108,17 +116,13 @@ export function explainRefusal(errorType: string | undefined, message: string): 
 
 /** When a subscription's refusal ends by itself (a timeout's end, epoch ms), or null (permanent). */
 export function refusalEndsAt(detail: string | undefined): number | null {
-  const [type, ...rest] = (detail ?? '').split(': ');
-  const banned = type === 'Forbidden' ? BANNED.exec(rest.join(': ')) : null;
-  const at = banned?.[1] ? Date.parse(banned[1]) : NaN;
-  return Number.isFinite(at) ? at : null;
+  return banEndsAt(...splitDetail(detail));
 }
 
 /** A subscription's refusal detail ("Type: message", from liveSubscription) in the attendee's words. */
 export function explainRefusalDetail(detail: string | undefined): Refusal {
-  const [type, ...rest] = (detail ?? '').split(': ');
   return (
-    explainRefusal(type, rest.join(': ')) ?? {
+    explainRefusal(...splitDetail(detail)) ?? {
       what: i18n.t('The chat refused this room ({{reason}}).', { reason: detail ?? i18n.t('no reason given') }),
       next: i18n.t('Reload the page; if it happens again, contact the event team.'),
     }
