@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import type { FanOutMode } from '../config';
@@ -39,16 +39,6 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
   const deleteAction = useCallback((message: Message) => setConfirming({ kind: 'delete', message }), []);
   const banAction = useCallback((message: Message) => setConfirming({ kind: 'ban', message }), []);
   const pinAction = useCallback((message: Message) => void pin(message), [pin]);
-  // Names for the moderation log: the people whose messages the page holds, and the moderator.
-  const names = useMemo(() => {
-    const known = new Map<string, string>();
-    for (const message of room.messages) {
-      known.set(message.sender, authorName(message));
-    }
-    known.set(userId, username);
-    return known;
-  }, [room.messages, userId, username]);
-  const nameOf = useCallback((id: string) => names.get(id) ?? id, [names]);
   const [threadId, setThreadId] = useState<string | null>(null);
   const [senderShown, setSenderShown] = useState<{ sender: string; name: string } | null>(null);
   const showSender = useCallback((message: Message) => setSenderShown({ sender: message.sender, name: authorName(message) }), []);
@@ -146,8 +136,9 @@ export function ChatRoom({ roomId, fanOutMode, username, userId, moderator, sign
           <ModerationLogPanel
             roomId={roomId}
             refresh={moderation.actions}
-            onUnban={(userId) => void moderation.unban(userId, nameOf(userId))}
-            nameOf={nameOf}
+            onUnban={(banned, name) => void moderation.unban(banned, name)}
+            messages={room.messages}
+            self={{ userId, username }}
             onClose={() => setLogOpen(false)}
           />
         )}

@@ -1,5 +1,7 @@
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 
+import { authorName, type Message } from '../data/operations';
 import { useModerationLog } from '../data/useModerationLog';
 import { i18nKey } from '../i18n';
 import { formatTime } from './MessageItem';
@@ -15,16 +17,28 @@ interface ModerationLogPanelProps {
   roomId: string;
   /** Bumped after each action: the log is read again. */
   refresh: number;
-  onUnban: (userId: string) => void;
+  onUnban: (userId: string, name: string) => void;
   onClose: () => void;
-  /** A user's display name where the page knows it (from the messages it holds), else their id. */
-  nameOf: (userId: string) => string;
+  /** The messages the page holds: the log names people by them (else by their id). */
+  messages: Message[];
+  /** The moderator looking at the log. */
+  self: { userId: string; username: string };
 }
 
 /** Moderators: what was done in the room, newest first, with "Unban" where a ban still holds. */
-export function ModerationLogPanel({ roomId, refresh, onUnban, onClose, nameOf }: ModerationLogPanelProps) {
+export function ModerationLogPanel({ roomId, refresh, onUnban, onClose, messages, self }: ModerationLogPanelProps) {
   const { t } = useTranslation();
   const log = useModerationLog(roomId, refresh);
+  // Built here, while the log is open, not on every message the room receives.
+  const names = useMemo(() => {
+    const known = new Map<string, string>();
+    for (const message of messages) {
+      known.set(message.sender, authorName(message));
+    }
+    known.set(self.userId, self.username);
+    return known;
+  }, [messages, self.userId, self.username]);
+  const nameOf = (id: string) => names.get(id) ?? id;
   return (
     <section className="sender-panel" aria-label={t('Moderation log')}>
       <header>
@@ -48,7 +62,7 @@ export function ModerationLogPanel({ roomId, refresh, onUnban, onClose, nameOf }
             {event.action === 'banUser' && event.target && log.activeBans.has(event.eventId) && (
               <>
                 {' '}
-                <button type="button" className="link" onClick={() => onUnban(event.target as string)}>
+                <button type="button" className="link" onClick={() => onUnban(event.target as string, nameOf(event.target as string))}>
                   {t('Unban')}
                 </button>
               </>
