@@ -57,6 +57,15 @@ def initial_js(dist: Path) -> list[tuple[str, int, int]]:
     return files
 
 
+async def send(session, url: str, room: str, text: str) -> None:
+    """One sendMessage; a GraphQL error fails the benchmark."""
+    body = {"query": SEND, "variables": {"roomId": room, "message": text}}
+    async with session.post(url, json=body) as response:
+        result = await response.json()
+        if "errors" in result:
+            raise RuntimeError(result["errors"])
+
+
 async def send_at_rate(url: str, token: str, room: str, rate: float, seconds: float) -> tuple[int, list[float]]:
     """Send rate × seconds messages, paced; returns (sent, per-request latencies in s)."""
     import aiohttp
@@ -66,11 +75,7 @@ async def send_at_rate(url: str, token: str, room: str, rate: float, seconds: fl
     async with aiohttp.ClientSession(headers={"Authorization": token}) as session:
         async def one(i: int) -> None:
             started = time.perf_counter()
-            body = {"query": SEND, "variables": {"roomId": room, "message": f"load {i:05d} " + "x" * 80}}
-            async with session.post(url, json=body) as response:
-                result = await response.json()
-                if "errors" in result:
-                    raise RuntimeError(result["errors"])
+            await send(session, url, room, f"load {i:05d} " + "x" * 80)
             latencies.append(time.perf_counter() - started)
 
         start = time.perf_counter()
@@ -95,11 +100,7 @@ async def send_fast(url: str, token: str, room: str, count: int, concurrency: in
         async def worker() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                body = {"query": SEND, "variables": {"roomId": room, "message": f"held {i:05d} " + "x" * 40}}
-                async with session.post(url, json=body) as response:
-                    result = await response.json()
-                    if "errors" in result:
-                        raise RuntimeError(result["errors"])
+                await send(session, url, room, f"held {i:05d} " + "x" * 40)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
