@@ -789,9 +789,11 @@ class LocalStack:
         missing = [k for k in OUTPUT_KEYS if k not in run.outputs]
         if missing:
             raise LocalStackError(f"the program no longer exports {missing}")
+        # The table's stream: the batched fan-out and the archive both read it.
+        stream_arn = self.dynamodb.describe_table(TableName=made.table_name)["Table"]["LatestStreamArn"]
         if config.fan_out_mode == "batched" and self.fanout_principal is not None:
-            self.fanout = self._start_fanout(config.flush_interval_ms, cognito_endpoint, region)
-        self.archiver = self._start_archive(cognito_endpoint, region)
+            self.fanout = self._start_fanout(config.flush_interval_ms, cognito_endpoint, region, stream_arn)
+        self.archiver = self._start_archive(cognito_endpoint, region, stream_arn)
         self.timings["ready"] = time.perf_counter() - started
         return self.outputs
 
@@ -827,7 +829,8 @@ class LocalStack:
                                auth_ttl_seconds=seconds(settings.get("authTtl")),
                                iat_ttl_seconds=seconds(settings.get("iatTtl")), loader=load)
 
-    def _start_fanout(self, flush_interval_ms: int, moto_endpoint: str, region: str) -> LocalStreamConsumer:
+    def _start_fanout(self, flush_interval_ms: int, moto_endpoint: str, region: str,
+                      stream_arn: str) -> LocalStreamConsumer:
         """Batched rooms: the Lambda's consumer, against moto's stream, publishing over SigV4."""
         from botocore.credentials import Credentials
 
@@ -837,7 +840,6 @@ class LocalStack:
             credentials=Credentials(principal.access_key_id, principal.secret_access_key),
             ssl_context=ssl.create_default_context(cafile=self.tls_files.ca_certificate) if self.tls_files else None,
         )
-        stream_arn = self.dynamodb.describe_table(TableName=self.outputs["tableName"])["Table"]["LatestStreamArn"]
         consumer = LocalStreamConsumer(
             self._client("dynamodbstreams", moto_endpoint, region), stream_arn, publisher.publish, flush_interval_ms
         )
@@ -859,9 +861,8 @@ class LocalStack:
                         "the kept state is loaded)")
         self.failed.set()
 
-    def _start_archive(self, moto_endpoint: str, region: str) -> LocalArchiver:
+    def _start_archive(self, moto_endpoint: str, region: str, stream_arn: str) -> LocalArchiver:
         """Every chat event from the stream to .chatstack/<stack>/archive/ (chatstack report reads it)."""
-        stream_arn = self.dynamodb.describe_table(TableName=self.outputs["tableName"])["Table"]["LatestStreamArn"]
         archiver = LocalArchiver(self._client("dynamodbstreams", moto_endpoint, region), stream_arn,
                                  self.stack_dir / ARCHIVE_DIR, self.stack)
         archiver.start()
