@@ -612,6 +612,15 @@ def test_keyboard_and_touch_sign_in_landmarks_skip_link_focus_return_and_44px_ta
             small.append((button.inner_text(), box["width"], box["height"]))
     assert small == [], small
 
+    # A moderator's row of actions (the longest) wraps within the narrowest phone's width.
+    per_message.user("mia", groups=("moderators",))
+    moderator = sessions(per_message, "mia", room_id)
+    moderator.page.set_viewport_size({"width": 320, "height": 640})
+    expect(moderator.message("open my thread").get_by_role("button", name="Ban alice")).to_be_visible()
+    outside = [(b.inner_text(), box["x"] + box["width"]) for b in moderator.page.get_by_role("button").all()
+               if b.is_visible() and (box := b.bounding_box()) and box["x"] + box["width"] > 320]
+    assert outside == [], outside
+
 
 def test_a_german_browser_gets_the_chat_in_german(browser, per_message):
     """Language from the browser (navigator.languages); the document's lang follows; times in its locale."""
