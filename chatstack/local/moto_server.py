@@ -123,6 +123,17 @@ class StatefulApp:
             # moto answers with bytes lists: produce the whole body under the lock
             return list(self.app(environ, start_response))
 
+    def direct(self, target: str, body: bytes, handler: Callable[[str, bytes], tuple[int, bytes]]
+               ) -> tuple[int, bytes]:
+        """A DynamoDB request from the resolvers' socket (chatstack.local.direct_dynamodb), under
+        the same lock, change count and refusal as an HTTP request."""
+        with self.lock:
+            if target.rpartition(".")[2] not in READ_ONLY_ACTIONS:
+                if self.save_error is not None:
+                    return 500, refusal_body(target, self.save_error)
+                self.changes += 1
+            return handler(target, body)
+
     def snapshot(self) -> None:
         if self.state_file is None:
             return
@@ -148,13 +159,17 @@ class StatefulApp:
                 log.exception("saving %s failed; changes are refused until it can be saved", self.state_file)
 
 
-def refuse_unsaved(target: str, reason: str, start_response: Callable) -> list[bytes]:
+def refusal_body(target: str, reason: str) -> bytes:
     """The service's own 500 error, so clients report (and botocore retries) it as AWS's."""
     error_type = ("com.amazonaws.dynamodb.v20120810#InternalServerError" if target.startswith("DynamoDB")
                   else "InternalErrorException")
     message = (f"the local stack cannot save its state: {reason}. Nothing was changed; "
                "free disk space and retry (chatstack local keeps serving reads meanwhile).")
-    body = json.dumps({"__type": error_type, "message": message}).encode()
+    return json.dumps({"__type": error_type, "message": message}).encode()
+
+
+def refuse_unsaved(target: str, reason: str, start_response: Callable) -> list[bytes]:
+    body = refusal_body(target, reason)
     start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0"),
                                                  ("Content-Length", str(len(body)))])
     return [body]
@@ -205,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stack-dir", type=Path, required=True, help="holds the signing key and localAdmin")
     parser.add_argument("--tls-certificate", type=Path, default=None, help="server certificate chain (PEM)")
     parser.add_argument("--tls-key", type=Path, default=None)
+    parser.add_argument("--direct-socket", type=Path, default=None,
+                        help="also serve DynamoDB to the resolvers on this Unix socket (direct_dynamodb)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -213,10 +230,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from moto.moto_server.werkzeug_app import create_backend_app
 
+    from chatstack.local import moto_speedups
     from chatstack.local.cognito import LocalCognitoFront, admin_principal, use_signing_key
     from chatstack.local.stack_secrets import local_admin, signing_key
 
     skip_moto_per_request_scans()
+    moto_speedups.apply()
     seal_key = state_key(args.state.parent) if args.state is not None else b""
     if args.state is not None and args.state.exists():
         try:
@@ -237,6 +256,11 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: _exit_with_final_snapshot(app))
     if args.parent_fd is not None:
         threading.Thread(target=_watch_parent, args=(args.parent_fd, app), daemon=True).start()
+    if args.direct_socket is not None:
+        from chatstack.local.direct_dynamodb import DirectServer, moto_dynamodb_handler
+
+        dynamodb = moto_dynamodb_handler(args.region, local_admin(args.stack_dir)["accessKeyId"])
+        DirectServer(args.direct_socket, lambda target, body: app.direct(target, body, dynamodb)).start()
     if args.state is not None:
         threading.Thread(target=app.snapshot_loop, name="snapshot", daemon=True).start()
     log.info("local Cognito and DynamoDB (region %s) on %s:%d", args.region, args.host, args.port)

@@ -44,6 +44,8 @@ from appsync_local.server.auth import OidcJwtVerifier
 from appsync_local.sigv4 import IamPrincipal, SigV4Verifier
 from chatstack.config import parse_stack_values
 from chatstack.local.archive import LocalArchiver
+from chatstack.local.direct_dynamodb import SOCKET_FILE as DIRECT_SOCKET_FILE
+from chatstack.local.direct_dynamodb import DirectDynamoDB
 from chatstack.local.fanout import LocalStreamConsumer
 from chatstack.local.oidc import AttendeeClaims, LocalOidcIssuer
 from chatstack.local.stack_secrets import TlsFiles, local_admin, signing_key, tls_files
@@ -99,6 +101,11 @@ class MotoProcess:
         self.log_path = log_path
         self._lock = lock
 
+    @property
+    def direct_socket(self) -> Path:
+        """Where the resolvers reach DynamoDB (chatstack.local.direct_dynamodb)."""
+        return self.log_path.parent / DIRECT_SOCKET_FILE
+
     def last_log_line(self) -> str:
         return _last_line(self.log_path)
 
@@ -119,7 +126,8 @@ class MotoProcess:
                 state_file.unlink(missing_ok=True)
         child_end, parent_end = os.pipe()  # not inheritable: only this child gets child_end
         command = [sys.executable, "-m", "chatstack.local.moto_server", "--port", str(port),
-                   "--parent-fd", str(child_end), "--region", region, "--stack-dir", str(stack_dir)]
+                   "--parent-fd", str(child_end), "--region", region, "--stack-dir", str(stack_dir),
+                   "--direct-socket", str(stack_dir / DIRECT_SOCKET_FILE)]
         if state_file is not None:
             command += ["--state", str(state_file)]
         if tls is not None:
@@ -649,6 +657,7 @@ class LocalStack:
         self.appsync = None
         self.runtime = None
         self.dynamodb = None
+        self.direct_dynamodb: DirectDynamoDB | None = None
         self.cognito = None
         self.oidc_issuer: LocalOidcIssuer | None = None
         self.cognito_verifier = None
@@ -713,7 +722,9 @@ class LocalStack:
         config = parse_stack_values(run.config)
         self.events_principal = local_backend_principal(run, "events")
         remote = remote_data_sources(run, manifest, config, f"http://{url_host}:{port}", self.events_principal, region)
-        self.runtime = self.runtime_factory(manifest, env, self.dynamodb, remote)
+        # The resolvers' data path: moto's handler over a private socket, not HTTP (direct_dynamodb)
+        self.direct_dynamodb = DirectDynamoDB(self._moto.direct_socket)
+        self.runtime = self.runtime_factory(manifest, env, self.direct_dynamodb, remote)
         api_inputs = api.inputs
         endpoint = GraphQLEndpoint(
             api_inputs["schema"],
@@ -881,6 +892,9 @@ class LocalStack:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.direct_dynamodb is not None:
+            self.direct_dynamodb.close()
+            self.direct_dynamodb = None
         if self._moto is not None:
             await asyncio.to_thread(self._moto.stop)
             self._moto = None

@@ -1,0 +1,186 @@
+"""moto's DynamoDB at a cost that follows the rows a request touches, not the table's size.
+
+moto keeps a table as {hash key: {range key: item}}, which is right; two of its operations
+ignore that and walk or copy the whole table (measured, issue 31):
+
+- **Query** on the table's own key sorts every item of the table and then keeps the
+  partition's (`Table.all_items()`): a 50-message page took 94-266 ms at 20k items.
+  Here it is handed the queried partition only; moto's own code then sorts, pages, filters
+  and projects it as before, so results are moto's.
+- **TransactWriteItems** deep-copies every table it touches, stream records included,
+  so that it can put the copy back if the transaction is cancelled: 0.3 s at 2.5k items,
+  2.3 s at 20k. Here the copy is of the items the transaction names (and the stream's
+  length): a cancelled transaction still leaves the table, and its stream, as they were.
+
+- **Answers** to item operations go through moto's model-driven serializer, which walks
+  the DynamoDB service model for every attribute of every item: a third of the moto
+  process's time under load. Their results are already DynamoDB's JSON, so they are
+  written with `json.dumps` (binary values base64, absent values left out, as the
+  serializer does); the comparison test checks the two agree.
+
+Applied once, in the moto process (chatstack.local.moto_server).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import inspect
+import json
+import types
+from typing import Any
+
+_MISSING = object()
+
+
+def partition_queries() -> None:
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "partition_only", False):
+        return
+    moto_query = Table.query
+    signature = inspect.signature(moto_query)
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
+        if index_name or hash_key is None:
+            return moto_query(self, hash_key, *args, **kwargs)  # an index: its partitions span the table
+        partition = self.items.get(hash_key)
+        if partition is None:
+            rows = []
+        elif self.range_key_attr:
+            rows = list(partition.values())
+        else:
+            rows = [partition]
+        self.all_items = lambda: rows  # for this call only (moto runs one request at a time)
+        try:
+            return moto_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.partition_only = True  # type: ignore[attr-defined]
+    query.__wrapped__ = moto_query  # type: ignore[attr-defined]
+    Table.query = query
+
+
+class _TouchedItems:
+    """What a transaction's items and the tables' streams were before it ran."""
+
+    def __init__(self, backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        self.items: list[tuple[Any, Any, Any, Any]] = []  # (table, hash, range, item or _MISSING)
+        self.streams: dict[str, tuple[Any, int]] = {}
+        for entry in transact_items:
+            if not isinstance(entry, dict) or len(entry) != 1:
+                continue
+            op = next(iter(entry.values()))
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue
+            attributes = op.get("Item") if "Item" in op else op.get("Key")
+            if not isinstance(attributes, dict) or table.hash_key_attr not in attributes:
+                continue
+            try:
+                hash_value = DynamoType(attributes[table.hash_key_attr])
+                range_value = (DynamoType(attributes[table.range_key_attr])
+                               if table.range_key_attr and table.range_key_attr in attributes else None)
+            except Exception:  # malformed: moto refuses it before anything is written
+                continue
+            before = self._get(table, hash_value, range_value)
+            self.items.append((table, hash_value, range_value,
+                               before if before is _MISSING else copy.deepcopy(before)))
+            if table.stream_shard is not None and table.name not in self.streams:
+                self.streams[table.name] = (table.stream_shard, len(table.stream_shard.items))
+
+    @staticmethod
+    def _get(table: Any, hash_value: Any, range_value: Any) -> Any:
+        if table.range_key_attr:
+            return table.items.get(hash_value, {}).get(range_value, _MISSING)
+        return table.items.get(hash_value, _MISSING)
+
+    def restore(self) -> None:
+        for table, hash_value, range_value, item in reversed(self.items):
+            if table.range_key_attr:
+                partition = table.items.setdefault(hash_value, {})
+                if item is _MISSING:
+                    partition.pop(range_value, None)
+                    if not partition:
+                        table.items.pop(hash_value, None)
+                else:
+                    partition[range_value] = item
+            elif item is _MISSING:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        for shard, length in self.streams.values():
+            del shard.items[length:]  # a cancelled transaction writes nothing to the stream
+
+
+def item_level_transactions() -> None:
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if getattr(DynamoDBBackend.transact_write_items, "item_level", False):
+        return
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        # moto's whole-table backup: the same table back (the items are restored below instead)
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
+    moto_transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        touched = _TouchedItems(self, transact_items)
+        try:
+            return moto_transact(self, transact_items)
+        except Exception:
+            touched.restore()
+            raise
+
+    transact_write_items.item_level = True  # type: ignore[attr-defined]
+    transact_write_items.__wrapped__ = moto_transact  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items
+
+
+# Operations whose results are items and counts only (no timestamps or other typed values).
+ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                             "BatchWriteItem", "TransactGetItems", "TransactWriteItems"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items() if inner is not None}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def direct_item_answers() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.serialized, "direct", False):
+        return
+    moto_serialized = DynamoHandler.serialized
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        result = action_result.result
+        if isinstance(result, Exception) or not isinstance(result, dict) \
+                or self._get_action() not in ITEM_OPERATIONS:
+            return moto_serialized(self, action_result)
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, json.dumps(_plain(result))
+
+    serialized.direct = True  # type: ignore[attr-defined]
+    serialized.__wrapped__ = moto_serialized  # type: ignore[attr-defined]
+    DynamoHandler.serialized = serialized
+
+
+def apply() -> None:
+    partition_queries()
+    item_level_transactions()
+    direct_item_answers()

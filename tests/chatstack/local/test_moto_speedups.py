@@ -1,0 +1,155 @@
+"""moto_speedups: Query on one partition and item-level transaction rollback answer exactly
+what moto's own code answers (compared side by side on random tables), and a cancelled
+transaction leaves items and stream as they were."""
+
+from __future__ import annotations
+
+import random
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chatstack.local import moto_speedups
+
+TABLE = "chat"
+
+
+@pytest.fixture()
+def dynamodb(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    moto_speedups.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        client.create_table(
+            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"},
+                                  {"AttributeName": "author", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byAuthor", "Projection": {"ProjectionType": "ALL"},
+                                     "KeySchema": [{"AttributeName": "author", "KeyType": "HASH"},
+                                                   {"AttributeName": "sk", "KeyType": "RANGE"}]}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        yield client
+
+
+def moto_only(monkeypatch):
+    """moto's own Query and serializer, for the side-by-side comparison."""
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
+    monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized.__wrapped__)
+
+
+def item_operations(client) -> list[dict]:
+    """One of each item operation, binary, sets, nested and null values included."""
+    item = {"pk": {"S": "ROOM#9"}, "sk": {"S": "MSG#1"}, "bin": {"B": b"\x00\xff"}, "bins": {"BS": [b"a", b"b"]},
+            "nums": {"NS": ["1", "2.5"]}, "tags": {"SS": ["x"]}, "none": {"NULL": True}, "ok": {"BOOL": False},
+            "nested": {"M": {"list": {"L": [{"N": "1"}, {"S": "two"}, {"M": {}}]}}}}
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    answers = [client.put_item(TableName=TABLE, Item=item, ReturnValues="ALL_OLD"),
+               client.put_item(TableName=TABLE, Item=item, ReturnValues="ALL_OLD"),
+               client.get_item(TableName=TABLE, Key=key),
+               client.get_item(TableName=TABLE, Key={**key, "sk": {"S": "no"}}),
+               client.update_item(TableName=TABLE, Key=key, UpdateExpression="SET n = :n",
+                                  ExpressionAttributeValues={":n": {"N": "3"}}, ReturnValues="ALL_NEW"),
+               client.scan(TableName=TABLE, Limit=3),
+               client.batch_get_item(RequestItems={TABLE: {"Keys": [key, {**key, "sk": {"S": "no"}}]}}),
+               client.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": {**item,
+                                                                                      "sk": {"S": "MSG#2"}}}}]}),
+               client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}]),
+               client.transact_write_items(TransactItems=[{"Delete": {"TableName": TABLE, "Key": key}}]),
+               client.delete_item(TableName=TABLE, Key={**key, "sk": {"S": "MSG#2"}}, ReturnValues="ALL_OLD")]
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_item_answers_are_what_motos_serializer_writes(dynamodb, monkeypatch):
+    fast = item_operations(dynamodb)
+    moto_only(monkeypatch)
+    assert item_operations(dynamodb) == fast
+    assert fast[2]["Item"]["bin"] == {"B": b"\x00\xff"} and fast[2]["Item"]["nested"]["M"]["list"]["L"][2] == {"M": {}}
+
+
+def query_pages(client, **params) -> list[dict]:
+    pages, start = [], None
+    while True:
+        page = client.query(TableName=TABLE, **params, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append({k: page.get(k) for k in ("Items", "Count", "ScannedCount", "LastEvaluatedKey")})
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_partition_query_answers_what_moto_answers(dynamodb, monkeypatch):
+    rng = random.Random(31)
+    for n in range(400):
+        room = rng.randrange(6)
+        dynamodb.put_item(TableName=TABLE, Item={
+            "pk": {"S": f"ROOM#{room}"},
+            "sk": {"S": rng.choice(["MSG#", "THREAD#", "SETTINGS#"]) + f"{rng.randrange(10**6):07d}"},
+            "author": {"S": f"user{rng.randrange(5)}"}, "n": {"N": str(n)}})
+    queries = []
+    for room in range(7):  # room 6 has no items
+        values = {":p": {"S": f"ROOM#{room}"}}
+        queries += [
+            {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": values},
+            {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": values, "Limit": 7,
+             "ScanIndexForward": False},
+            {"KeyConditionExpression": "pk = :p AND begins_with(sk, :m)", "Limit": 5,
+             "ExpressionAttributeValues": {**values, ":m": {"S": "MSG#"}}},
+            {"KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b", "Limit": 4, "ScanIndexForward": False,
+             "ExpressionAttributeValues": {**values, ":a": {"S": "MSG#0200000"}, ":b": {"S": "THREAD#0500000"}}},
+            {"KeyConditionExpression": "pk = :p", "FilterExpression": "n > :n", "Limit": 9,
+             "ExpressionAttributeValues": {**values, ":n": {"N": "200"}}, "ProjectionExpression": "sk, n"},
+        ]
+    queries.append({"IndexName": "byAuthor", "KeyConditionExpression": "author = :a", "Limit": 11,
+                    "ExpressionAttributeValues": {":a": {"S": "user3"}}})
+    fast = [query_pages(dynamodb, **q) for q in queries]
+    moto_only(monkeypatch)
+    reference = [query_pages(dynamodb, **q) for q in queries]
+    assert fast == reference
+    assert sum(len(page["Items"]) for pages in fast for page in pages) > 400  # the queries found items
+
+
+def stream_records(client) -> list[dict]:
+    """The table's stream as moto holds it (moto's in-process mock serves no Streams API)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(TABLE).stream_shard
+    return [record.to_json() for record in shard.items]
+
+
+def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(dynamodb):
+    key = {"pk": {"S": "ROOM#1"}, "sk": {"S": "SLOWMODE"}}
+    dynamodb.put_item(TableName=TABLE, Item={**key, "until": {"N": "5"}})
+    before = stream_records(dynamodb)
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as cancelled:
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "ROOM#1"}, "sk": {"S": "MSG#1"}}}},
+            {"Update": {"TableName": TABLE, "Key": {"pk": {"S": "ROOM#2"}, "sk": {"S": "MSG#2"}},
+                        "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "1"}}}},
+            {"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET #u = :u",
+                        "ConditionExpression": "#u < :old", "ExpressionAttributeNames": {"#u": "until"},
+                        "ExpressionAttributeValues": {":u": {"N": "9"}, ":old": {"N": "1"}}}},
+        ])
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "ConditionalCheckFailed"]
+    assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["until"] == {"N": "5"}
+    for absent in ({"pk": {"S": "ROOM#1"}, "sk": {"S": "MSG#1"}}, {"pk": {"S": "ROOM#2"}, "sk": {"S": "MSG#2"}}):
+        assert "Item" not in dynamodb.get_item(TableName=TABLE, Key=absent)
+    assert stream_records(dynamodb) == before
+    dynamodb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "ROOM#1"}, "sk": {"S": "MSG#1"}}}},
+        {"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET #u = :u",
+                    "ExpressionAttributeNames": {"#u": "until"}, "ExpressionAttributeValues": {":u": {"N": "9"}}}},
+    ])
+    assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["until"] == {"N": "9"}
+    assert [r["eventName"] for r in stream_records(dynamodb)[len(before):]] == ["INSERT", "MODIFY"]
