@@ -36,6 +36,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,7 @@ class StatefulApp:
         self.changes = 0
         self.saved_changes = 0
         self.stopping = threading.Event()
+        self.last_save_seconds = 0.0
         # Why the last snapshot failed (None: it did not): while set, changes are refused.
         self.save_error: str | None = None
 
@@ -134,29 +136,74 @@ class StatefulApp:
                 self.changes += 1
             return handler(target, body)
 
-    def snapshot(self) -> None:
+    def snapshot(self, in_child: bool = True) -> None:
+        """Save the state if it changed. `in_child`: the pickling and writing happen in a forked
+        child, so requests wait only for the fork, not for the save (0.57 s at 20k items when
+        it ran under the lock, issue 31); the child sees the state as it was at the fork."""
         if self.state_file is None:
             return
+        started = time.monotonic()
         with self.lock:
             if self.changes == self.saved_changes:
                 return
-            blob, changes = dump_state(), self.changes
+            changes = self.changes
+            if in_child:
+                child = _save_in_child(self.state_file, self.seal_key)
+            else:
+                blob = dump_state()
         try:
-            write_atomically(self.state_file, seal(blob, self.seal_key))
+            if in_child:
+                _wait_for_child(*child)
+            else:
+                write_atomically(self.state_file, seal(blob, self.seal_key))
         except OSError as error:
             self.save_error = f"{error.strerror or error} ({self.state_file})"
             raise
         self.saved_changes = changes
+        self.last_save_seconds = time.monotonic() - started
         if self.save_error is not None:
             log.warning("saved %s again: changes are accepted again", self.state_file)
         self.save_error = None
 
     def snapshot_loop(self) -> None:
-        while not self.stopping.wait(self.snapshot_seconds):
+        # A save costs CPU in proportion to the state: at most a fifth of a core goes to it.
+        while not self.stopping.wait(max(self.snapshot_seconds, 4 * self.last_save_seconds)):
             try:
                 self.snapshot()
             except Exception:  # retried next interval; reads go on, changes wait (see __call__)
                 log.exception("saving %s failed; changes are refused until it can be saved", self.state_file)
+
+
+def _save_in_child(state_file: Path, seal_key: bytes) -> tuple[int, int]:
+    """Fork; the child pickles the state (as it is at the fork: the caller holds the lock),
+    writes it, and reports a failure on a pipe. Returns (pid, the pipe's read end)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: only this thread exists here; it never returns
+        code = 0
+        try:
+            os.close(read_end)
+            write_atomically(state_file, seal(dump_state(), seal_key))
+        except BaseException as error:  # noqa: BLE001 - reported to the parent, whatever it is
+            code = 1
+            number = error.errno if isinstance(error, OSError) and error.errno else 0
+            reason = (error.strerror if isinstance(error, OSError) and error.strerror
+                      else f"{type(error).__name__}: {error}")
+            with contextlib.suppress(OSError):
+                os.write(write_end, json.dumps([number, reason]).encode())
+        os._exit(code)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _wait_for_child(pid: int, read_end: int) -> None:
+    with os.fdopen(read_end, "rb") as pipe:
+        report = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status == 0:
+        return
+    number, reason = json.loads(report) if report else (0, f"the saving process ended with status {status}")
+    raise OSError(number, reason)
 
 
 def refusal_body(target: str, reason: str) -> bytes:
@@ -179,7 +226,7 @@ def _exit_with_final_snapshot(app: StatefulApp) -> None:
     app.stopping.set()
     code = 0
     try:
-        app.snapshot()
+        app.snapshot(in_child=False)  # this process ends next: no need to fork
     except Exception:
         log.exception("the final save of %s failed: changes since the last save are lost", app.state_file)
         code = 1
@@ -236,6 +283,8 @@ def main(argv: list[str] | None = None) -> None:
 
     skip_moto_per_request_scans()
     moto_speedups.apply()
+    import joserfc.jwk  # noqa: F401 - imported before any save forks (a child must not import)
+    import moto.backends  # noqa: F401
     seal_key = state_key(args.state.parent) if args.state is not None else b""
     if args.state is not None and args.state.exists():
         try:
