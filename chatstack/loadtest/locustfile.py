@@ -37,7 +37,13 @@ from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import CSV_STATS_INTERVAL_SEC
 
 from chatstack.loadtest.identity import attendee_tokens
-from chatstack.loadtest.realtime_client import ConnectionLost, RealtimeConnection, RealtimeError
+from chatstack.loadtest.realtime_client import (
+    ConnectionLost,
+    RealtimeConnection,
+    RealtimeError,
+    SubscribeFailed,
+    connect_and_subscribe,
+)
 from chatstack.loadtest.scenario import (
     SEND_MESSAGE,
     Scenario,
@@ -168,23 +174,33 @@ class Attendee(User):
         try:
             self.token = self.side.tokens.token(*self.side.next_attendee())
             _fire(self.environment, AUTH_REQUEST[scenario.attendee_auth], started, kind="AUTH")
-            stage, started = "connect", time.time()
-            connection = RealtimeConnection(scenario.realtime_url, scenario.graphql_url, self.token,
-                                            ca_file=scenario.tls_ca_file)
-            self.connection = connection
-            connection.connect()
-            _fire(self.environment, "connect", started)
-            stage, started = "subscribe", time.time()
-            connection.subscribe(scenario.subscription_query, {"roomId": self.room})
-            _fire(self.environment, f"subscribe {scenario.subscription_field}", started)
+            self._connect_and_subscribe()
             self.ledger = self.side.tally.subscription(self.room, time.time(), self.side.gate.is_set())
         except Exception as error:  # every way in can fail; each is counted by type
+            if isinstance(error, SubscribeFailed):
+                stage, started, error = error.stage, error.started, error.error
             self.side.tally.failed += 1
             self.side.tally.failure(_error_type(stage, error))
             _fire(self.environment, stage, started, error=error)
             if self.connection is not None:
                 self.connection.close()
                 self.connection = None
+
+    def _connect_and_subscribe(self) -> None:
+        scenario = self.side.scenario
+
+        def report(stage: str, started: float, error: Exception | None, retried: bool) -> None:
+            if error is None:
+                _fire(self.environment, "connect" if stage == "connect" else f"subscribe {scenario.subscription_field}",
+                      started)
+            elif retried:  # counted apart from users that failed: a retry that passes loses nothing
+                self.side.tally.retry(_error_type(stage, error))
+                _fire(self.environment, f"{stage} (retried)", started, error=error)
+
+        self.connection = connect_and_subscribe(
+            lambda: RealtimeConnection(scenario.realtime_url, scenario.graphql_url, self.token,
+                                       ca_file=scenario.tls_ca_file),
+            scenario.subscription_query, {"roomId": self.room}, report, sleep=gevent.sleep)
 
     @task
     def receive(self) -> None:

@@ -11,9 +11,13 @@ connectionTimeoutMs is dead (AppSync's rule for clients), reported as `Connectio
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import random
 import ssl
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -32,6 +36,31 @@ class RealtimeError(Exception):
 
 class ConnectionLost(Exception):
     pass
+
+
+# As Amplify's real-time client retries (amplify-js @aws-amplify/core Util/Retry: jitteredBackoff
+# and api-graphql Providers/constants): attempt n waits 2^n x 100 ms plus up to 100 ms of jitter,
+# and gives up once that wait would exceed MAX_DELAY_MS (5 s); an HTTP 400/401/403-class refusal
+# is not retried.
+RETRY_BASE_S = 0.1
+RETRY_JITTER_S = 0.1
+RETRY_MAX_DELAY_S = 5.0
+NOT_RETRIED = ("Unauthorized", "BadRequest", "Forbidden", "Validation", "400", "401", "403")
+
+
+def retry_delay(attempt: int, jitter: float) -> float | None:
+    """Seconds to wait before retry number `attempt` (0-based), or None: give up.
+    `jitter` is a random number in [0, 1)."""
+    delay = 2 ** attempt * RETRY_BASE_S + jitter * RETRY_JITTER_S
+    return None if delay > RETRY_MAX_DELAY_S else delay
+
+
+def retryable(error: Exception) -> bool:
+    """A refusal of who the client is or what it asked is final; anything else (a connection
+    that failed, closed or timed out, a server error, a limit) may pass on the next try."""
+    if isinstance(error, RealtimeError):
+        return not any(word in error.error_type for word in NOT_RETRIED)
+    return True
 
 
 def _first_error(frame: dict[str, Any]) -> tuple[str, str]:
@@ -112,3 +141,44 @@ class RealtimeConnection:
                 return frame
             if kind in ("connection_error", "error"):
                 raise RealtimeError(*_first_error(frame))
+
+
+class SubscribeFailed(Exception):
+    """Connecting or subscribing failed for good (after retries): at which stage, when that
+    attempt started, and why."""
+
+    def __init__(self, stage: str, started: float, error: Exception) -> None:
+        super().__init__(f"{stage}: {error}")
+        self.stage = stage
+        self.started = started
+        self.error = error
+
+
+# (stage "connect" | "subscribe", when it started, the error or None, whether it is retried)
+Report = Callable[[str, float, Exception | None, bool], None]
+
+
+def connect_and_subscribe(open_connection: Callable[[], RealtimeConnection], query: str, variables: dict[str, Any],
+                          report: Report, sleep: Callable[[float], Any] = time.sleep,
+                          jitter: Callable[[], float] = random.random) -> RealtimeConnection:
+    """A subscribed connection, retrying failed attempts on retry_delay's schedule (as Amplify's
+    client does); raises SubscribeFailed once retrying stops."""
+    for attempt in itertools.count():
+        stage, started, connection = "connect", time.time(), None
+        try:
+            connection = open_connection()
+            connection.connect()
+            report(stage, started, None, False)
+            stage, started = "subscribe", time.time()
+            connection.subscribe(query, variables)
+            report(stage, started, None, False)
+            return connection
+        except Exception as error:  # any failure of either step: retried or final, never swallowed
+            if connection is not None:
+                connection.close()
+            delay = retry_delay(attempt, jitter()) if retryable(error) else None
+            report(stage, started, error, delay is not None)
+            if delay is None:
+                raise SubscribeFailed(stage, started, error) from error
+            sleep(delay)
+    raise AssertionError("itertools.count() ended")

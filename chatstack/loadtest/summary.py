@@ -75,7 +75,7 @@ def as_text(summary: dict[str, Any]) -> str:
         f"max {ms(latency['max'])} (mutation sent -> subscriber received, {latency['samples']:,} samples)",
         f"  users        {users['subscribed']:,} of {users['target']:,} subscribed (audience {users['audience']:,}, "
         f"late {users['late']:,}), {users['failed']:,} failed, {users['pending']:,} pending, "
-        f"{users['disconnected']:,} disconnected; "
+        f"{users['disconnected']:,} disconnected, {users['retried']:,} connect/subscribe attempts retried; "
         f"ramp {ramp['seconds']} s at {ramp['achievedPerSecond']}/s (spawn rate {ramp['spawnRate']})",
         f"  messages     {messages['sent']:,} sent ({messages['achievedPerSecond']}/s of "
         f"{messages['targetPerSecond']}/s), {messages['sendFailed']:,} failed, {messages['senders']} senders, "
@@ -87,6 +87,8 @@ def as_text(summary: dict[str, Any]) -> str:
     ]
     if summary["errors"]:
         lines.append("  errors       " + ", ".join(f"{kind} x{n}" for kind, n in summary["errors"].items()))
+    if summary["retries"]:  # failed attempts that a retry then passed or not: not losses by themselves
+        lines.append("  retried      " + ", ".join(f"{kind} x{n}" for kind, n in summary["retries"].items()))
     return "\n".join(lines)
 
 

@@ -57,6 +57,8 @@ class WorkerTally:
     updates: int = 0  # data frames received by audience subscriptions (a batch is one update)
     latency_ms: Counter = field(default_factory=Counter)  # whole milliseconds -> deliveries
     errors: Counter = field(default_factory=Counter)
+    retried: int = 0  # connect/subscribe attempts that failed and were retried (not losses)
+    retries: Counter = field(default_factory=Counter)  # their error types
 
     # ---- recording (worker side) ----------------------------------------------------------
 
@@ -75,6 +77,10 @@ class WorkerTally:
 
     def failure(self, error_type: str) -> None:
         self.errors[error_type] += 1
+
+    def retry(self, error_type: str) -> None:
+        self.retried += 1
+        self.retries[error_type] += 1
 
     def sent_ok(self, key: str, room: str, at: float) -> None:
         self.sent[key] = room
@@ -142,6 +148,8 @@ class WorkerTally:
             "updates": self.updates,
             "latencyMs": {str(ms): n for ms, n in self.latency_ms.items()},
             "errors": dict(self.errors),
+            "retried": self.retried,
+            "retries": dict(self.retries),
         }
 
 
@@ -185,6 +193,7 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
     receivers: Counter = Counter()
     latency: Counter = Counter()
     errors: Counter = Counter()
+    retries: Counter = Counter()
     sent: dict[str, str] = {}
     totals = Counter()
     for tally in tallies:
@@ -192,10 +201,11 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
         receivers.update(tally["receivers"])
         latency.update({int(ms): n for ms, n in tally["latencyMs"].items()})
         errors.update(tally["errors"])
+        retries.update(tally.get("retries", {}))
         sent.update(tally["sent"])
         for key in ("late", "subscribed", "failed", "disconnected", "sendFailed", "duplicated", "outOfOrder",
-                    "wrongRoom", "updates"):
-            totals[key] += tally[key]
+                    "wrongRoom", "updates", "retried"):
+            totals[key] += tally.get(key, 0)
     expected = sum(audience[room] for room in sent.values())
     delivered = sum(min(receivers[key], audience[room]) for key, room in sent.items())
     unconfirmed = sum(n for key, n in receivers.items() if key not in sent)
@@ -223,6 +233,7 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
             "late": totals["late"],
             "failed": totals["failed"],
             "disconnected": totals["disconnected"],
+            "retried": totals["retried"],
             "rampSeconds": _span([t["firstConnectAt"] for t in tallies], [t["lastSubscribedAt"] for t in tallies]),
         },
         "messages": {
@@ -232,4 +243,5 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
         },
         "updatesReceived": totals["updates"],
         "errors": dict(sorted(errors.items())),
+        "retries": dict(sorted(retries.items())),
     }
