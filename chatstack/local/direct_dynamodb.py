@@ -37,16 +37,24 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 SOCKET_FILE = "moto.sock"
-TARGET_PREFIX = "DynamoDB_20120810."
+# The services served on the socket: X-Amz-Target prefix of each.
+TARGET_PREFIXES = {"dynamodb": "DynamoDB_20120810.", "dynamodbstreams": "DynamoDBStreams_20120810."}
 MAX_FRAME = 32 * 1024 * 1024  # a 16 MB BatchWriteItem, base64 and JSON overhead included
 _HEADER = struct.Struct(">IH")  # frame length, then the target's length (request) or the status (answer)
 
-# boto3 method -> DynamoDB operation: what appsync_local.datasources calls.
+# boto3 method -> operation: what appsync_local.datasources calls, and the stream consumers
+# (chatstack.local.fanout, chatstack.local.archive).
 OPERATIONS = {
-    "get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem", "delete_item": "DeleteItem",
-    "query": "Query", "scan": "Scan", "batch_get_item": "BatchGetItem", "batch_write_item": "BatchWriteItem",
-    "transact_get_items": "TransactGetItems", "transact_write_items": "TransactWriteItems",
-    "describe_table": "DescribeTable",
+    "dynamodb": {
+        "get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem", "delete_item": "DeleteItem",
+        "query": "Query", "scan": "Scan", "batch_get_item": "BatchGetItem", "batch_write_item": "BatchWriteItem",
+        "transact_get_items": "TransactGetItems", "transact_write_items": "TransactWriteItems",
+        "describe_table": "DescribeTable",
+    },
+    "dynamodbstreams": {
+        "describe_stream": "DescribeStream", "get_shard_iterator": "GetShardIterator", "get_records": "GetRecords",
+        "list_streams": "ListStreams",
+    },
 }
 
 
@@ -94,23 +102,28 @@ Handler = Callable[[str, bytes], tuple[int, bytes]]
 
 
 def moto_dynamodb_handler(region: str, access_key_id: str) -> Callable[[str, bytes], tuple[int, bytes]]:
-    """moto's DynamoDB handler called as its HTTP server would, minus the HTTP: the stack's
-    region, and the account localAdmin's key maps to (the one its HTTP requests reach)."""
+    """moto's DynamoDB and DynamoDB Streams handlers called as its HTTP server would, minus the
+    HTTP: the stack's region, and the account localAdmin's key maps to (the one its HTTP
+    requests reach)."""
     from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
     from moto.core.utils import normalize_request
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    url = f"https://dynamodb.{region}.amazonaws.com/"
     authorization = (f"AWS4-HMAC-SHA256 Credential={access_key_id}/20260101/{region}/dynamodb/aws4_request, "
                      "SignedHeaders=host, Signature=0")
+    handlers = {TARGET_PREFIXES["dynamodb"]: (DynamoHandler, f"https://dynamodb.{region}.amazonaws.com/"),
+                TARGET_PREFIXES["dynamodbstreams"]: (DynamoDBStreamsHandler,
+                                                     f"https://streams.dynamodb.{region}.amazonaws.com/")}
 
     def handle(target: str, body: bytes) -> tuple[int, bytes]:
+        handler, url = handlers[target[:target.index(".") + 1]]
         headers = HTTPHeaders()
         headers["X-Amz-Target"] = target
         headers["Content-Type"] = "application/x-amz-json-1.0"
         headers["Authorization"] = authorization
         request = AWSPreparedRequest(method="POST", url=url, headers=headers, body=body, stream_output=False)
-        status, _headers, answer = DynamoHandler.dispatch(normalize_request(request), url, headers)
+        status, _headers, answer = handler.dispatch(normalize_request(request), url, headers)
         return int(status), answer.encode() if isinstance(answer, str) else bytes(answer)
 
     return handle
@@ -164,7 +177,8 @@ class DirectServer:
                     return
 
     def _answer(self, target: str, body: bytes) -> tuple[int, bytes]:
-        if not target.startswith(TARGET_PREFIX) or not target[len(TARGET_PREFIX):].isalnum():
+        prefix, _, operation = target.partition(".")
+        if prefix + "." not in TARGET_PREFIXES.values() or not operation.isalnum():
             return 400, _error_body("UnknownOperationException", f"not a DynamoDB operation: {target[:80]!r}")
         try:
             return self.handler(target, body)
@@ -208,20 +222,24 @@ def _binary_to_bytes(value: Any) -> Any:
 
 
 @cache
-def _operation_models() -> Any:
+def _service_model(service: str) -> Any:
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("dynamodb")
+    return botocore.session.get_session().get_service_model(service)
 
 
 class DirectDynamoDB:
-    """boto3's DynamoDB client as far as the local resolvers use it, over `DirectServer`'s
-    socket: one connection per calling thread (the resolver runtime's threads)."""
+    """boto3's DynamoDB (or, `service="dynamodbstreams"`, DynamoDB Streams) client as far as
+    the local resolvers and stream consumers use it, over `DirectServer`'s socket: one
+    connection per calling thread (the resolver runtime's threads, each consumer's thread)."""
 
-    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+    def __init__(self, path: Path, service: str = "dynamodb", timeout: float = 30.0) -> None:
         from botocore.validate import ParamValidator
 
         self.path = path
+        self.service = service
+        self._operations = OPERATIONS[service]
+        self._prefix = TARGET_PREFIXES[service]
         self.timeout = timeout
         self._local = threading.local()
         self._sockets: list[socket.socket] = []
@@ -229,7 +247,7 @@ class DirectDynamoDB:
         self._validator = ParamValidator()
 
     def __getattr__(self, method: str) -> Callable[..., dict[str, Any]]:
-        operation = OPERATIONS.get(method)
+        operation = self._operations.get(method)
         if operation is None:
             raise AttributeError(method)
         return lambda **params: self.call(operation, params)
@@ -256,14 +274,14 @@ class DirectDynamoDB:
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         # boto3 refuses a malformed request before sending it (ParamValidationError); so does this
-        model = _operation_models().operation_model(operation)
+        model = _service_model(self.service).operation_model(operation)
         report = self._validator.validate(params, model.input_shape)
         if report.has_errors():
             from botocore.exceptions import ParamValidationError
 
             raise ParamValidationError(report=report.generate_report())
         body = json.dumps(params, default=_wire, separators=(",", ":")).encode()
-        target = (TARGET_PREFIX + operation).encode()
+        target = (self._prefix + operation).encode()
         try:
             connection = self._connection()
             _send_frame(connection, len(target), target + body)

@@ -166,8 +166,8 @@ class StatefulApp:
         self.save_error = None
 
     def snapshot_loop(self) -> None:
-        # A save costs CPU in proportion to the state: at most a fifth of a core goes to it.
-        while not self.stopping.wait(max(self.snapshot_seconds, 4 * self.last_save_seconds)):
+        # A save costs CPU in proportion to the state: at most a ninth of a core goes to it.
+        while not self.stopping.wait(max(self.snapshot_seconds, 8 * self.last_save_seconds)):
             try:
                 self.snapshot()
             except Exception:  # retried next interval; reads go on, changes wait (see __call__)

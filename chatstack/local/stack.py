@@ -658,6 +658,7 @@ class LocalStack:
         self.runtime = None
         self.dynamodb = None
         self.direct_dynamodb: DirectDynamoDB | None = None
+        self.direct_streams: DirectDynamoDB | None = None
         self.cognito = None
         self.oidc_issuer: LocalOidcIssuer | None = None
         self.cognito_verifier = None
@@ -851,11 +852,16 @@ class LocalStack:
             credentials=Credentials(principal.access_key_id, principal.secret_access_key),
             ssl_context=ssl.create_default_context(cafile=self.tls_files.ca_certificate) if self.tls_files else None,
         )
-        consumer = LocalStreamConsumer(
-            self._client("dynamodbstreams", moto_endpoint, region), stream_arn, publisher.publish, flush_interval_ms
-        )
+        consumer = LocalStreamConsumer(self._streams_client(), stream_arn, publisher.publish, flush_interval_ms)
         consumer.start()
         return consumer
+
+    def _streams_client(self) -> DirectDynamoDB:
+        """The stream consumers read moto's stream over the private socket too (no botocore
+        parsing of every record on the endpoint's interpreter)."""
+        if self.direct_streams is None:
+            self.direct_streams = DirectDynamoDB(self._moto.direct_socket, "dynamodbstreams")
+        return self.direct_streams
 
     async def _watch_moto(self, interval: float = 0.5) -> None:
         """Without its database the stack answers nothing right: when moto's process ends on its
@@ -874,8 +880,7 @@ class LocalStack:
 
     def _start_archive(self, moto_endpoint: str, region: str, stream_arn: str) -> LocalArchiver:
         """Every chat event from the stream to .chatstack/<stack>/archive/ (chatstack report reads it)."""
-        archiver = LocalArchiver(self._client("dynamodbstreams", moto_endpoint, region), stream_arn,
-                                 self.stack_dir / ARCHIVE_DIR, self.stack)
+        archiver = LocalArchiver(self._streams_client(), stream_arn, self.stack_dir / ARCHIVE_DIR, self.stack)
         archiver.start()
         return archiver
 
@@ -892,9 +897,10 @@ class LocalStack:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self.direct_dynamodb is not None:
-            self.direct_dynamodb.close()
-            self.direct_dynamodb = None
+        for client in (self.direct_dynamodb, self.direct_streams):
+            if client is not None:
+                client.close()
+        self.direct_dynamodb = self.direct_streams = None
         if self._moto is not None:
             await asyncio.to_thread(self._moto.stop)
             self._moto = None
