@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import base64
 import bisect
+import calendar
 import copy
+import datetime
 import inspect
 import json
+import time
 import types
 from typing import Any
 
@@ -263,6 +266,9 @@ ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):  # epoch seconds, truncated to milliseconds (Smithy)
+        seconds = calendar.timegm(value.timetuple())
+        return seconds + (value.microsecond // 1000) / 1000.0 if value.microsecond else seconds
     if isinstance(value, dict):
         return {key: _plain(inner) for key, inner in value.items() if inner is not None}
     if isinstance(value, list):
@@ -292,7 +298,65 @@ def direct_item_answers() -> None:
     DynamoHandler.serialized = serialized
 
 
+def direct_stream_answers() -> None:
+    """GetRecords the same way: 1,000 records took 324 ms through moto's serializer, under the
+    lock every request waits for; the batched fan-out and the archive read every second."""
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    if getattr(DynamoDBStreamsHandler.serialized, "direct", False):
+        return
+    moto_serialized = DynamoDBStreamsHandler.serialized
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        result = action_result.result
+        if not isinstance(result, dict) or self._get_action() != "GetRecords":
+            return moto_serialized(self, action_result)
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, json.dumps(_plain(result))
+
+    serialized.direct = True  # type: ignore[attr-defined]
+    serialized.__wrapped__ = moto_serialized  # type: ignore[attr-defined]
+    DynamoDBStreamsHandler.serialized = serialized
+
+
+ITERATOR_LIFETIME_SECONDS = 15 * 60  # DynamoDB Streams: an iterator expires 15 minutes after it is issued
+
+
+def expiring_shard_iterators() -> None:
+    """moto keeps every shard iterator it ever issued, and each GetRecords issues one: a stream
+    consumer polling every second grew the state (and every snapshot) without end. Iterators
+    expire here as DynamoDB's do."""
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    if getattr(DynamoDBStreamsBackend.get_records, "expiring", False):
+        return
+
+    def expiring(method: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            issued = self.__dict__.setdefault("_iterators_issued", {})
+            before = set(self.shard_iterators)
+            result = method(self, *args, **kwargs)
+            now = time.time()  # wall clock: kept in snapshots across restarts
+            for arn in self.shard_iterators.keys() - before:
+                issued[arn] = now
+            for arn, at in list(issued.items()):
+                if now - at <= ITERATOR_LIFETIME_SECONDS:
+                    break  # issued in order: the rest are younger
+                del issued[arn]
+                self.shard_iterators.pop(arn, None)
+            return result
+
+        wrapper.expiring = True  # type: ignore[attr-defined]
+        wrapper.__wrapped__ = method  # type: ignore[attr-defined]
+        return wrapper
+
+    DynamoDBStreamsBackend.get_records = expiring(DynamoDBStreamsBackend.get_records)
+    DynamoDBStreamsBackend.get_shard_iterator = expiring(DynamoDBStreamsBackend.get_shard_iterator)
+
+
 def apply() -> None:
     partition_queries()
     item_level_transactions()
     direct_item_answers()
+    direct_stream_answers()
+    expiring_shard_iterators()

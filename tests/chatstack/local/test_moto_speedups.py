@@ -178,3 +178,84 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(dynamodb):
     ])
     assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["until"] == {"N": "9"}
     assert [r["eventName"] for r in stream_records(dynamodb)[len(before):]] == ["INSERT", "MODIFY"]
+
+
+def test_stream_records_are_what_motos_serializer_writes(monkeypatch):
+    """GetRecords through the handler the local stack calls (moto's in-process mock serves no
+    Streams API), with and without the direct answer."""
+    import json
+
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    from chatstack.local.direct_dynamodb import moto_dynamodb_handler
+
+    moto_speedups.apply()
+    handle = moto_dynamodb_handler("eu-west-1", "AKIATESTSTREAMS")
+
+    def call(target: str, body: dict) -> dict:
+        status, answer = handle(target, json.dumps(body).encode())
+        assert status == 200, answer
+        return json.loads(answer)
+
+    call("DynamoDB_20120810.CreateTable", {
+        "TableName": "streamed", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "S"}],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}})
+    for n in range(30):
+        call("DynamoDB_20120810.PutItem", {"TableName": "streamed", "Item": {
+            "pk": {"S": "ROOM#1"}, "sk": {"S": f"MSG#{n % 20:03d}"}, "n": {"N": str(n)}, "b": {"B": "AAE="},
+            "tags": {"SS": ["a", "b"]}, "m": {"M": {"l": {"L": [{"NULL": True}, {"BOOL": True}]}}}}})
+    call("DynamoDB_20120810.DeleteItem", {"TableName": "streamed", "Key": {"pk": {"S": "ROOM#1"},
+                                                                           "sk": {"S": "MSG#001"}}})
+    arn = call("DynamoDB_20120810.DescribeTable", {"TableName": "streamed"})["Table"]["LatestStreamArn"]
+    shard = call("DynamoDBStreams_20120810.DescribeStream", {"StreamArn": arn})["StreamDescription"]["Shards"][0]
+
+    def records() -> dict:
+        iterator = call("DynamoDBStreams_20120810.GetShardIterator", {
+            "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON"})["ShardIterator"]
+        answer = call("DynamoDBStreams_20120810.GetRecords", {"ShardIterator": iterator, "Limit": 100})
+        answer.pop("NextShardIterator")  # a new iterator per call
+        return answer
+
+    fast = records()
+    monkeypatch.setattr(DynamoDBStreamsHandler, "serialized", DynamoDBStreamsHandler.serialized.__wrapped__)
+    assert records() == fast
+    assert [r["eventName"] for r in fast["Records"]].count("MODIFY") == 10 and len(fast["Records"]) == 31
+    assert isinstance(fast["Records"][0]["dynamodb"]["ApproximateCreationDateTime"], (int, float))
+
+
+def test_shard_iterators_expire_after_15_minutes_as_dynamodbs_do(monkeypatch):
+    import json
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    from chatstack.local.direct_dynamodb import moto_dynamodb_handler
+
+    moto_speedups.apply()
+    handle = moto_dynamodb_handler("ap-south-1", "AKIATESTITERATORS")
+
+    def call(target: str, body: dict) -> dict:
+        status, answer = handle(target, json.dumps(body).encode())
+        assert status == 200, answer
+        return json.loads(answer)
+
+    call("DynamoDB_20120810.CreateTable", {
+        "TableName": "polled", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}})
+    arn = call("DynamoDB_20120810.DescribeTable", {"TableName": "polled"})["Table"]["LatestStreamArn"]
+    shard = call("DynamoDBStreams_20120810.DescribeStream", {"StreamArn": arn})["StreamDescription"]["Shards"][0]
+    clock = [1_000_000.0]
+    monkeypatch.setattr(moto_speedups.time, "time", lambda: clock[0])
+    iterator = call("DynamoDBStreams_20120810.GetShardIterator", {
+        "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "LATEST"})["ShardIterator"]
+    for _ in range(100):  # a consumer polling every 10 s for 1,000 s
+        iterator = call("DynamoDBStreams_20120810.GetRecords", {"ShardIterator": iterator})["NextShardIterator"]
+        clock[0] += 10
+    backend = dynamodbstreams_backends[DEFAULT_ACCOUNT_ID]["ap-south-1"]
+    assert iterator in backend.shard_iterators
+    assert 80 <= len(backend.shard_iterators) <= 92  # the last 15 minutes' worth, not all 101
