@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from chatstack.cli import main
+from chatstack.local.parts import ARCHIVE_DIR
 from chatstack.local.session import BackgroundLoop, sign_up_and_in
-from chatstack.local.stack import ARCHIVE_DIR, LocalStack
+from chatstack.local.stack import LocalStack
 from tests.project import REPO_ROOT
 
 SEND = "mutation S($r: ID!, $m: String!) { sendMessage(roomId: $r, message: $m) { messageId sender } }"

@@ -14,8 +14,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chatstack.local.cognito_srp import SrpChallenge, SrpClient
+from chatstack.local.resources import USER_POOL_CLIENT, user_pool_client_definition
 from chatstack.local.session import LOCAL_PASSWORD, admin_client, public_client, sign_up_and_in, srp_sign_in
-from chatstack.local.stack import USER_POOL_CLIENT, LocalStack, user_pool_client_definition
+from chatstack.local.stack import LocalStack
 from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
 from tests.conftest import run_stack
 

@@ -15,19 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from chatstack.local.stack import (
-    FUNCTION,
-    OUTPUT_KEYS,
+from chatstack.local.program import FUNCTION, stack_environment
+from chatstack.local.resources import (
     TABLE,
     USER_POOL,
     USER_POOL_CLIENT,
-    LocalStackError,
-    stack_environment,
     table_definition,
     user_pool_client_definition,
     user_pool_definition,
-    write_outputs,
 )
+from chatstack.local.stack import OUTPUT_KEYS, LocalStackError, write_outputs
 from chatstack.planning import table_design
 from tests.conftest import run_stack
 from tests.project import PROJECT, REPO_ROOT
