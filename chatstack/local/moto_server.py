@@ -8,7 +8,8 @@ Three things moto's own `moto.server` does not do:
   terminal reaches the whole process group: SIGINT is ignored here, the parent decides.
 - **Keeps its state** (`--state FILE`): the DynamoDB, DynamoDB Streams and Cognito backends
   are pickled to FILE (sealed, written to a temporary file, fsynced, renamed: see
-  chatstack.local.state_file) at most every `--snapshot-seconds` while requests change
+  chatstack.local.state_file) by a forked child, so requests wait only for the fork, every
+  `--snapshot-seconds` (or 8x the last save's duration, if longer) while requests change
   them, and once more on SIGTERM or when the parent goes away. At start, FILE is loaded if
   it exists and its seal verifies. So a kill -9 of the parent loses nothing acknowledged;
   only a kill -9 of this process (or of the machine) loses the writes of the last snapshot
@@ -18,6 +19,9 @@ Three things moto's own `moto.server` does not do:
   answers every request with `Connection: close`, so each boto3 call paid a TCP connect.
   With TLS (`--tls-certificate`, `chatstack local --tls`) werkzeug serves, as waitress
   speaks no TLS.
+- **Serves the resolvers without HTTP** (`--direct-socket`): DynamoDB and Streams requests
+  as frames on a private Unix socket (chatstack.local.direct_dynamodb), with moto's costs
+  that grow with the table cut (chatstack.local.moto_speedups).
 - **Is the stack's own Cognito** (`--stack-dir`, `--region`): requests go through
   `chatstack.local.cognito.LocalCognitoFront` (its signing key, its admin credential, SRP,
   refresh, flow rules) before moto sees them.

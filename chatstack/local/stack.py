@@ -259,7 +259,8 @@ def serve(
                     shown = f"{shown['accessKeyId']} (its secret is in the outputs file)"
                 print(f"  {key:<17} {shown}")
             print(f"  outputs written to {path}")
-            print(f"  state kept in {data_dir} (saved within 1 s of a change; --fresh starts empty)")
+            print(f"  state kept in {data_dir} (saved in the background within seconds of a change, and "
+                  "on exit; --fresh starts empty)")
             for line in local.materialised.followed:
                 print(f"  kept state: {line}")
             print(f"  moto log         {local.moto_log}")
