@@ -40,13 +40,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.realtime_load import run_clients  # noqa: E402
-from benchmarks.served_stack import ServedStack, fresh_state_args, percentile, revision_tree  # noqa: E402
-from benchmarks.throughput import READ, SEND  # noqa: E402
+from benchmarks.served_stack import ServedStack, fresh_state_args, revision_tree  # noqa: E402
+from benchmarks.throughput import load as mutations  # noqa: E402
 from chatstack.local.session import sign_up_and_in  # noqa: E402
 
 BASELINE = "0f080b5"  # main when issue 31 was filed
@@ -130,40 +128,6 @@ class Local:
 
     def stop(self) -> None:
         self.stack.stop()
-
-
-async def mutations(url: str, writers: list[str], reader: str, seconds: float) -> dict[str, float]:
-    stop = time.monotonic() + seconds
-    sent = [0] * len(writers)
-    write_latencies: list[float] = []
-    read_latencies: list[float] = []
-
-    async def write(index: int, token: str) -> None:
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < stop:
-                variables = {"roomId": f"bench-{index}", "message": f"m{sent[index]}"}
-                started = time.perf_counter()
-                async with session.post(url, json={"query": SEND, "variables": variables},
-                                        headers={"Authorization": token}) as response:
-                    body = await response.json()
-                if "errors" in body or not (body.get("data") or {}).get("sendMessage"):
-                    raise RuntimeError(f"sendMessage failed: {body}")
-                write_latencies.append(time.perf_counter() - started)
-                sent[index] += 1
-
-    async def read() -> None:
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < stop:
-                started = time.perf_counter()
-                async with session.post(url, json={"query": READ}, headers={"Authorization": reader}) as response:
-                    await response.read()
-                read_latencies.append(time.perf_counter() - started)
-
-    started = time.monotonic()
-    await asyncio.gather(read(), *(write(i, token) for i, token in enumerate(writers)))
-    elapsed = time.monotonic() - started
-    return {"mutations_per_s": sum(sent) / elapsed, "mutation_p99_ms": percentile(write_latencies, 0.99) * 1000,
-            "reader_p99_ms": percentile(read_latencies, 0.99) * 1000}
 
 
 def measure(target: Any, tokens: dict[str, Any], args: argparse.Namespace) -> dict[str, float]:

@@ -278,24 +278,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def direct_item_answers() -> None:
-    from moto.dynamodb.responses import DynamoHandler
-
-    if getattr(DynamoHandler.serialized, "direct", False):
+def _answer_directly(handler: Any, actions: frozenset[str]) -> None:
+    """`handler`'s results for `actions` written with json.dumps instead of moto's serializer."""
+    if getattr(handler.serialized, "direct", False):
         return
-    moto_serialized = DynamoHandler.serialized
+    moto_serialized = handler.serialized
 
     def serialized(self: Any, action_result: Any) -> Any:
         result = action_result.result
-        if isinstance(result, Exception) or not isinstance(result, dict) \
-                or self._get_action() not in ITEM_OPERATIONS:
-            return moto_serialized(self, action_result)
+        if not isinstance(result, dict) or self._get_action() not in actions:
+            return moto_serialized(self, action_result)  # errors, and every other operation
         headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
         return 200, headers, json.dumps(_plain(result))
 
     serialized.direct = True  # type: ignore[attr-defined]
     serialized.__wrapped__ = moto_serialized  # type: ignore[attr-defined]
-    DynamoHandler.serialized = serialized
+    handler.serialized = serialized
+
+
+def direct_item_answers() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    _answer_directly(DynamoHandler, ITEM_OPERATIONS)
 
 
 def direct_stream_answers() -> None:
@@ -303,20 +307,7 @@ def direct_stream_answers() -> None:
     lock every request waits for; the batched fan-out and the archive read every second."""
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    if getattr(DynamoDBStreamsHandler.serialized, "direct", False):
-        return
-    moto_serialized = DynamoDBStreamsHandler.serialized
-
-    def serialized(self: Any, action_result: Any) -> Any:
-        result = action_result.result
-        if not isinstance(result, dict) or self._get_action() != "GetRecords":
-            return moto_serialized(self, action_result)
-        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
-        return 200, headers, json.dumps(_plain(result))
-
-    serialized.direct = True  # type: ignore[attr-defined]
-    serialized.__wrapped__ = moto_serialized  # type: ignore[attr-defined]
-    DynamoDBStreamsHandler.serialized = serialized
+    _answer_directly(DynamoDBStreamsHandler, frozenset({"GetRecords"}))
 
 
 ITERATOR_LIFETIME_SECONDS = 15 * 60  # DynamoDB Streams: an iterator expires 15 minutes after it is issued

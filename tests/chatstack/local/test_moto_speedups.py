@@ -180,22 +180,32 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(dynamodb):
     assert [r["eventName"] for r in stream_records(dynamodb)[len(before):]] == ["INSERT", "MODIFY"]
 
 
-def test_stream_records_are_what_motos_serializer_writes(monkeypatch):
-    """GetRecords through the handler the local stack calls (moto's in-process mock serves no
-    Streams API), with and without the direct answer."""
+def handler_calls(region: str, access_key_id: str):
+    """(target, body) -> answer through the handler the local stack's socket calls, each
+    region a moto backend of its own (moto's in-process mock serves no Streams API)."""
     import json
-
-    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
     from chatstack.local.direct_dynamodb import moto_dynamodb_handler
 
     moto_speedups.apply()
-    handle = moto_dynamodb_handler("eu-west-1", "AKIATESTSTREAMS")
+    handle = moto_dynamodb_handler(region, access_key_id)
 
     def call(target: str, body: dict) -> dict:
         status, answer = handle(target, json.dumps(body).encode())
         assert status == 200, answer
         return json.loads(answer)
+
+    return call
+
+
+def test_stream_records_are_what_motos_serializer_writes(monkeypatch):
+    """GetRecords through the handler the local stack calls (moto's in-process mock serves no
+    Streams API), with and without the direct answer."""
+
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+
+    call = handler_calls("eu-west-1", "AKIATESTSTREAMS")
 
     call("DynamoDB_20120810.CreateTable", {
         "TableName": "streamed", "BillingMode": "PAY_PER_REQUEST",
@@ -227,20 +237,12 @@ def test_stream_records_are_what_motos_serializer_writes(monkeypatch):
 
 
 def test_shard_iterators_expire_after_15_minutes_as_dynamodbs_do(monkeypatch):
-    import json
 
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodbstreams.models import dynamodbstreams_backends
 
-    from chatstack.local.direct_dynamodb import moto_dynamodb_handler
 
-    moto_speedups.apply()
-    handle = moto_dynamodb_handler("ap-south-1", "AKIATESTITERATORS")
-
-    def call(target: str, body: dict) -> dict:
-        status, answer = handle(target, json.dumps(body).encode())
-        assert status == 200, answer
-        return json.loads(answer)
+    call = handler_calls("ap-south-1", "AKIATESTITERATORS")
 
     call("DynamoDB_20120810.CreateTable", {
         "TableName": "polled", "BillingMode": "PAY_PER_REQUEST",
