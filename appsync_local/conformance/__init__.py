@@ -12,6 +12,10 @@ Kinds of case (one key each):
   reject    resolver code AWS refuses at create time; `rule` names the construct it breaks.
   accept    resolver code AWS accepts (the validator must not refuse it).
   pipeline  {before, functions: [code...], after}: a pipeline resolver on NONE data sources.
+  request   {schema, query, variables, resolvers: {"Type.field": code}}: a whole GraphQL request
+            through the local endpoint (unit resolvers on a NONE data source, Cognito auth);
+            `expect_response` is compared with the response body (an error entry only on the
+            keys the case gives, as AppSync adds locations and paths).
 Expected: `expect` (the value, compared as JSON), `expect_match` (a regular expression the
 string value matches), `expect_error` ({message, errorType}: util.error), `expect_exception`
 (a substring of the runtime error), `expect_errors` (util.appendError list), `expect_logs`.
@@ -146,6 +150,8 @@ class Runner:
             return not errors, "; ".join(e.describe("code.js") for e in errors)
         if "pipeline" in spec:
             return self._pipeline(spec)
+        if "request" in spec:
+            return self._request(spec)
         if "expr" in spec:
             code = _PRELUDE + f"export function request(ctx) {{\n  return ({spec['expr']});\n}}\n" \
                 "export function response(ctx) { return ctx.result; }\n"
@@ -229,6 +235,42 @@ class Runner:
         if not checks:
             return False, "the case states no expectation"
         return all(ok for ok, _ in checks), "; ".join(d for ok, d in checks if not ok)
+
+
+    def _request(self, spec: dict[str, Any]) -> tuple[bool, str]:
+        import asyncio
+
+        from appsync_local.executor import LocalResolverRuntime
+        from appsync_local.server import GraphQLEndpoint
+
+        request = spec["request"]
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            resolvers = []
+            for index, (name, code) in enumerate(request["resolvers"].items()):
+                type_name, field_name = name.split(".")
+                (root / f"r{index}.js").write_text(code if "import " in code else _PRELUDE + code)
+                resolvers.append(Resolver(type=type_name, field=field_name, kind="UNIT", file=f"r{index}.js",
+                                          data_source="none"))
+            manifest = ResolverManifest(environment=(), data_sources=(DataSource(name="none", type="NONE"),),
+                                        functions=(), resolvers=tuple(resolvers), root=root)
+            runtime = LocalResolverRuntime(manifest, {}, None, clock=self.clock)
+            endpoint = GraphQLEndpoint(request["schema"], runtime)
+            identity = {"sub": "conformance", "username": "conformance", "claims": {}, "groups": None}
+            response = asyncio.run(endpoint.execute(
+                {"query": request["query"], "variables": request.get("variables") or {}}, identity=identity))
+        body = json.loads(json.dumps(response.body))
+        want = spec["expect_response"]
+        got_errors = body.get("errors") or []
+        if "data" in want and not _same(body.get("data"), want["data"]):
+            return False, f"data {json.dumps(body.get('data'))}"
+        wanted_errors = want.get("errors") or []
+        if len(got_errors) != len(wanted_errors):
+            return False, f"errors {json.dumps(got_errors)}"
+        for got, wanted in zip(got_errors, wanted_errors, strict=True):
+            if not all(_same(got.get(key), value) for key, value in wanted.items()):
+                return False, f"error {json.dumps(got)}"
+        return True, ""
 
 
 def run_suite(files: Iterable[Path] | None = None) -> Report:

@@ -20,6 +20,15 @@
     const ctx = envelope.ctx;
     if (ctx.arguments === undefined || ctx.arguments === null) ctx.arguments = {};
     ctx.args = ctx.arguments;
+    if (ctx.info) {
+      // AppSync: JSON.stringify(ctx.info) leaves these two out; read directly, they are there.
+      ['selectionSetList', 'selectionSetGraphQL'].forEach(function (key) {
+        if (key in ctx.info) {
+          Object.defineProperty(ctx.info, key, { value: ctx.info[key], enumerable: false, writable: true,
+            configurable: true });
+        }
+      });
+    }
     A.state.errors = [];
     A.state.extensions = {};
     A.state.info = ctx.info || {};

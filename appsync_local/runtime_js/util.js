@@ -462,11 +462,15 @@ function urlEncode(s) {
             groups = product(groups, isPlainObject(member) ? alternatives(member) : [[]]);
           });
         } else if (key === 'or') {
+          // An alternative left empty by ignored fields is no alternative (the guide's argument 2
+          // example): an or of [ignored, b] keeps b only. An or left with nothing constrains nothing.
           const options = [];
           (Array.isArray(v) ? v : []).forEach(function (member) {
-            if (isPlainObject(member)) alternatives(member).forEach(function (g) { options.push(g); });
+            if (isPlainObject(member)) {
+              alternatives(member).forEach(function (g) { if (g.length > 0) options.push(g); });
+            }
           });
-          groups = product(groups, options);
+          groups = product(groups, options.length ? options : [[]]);
         } else if (ignored.indexOf(key) < 0) {
           groups = product(groups, fieldAlternatives(key, v));
         }

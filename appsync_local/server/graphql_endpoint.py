@@ -213,20 +213,65 @@ def by_field_name(value: Any, selection_set: SelectionSetNode | None, fragments:
     return out
 
 
-def selection_set_list(selection_set: SelectionSetNode | None, fragments: dict, prefix: str = "") -> list[str]:
-    """ctx.info.selectionSetList: every selected field path, nested with '/' (no __typename)."""
+def _fields_of(selection_set: SelectionSetNode | None, fragments: dict,
+               type_name: str | None) -> Iterator[FieldNode]:
+    """The fields selected on type `type_name` itself: a fragment on another type (a member of
+    an interface or union) contributes nothing, as AppSync documents for selectionSetList."""
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            condition, inner = selection.type_condition, selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            fragment = fragments[selection.name.value]
+            condition, inner = fragment.type_condition, fragment.selection_set
+        else:
+            continue
+        if condition is None or type_name is None or condition.name.value == type_name:
+            yield from _fields_of(inner, fragments, type_name)
+
+
+def selection_set_list(selection_set: SelectionSetNode | None, fragments: dict, field_type: Any = None,
+                       prefix: str = "") -> list[str]:
+    """ctx.info.selectionSetList: every selected field path, nested with '/', aliased fields by
+    their alias only, no __typename, and only fields of the field's own type (`field_type`, the
+    named return type; None: every fragment counts)."""
     paths: list[str] = []
-    for node in collect_fields(selection_set, fragments):
+    type_name = getattr(field_type, "name", None)
+    type_fields = getattr(field_type, "fields", None) or {}
+    for node in _fields_of(selection_set, fragments, type_name):
         name = node.name.value
         if name.startswith("__"):
             continue
-        path = f"{prefix}{name}"
+        path = f"{prefix}{node.alias.value if node.alias else name}"
         if path not in paths:
             paths.append(path)
-        for child in selection_set_list(node.selection_set, fragments, f"{path}/"):
+        child_type = get_named_type(type_fields[name].type) if name in type_fields else None
+        for child in selection_set_list(node.selection_set, fragments, child_type, f"{path}/"):
             if child not in paths:
                 paths.append(child)
     return paths
+
+
+def as_selected(value: Any, selection_set: SelectionSetNode | None, fragments: dict) -> Any:
+    """`value` shaped as the response would carry it: only the selected fields, under their
+    aliases (AppSync: an error's `data` is filtered by the query's selection set)."""
+    if value is None or selection_set is None:
+        return value
+    if isinstance(value, list):
+        return [as_selected(item, selection_set, fragments) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for node in collect_fields(selection_set, fragments):
+        name = node.name.value
+        key = node.alias.value if node.alias else name
+        if name in value and key not in out:
+            out[key] = as_selected(value[name], node.selection_set, fragments)
+    return out
 
 
 def _directive_args(node: Any) -> dict[str, Any]:
@@ -427,7 +472,8 @@ class GraphQLEndpoint:
             arguments=arguments,
             identity=context.identity,
             source=source if isinstance(source, dict) else None,
-            selection_set_list=selection_set_list(node.selection_set, info.fragments),
+            selection_set_list=selection_set_list(node.selection_set, info.fragments,
+                                                  get_named_type(info.return_type)),
             selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
             variables=context.variables,
             request_headers=context.headers,
@@ -442,7 +488,8 @@ class GraphQLEndpoint:
         if result.data is None and errors:
             first = errors.pop(0)
             self._append(context, info, errors)
-            raise FieldError(first.message, first.error_type, first.data, first.error_info)
+            raise FieldError(first.message, first.error_type,
+                             as_selected(first.data, node.selection_set, info.fragments), first.error_info)
         self._append(context, info, errors)
         return result.data
 
@@ -452,7 +499,7 @@ class GraphQLEndpoint:
             context.appended.append(
                 {
                     "path": info.path.as_list(),
-                    "data": error.data,
+                    "data": as_selected(error.data, info.field_nodes[0].selection_set, info.fragments),
                     "errorType": error.error_type,
                     "errorInfo": error.error_info,
                     "locations": [
@@ -618,7 +665,7 @@ class GraphQLEndpoint:
                 arguments=arguments,
                 identity=identity,
                 source=None,
-                selection_set_list=selection_set_list(node.selection_set, fragments),
+                selection_set_list=selection_set_list(node.selection_set, fragments, return_type),
                 selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
                 variables=raw_variables,
                 request_headers=headers,

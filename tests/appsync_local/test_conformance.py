@@ -24,7 +24,7 @@ def test_every_area_of_the_issue_is_covered(report):
     areas = set(report.by_area())
     assert {"util", "util.time", "util.dynamodb", "util.xml", "util.transform (DynamoDB)",
             "util.transform (subscriptions)", "@aws-appsync/utils/dynamodb", "runtime, pipelines, ctx",
-            "language restrictions"} <= areas
+            "language restrictions", "request: ctx.info, errors"} <= areas
 
 
 def test_every_case_cites_a_public_source():
