@@ -488,6 +488,39 @@ function urlEncode(s) {
     return { filterGroup: groups.filter(function (g) { return g.length > 0; })
       .map(function (filters) { return { filters: filters }; }) };
   }
+  // util.transform.toElasticsearchQueryDSL: a filter object as OpenSearch Query DSL, the shape of
+  // the developer guide's example: one operator is its query, several on a field (or several
+  // keys) are all required (bool.must); and/or/not become bool must/should/must_not.
+  function dslLeaf(field, op, value) {
+    const one = {};
+    switch (op) {
+      case 'eq': one[field] = value; return { term: one };
+      case 'ne': one[field] = value; return { bool: { must_not: { term: one } } };
+      case 'gt': case 'gte': case 'lt': case 'lte': {
+        const bound = {}; bound[op] = value; one[field] = bound; return { range: one };
+      }
+      case 'range': one[field] = { gte: value[0], lte: value[1] }; return { range: one };
+      case 'wildcard': case 'regexp': case 'match': { const q = {}; one[field] = value; q[op] = one; return q; }
+      case 'matchPhrase': one[field] = value; return { match_phrase: one };
+      case 'matchPhrasePrefix': one[field] = value; return { match_phrase_prefix: one };
+      case 'multiMatch': return { multi_match: value };
+      case 'exists':
+        return value ? { exists: { field: field } } : { bool: { must_not: { exists: { field: field } } } };
+      default: throw new Error('util.transform.toElasticsearchQueryDSL: unknown operator ' + op + ' on ' + field);
+    }
+  }
+  function allOf(queries) { return queries.length === 1 ? queries[0] : { bool: { must: queries } }; }
+  function queryDsl(obj) {
+    const parts = Object.keys(obj).map(function (key) {
+      const v = obj[key];
+      if (key === 'and') return { bool: { must: (Array.isArray(v) ? v : []).map(queryDsl) } };
+      if (key === 'or') return { bool: { should: (Array.isArray(v) ? v : []).map(queryDsl) } };
+      if (key === 'not') return { bool: { must_not: queryDsl(v || {}) } };
+      if (!isPlainObject(v)) return dslLeaf(key, 'eq', v);
+      return allOf(Object.keys(v).map(function (op) { return dslLeaf(key, op, v[op]); }));
+    });
+    return parts.length === 0 ? { match_all: {} } : allOf(parts);
+  }
   function expressionJson(filter) {
     const out = toDynamoDBExpression(filter);
     return out === null ? null : JSON.stringify(out);
@@ -496,7 +529,7 @@ function urlEncode(s) {
     toDynamoDBFilterExpression: expressionJson,
     toDynamoDBConditionExpression: expressionJson,
     toSubscriptionFilter: toSubscriptionFilter,
-    toElasticsearchQueryDSL: function () { throw new Error('util.transform.toElasticsearchQueryDSL is not supported locally'); },
+    toElasticsearchQueryDSL: function (obj) { return isPlainObject(obj) ? JSON.stringify(queryDsl(obj)) : null; },
   };
   // ---------------------------------------------------------------- xml
   // util.xml: XML -> object the way AppSync documents it (org.json's XML conversion: repeated

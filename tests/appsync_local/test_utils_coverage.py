@@ -10,14 +10,14 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "utils_coverage.py"
 
-# Implemented/declared per namespace (78/106 in all, util.xml added). Raise these as
+# Implemented/declared per namespace (79/106 in all: toElasticsearchQueryDSL added). Raise these as
 # the runtime grows; a lower figure is a regression.
 MINIMUM = {
     "util": 13,
     "util.time": 9,
     "util.dynamodb": 14,
     "util.http": 3,
-    "util.transform": 3,  # toElasticsearchQueryDSL is a stub that throws
+    "util.transform": 4,
     "util.xml": 2,
     "util.math": 5,
     "util.str": 1,
@@ -26,7 +26,7 @@ MINIMUM = {
     "@aws-appsync/utils/dynamodb": 15,
     "@aws-appsync/utils/dynamodb.operations": 8,
 }
-MINIMUM_TOTAL = 78
+MINIMUM_TOTAL = 79
 
 
 @pytest.fixture(scope="module")
