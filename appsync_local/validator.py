@@ -120,6 +120,12 @@ _DISALLOWED_STATIC = {
     "Array": {"from", "of"},
     "String": {"fromCharCode", "fromCodePoint"},  # String.raw is documented as supported
 }
+# Array methods AWS's rule denies whose names other types share: refused on what is certainly an
+# array, and the iterators (keys/values/entries) whenever called without arguments (Object.keys
+# and friends take one), as nothing else in APPSYNC_JS answers them.
+_ARRAY_ITERATORS = frozenset({"keys", "values", "entries"})
+_ARRAY_ONLY = _ARRAY_ITERATORS | {"toString", "toLocaleString"}
+_ARRAY_RESULTS = frozenset({"map", "filter", "slice", "concat", "flat", "flatMap", "sort", "reverse", "splice"})
 # Instance methods whose names belong to one built-in type only (String, Date, Array).
 _DISALLOWED_INSTANCE = {
     "charCodeAt": "String", "localeCompare": "String", "matchAll": "String", "padEnd": "String",
@@ -165,6 +171,7 @@ class _Checker:
         self.source = source
         self.errors: list[CodeError] = []
         self.function_names: set[str] = set()  # declared functions and consts bound to function literals
+        self.array_names: set[str] = set()  # names bound to an array literal
 
     def report(self, node: tree_sitter.Node, rule: str, what: str = "", error_type: str = "LINT_ERROR") -> None:
         row, col = node.start_point
@@ -213,6 +220,8 @@ class _Checker:
                 if name is not None and name.type == "identifier" and value is not None \
                         and value.type in _FUNCTION_LITERALS:
                     self.function_names.add(_text(name))
+                elif name is not None and name.type == "identifier" and value is not None and value.type == "array":
+                    self.array_names.add(_text(name))
             stack.extend(n.children)
 
     def _walk(self, root: tree_sitter.Node) -> None:
@@ -263,6 +272,30 @@ class _Checker:
                 if left is not None and left.type == "identifier" and _text(left) in self.function_names \
                         and self._declares_function(root, _text(left)):
                     self.report(left, "no-function-reassign", _text(left))
+                right = node.child_by_field_name("right")
+                if kind == "assignment_expression" and right is not None and right.type == "identifier" \
+                        and _text(right) in self.function_names:
+                    self.report(right, "no-function-reassign", _text(right))  # b = a, a function
+            elif kind == "variable_declarator":
+                value = node.child_by_field_name("value")
+                if value is not None and value.type == "identifier" and _text(value) in self.function_names:
+                    self.report(value, "no-function-reassign", _text(value))  # const b = a, a function
+
+    def _is_array(self, node: tree_sitter.Node | None) -> bool:
+        """Without types: an array literal, a name bound to one, or what an array method returns."""
+        if node is None:
+            return False
+        if node.type == "array":
+            return True
+        if node.type == "identifier":
+            return _text(node) in self.array_names
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if callee is not None and callee.type == "member_expression":
+                method = _text(callee.child_by_field_name("property"))
+                receiver = _text(callee.child_by_field_name("object"))
+                return method in _ARRAY_RESULTS or (receiver == "Object" and method in ("keys", "values", "entries"))
+        return False
 
     @staticmethod
     def _is_callee(node: tree_sitter.Node) -> bool:
@@ -297,6 +330,10 @@ class _Checker:
                 self.report(callee, "no-disallowed-methods", f"{receiver}.{method}")
             elif method in _DISALLOWED_INSTANCE and receiver not in ("util", "runtime", "extensions"):
                 self.report(prop, "no-disallowed-methods", f"{_DISALLOWED_INSTANCE[method]}.prototype.{method}")
+            elif method in _ARRAY_ONLY and receiver != "Object" and (
+                    (method in _ARRAY_ITERATORS and args is not None and not args.named_children)
+                    or self._is_array(obj)):
+                self.report(prop, "no-disallowed-methods", f"Array.prototype.{method}")
         elif callee.type == "identifier" and _text(callee) == "Function":
             self.report(node, "no-function-constructor", "Function(...)")
         if args is None or args.type != "arguments":
