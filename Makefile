@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 CLIENTS_STAMP := tests/clients/node_modules/.installed
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: install chromium web local test lint unit conformance policy clean
+.PHONY: install chromium web local test lint unit pytest conformance policy clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) $(WEB_STAMP) chromium
 
@@ -53,8 +53,12 @@ lint: install
 	npm run --silent lint
 	npm --prefix web run --silent lint
 
-unit: install web
+# Every test (make test runs this), and the quick ones: no served stack, no browser, no package build.
+pytest: install web
 	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest -q -m "not served and not browser and not slow"
 
 policy: install
 	$(BIN)/chatstack policy --all
@@ -63,7 +67,7 @@ policy: install
 conformance: install
 	$(BIN)/python -m appsync_local.conformance
 
-test: lint unit conformance
+test: lint pytest conformance
 	$(BIN)/chatstack policy --all
 
 clean:

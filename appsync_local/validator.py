@@ -13,7 +13,7 @@ reports the same kind of list, from the rules AWS documents:
   no-disallowed-binary-operators (instanceof), no-function-passing, no-function-return,
   no-function-reassign, no-disallowed-re-assignment, no-disallowed-methods; no-sort-comparator is the
   plugin's no-function-passing for sort, which the guide says takes no arguments). The plugin's rules
-  that need TypeScript type information are applied here by name, without types; README
+  that need TypeScript type information are applied here by name, without types; docs/local-stack.md
   ("APPSYNC_JS conformance") lists where that is coarser than AWS;
 - functions that are absent from the runtime's list of built-ins: `Function.prototype.call`,
   `apply`, `bind`, the `Function` constructor and `eval`.

@@ -53,96 +53,134 @@ class EventChatConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     environment: Literal["development", "production"] = Field(
-        description="development or production; production turns on every protection."
+        description=(
+            "`development` or `production`. Production: deletion protection, Pulumi `protect` + "
+            "retain-on-delete for table and user pool, introspection off, verbose log content excluded."
+        )
     )
-    owner: str = Field(min_length=1, max_length=128, description="Team accountable for the event (tag).")
+    owner: str = Field(min_length=1, max_length=128, description="Team accountable for the event (`owner` tag).")
     cost_center: str | None = Field(
-        default=None, alias="costCenter", min_length=1, max_length=128, description="Cost centre (tag)."
+        default=None, alias="costCenter", min_length=1, max_length=128, description="Cost centre (`cost-center` tag)."
     )
-    participants: int = Field(ge=1, le=5_000_000, description="Expected peak concurrent participants.")
+    participants: int = Field(ge=1, le=5_000_000, description="Expected peak concurrent participants (1–5,000,000).")
     messages_per_second: float = Field(
-        default=1.0, alias="messagesPerSecond", gt=0, le=100_000, description="Peak chat messages/s, all rooms."
+        default=1.0, alias="messagesPerSecond", gt=0, le=100_000,
+        description="Peak chat messages per second across the event."
     )
     event_duration_hours: float = Field(
-        default=2.0, alias="eventDurationHours", gt=0, le=24 * 14, description="Length of the event."
+        default=2.0, alias="eventDurationHours", gt=0, le=24 * 14, description="Length of the event (cost per event)."
     )
     average_message_bytes: int = Field(
-        default=400, alias="averageMessageBytes", ge=50, le=240 * 1024, description="Mean stored message size."
+        default=400, alias="averageMessageBytes", ge=50, le=240 * 1024,
+        description="Mean stored message size (capacity and payload math)."
     )
     retention_days: int = Field(
-        default=30, alias="retentionDays", ge=0, le=3650, description="Days chat rows live; 0 keeps them forever."
+        default=30, alias="retentionDays", ge=0, le=3650,
+        description="Days chat rows live (DynamoDB TTL on `expiresAt`); 0 keeps them forever."
     )
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = Field(
-        default="PAY_PER_REQUEST", alias="billingMode", description="DynamoDB billing mode."
+        default="PAY_PER_REQUEST", alias="billingMode",
+        description="`PROVISIONED` adds read/write target-tracking autoscaling."
     )
     point_in_time_recovery: bool = Field(
-        default=True, alias="pointInTimeRecovery", description="DynamoDB PITR (policy requires it)."
+        default=True, alias="pointInTimeRecovery", description="DynamoDB PITR (the policy pack requires it)."
     )
     deletion_protection: bool | None = Field(
-        default=None, alias="deletionProtection", description="Deletion protection; default: on in production."
+        default=None, alias="deletionProtection", description="Table and user pool deletion protection."
     )
     default_auth: Literal["AMAZON_COGNITO_USER_POOLS"] = Field(
         default="AMAZON_COGNITO_USER_POOLS", alias="defaultAuth",
-        description="API default auth mode; only AMAZON_COGNITO_USER_POOLS (IAM is always added for backends).",
+        description=(
+            "The only value. `API_KEY` is refused as a config error: an API key is a shared secret in every "
+            "client, and no type or field carries `@aws_api_key`, so it would lock out both key and Cognito "
+            "callers."
+        ),
     )
     # Who signs attendees in (staff and moderators are always in the stack's Cognito pool).
     attendee_auth: Literal["cognito", "oidc"] = Field(
         default="cognito", alias="attendeeAuth",
-        description="cognito: attendees sign up in the pool; oidc: the event platform's tokens, verified by AppSync.",
+        description=(
+            "Who signs attendees in: `cognito` (they sign up in the stack's pool) or `oidc` (the event "
+            "platform issues tokens; AppSync verifies them as an additional `OPENID_CONNECT` provider). Staff"
+            " and moderators are always in Cognito. See \"Who can sign in\"."
+        ),
     )
     oidc_issuer: str | None = Field(
         default=None, alias="oidcIssuer", max_length=2048,
-        description="oidc: the event platform's issuer (https URL; iss of its tokens, serves the discovery document).",
+        description=(
+            "`oidc`: the event platform's issuer, an https URL (the `iss` of its tokens; AppSync reads "
+            "`<issuer>/.well-known/openid-configuration`). Required with `oidc`."
+        ),
     )
     oidc_client_id: str | None = Field(
         default=None, alias="oidcClientId", min_length=1, max_length=512,
-        description="oidc: if set, tokens must carry it as aud (AppSync's client-id check).",
+        description="`oidc`: if set, a token's `aud` must match it (AppSync's client-id check).",
     )
     oidc_auth_ttl_seconds: int | None = Field(
         default=None, alias="oidcAuthTtlSeconds", ge=1, le=31_536_000,
-        description="oidc: refuse tokens whose auth_time is older than this (AppSync authTTL).",
+        description="`oidc`: refuse tokens whose `auth_time` is older than this.",
     )
     oidc_iat_ttl_seconds: int | None = Field(
         default=3600, alias="oidcIatTtlSeconds", ge=1, le=31_536_000,
-        description="oidc: refuse tokens issued (iat) longer ago than this (AppSync iatTTL).",
+        description="`oidc`: refuse tokens issued (`iat`) longer ago than this.",
     )
     oidc_name_claim: str = Field(
         default="name", alias="oidcNameClaim", pattern=r"^[A-Za-z0-9_:.\-]{1,128}$",
-        description="oidc: the claim holding the attendee's display name.",
+        description="`oidc`: the claim holding the attendee's display name (`senderName`).",
     )
     oidc_moderator_claim: str | None = Field(
         default=None, alias="oidcModeratorClaim", pattern=r"^[A-Za-z0-9_:.\-]{1,128}(=[^=]{1,256})?$",
-        description="oidc: CLAIM (must be true) or CLAIM=VALUE (equals VALUE, or a list holding it) grants moderation.",
+        description=(
+            "`oidc`: `CLAIM` (grants moderation when `true`) or `CLAIM=VALUE` (when the claim equals `VALUE` "
+            "or is a list holding it)."
+        ),
     )
     self_sign_up: bool | None = Field(
         default=None, alias="selfSignUp",
-        description="Users may sign themselves up; default: when attendees use Cognito (else admin-created staff).",
+        description=(
+            "Users may sign themselves up. Off: only administrators create users (`AllowAdminCreateUserOnly`:"
+            " staff and moderators; attendees come from the event platform)."
+        ),
     )
     ses_email_identity_arn: str | None = Field(
         default=None, alias="sesEmailIdentityArn",
         pattern=r"^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/[^\s]+$",
-        description="SES identity the pool sends email through (DEVELOPER); default: Cognito's built-in sender.",
+        description=(
+            "An SES verified identity ARN: the pool sends verification and recovery email through SES "
+            "(`email_sending_account: DEVELOPER`) instead of Cognito's built-in sender (50 emails a day per "
+            "account). A production pool with self sign-up needs it (policy)."
+        ),
     )
     allow_password_auth: bool = Field(
-        default=False, alias="allowPasswordAuth", description="Allow USER_PASSWORD_AUTH (scripts, tests)."
+        default=False, alias="allowPasswordAuth", description=(
+            "Adds `ALLOW_USER_PASSWORD_AUTH` to the app client (scripts and tests; `dev` sets it)."
+        )
     )
     log_level: Literal["NONE", "ERROR", "INFO", "DEBUG", "ALL"] = Field(
-        default="ERROR", alias="logLevel", description="AppSync field log level."
+        default="ERROR", alias="logLevel",
+        description="AppSync field log level: `NONE`, `ERROR`, `INFO`, `DEBUG`, `ALL`."
     )
     xray_enabled: bool = Field(default=False, alias="xrayEnabled", description="AppSync X-Ray tracing.")
     query_depth_limit: int = Field(
-        default=8, alias="queryDepthLimit", ge=1, le=75, description="Maximum query nesting depth."
+        default=8, alias="queryDepthLimit", ge=1, le=75, description="Maximum query nesting depth (1–75)."
     )
     resolver_count_limit: int = Field(
-        default=200, alias="resolverCountLimit", ge=1, le=10_000, description="Maximum resolvers per request."
+        default=200, alias="resolverCountLimit", ge=1, le=10_000,
+        description="Maximum resolvers per request (1–10,000)."
     )
     # Capacity planning (chatstack.planning.planner; `chatstack plan --stack <name>`).
     fan_out_mode: Literal["perMessage", "batched"] = Field(
         default="perMessage", alias="fanOutMode",
-        description="perMessage: one real-time update per message per subscriber; batched: one per flush.",
+        description=(
+            "`perMessage`: every message is one real-time update per subscriber (`onSendMessage`). `batched`:"
+            " a stream consumer publishes each room's new messages once per flush (`onMessageBatch`); see "
+            "\"Batched fan-out\"."
+        ),
     )
     flush_interval_ms: int = Field(
-        default=1000, alias="flushIntervalMs", ge=50, le=60_000, description="Batched fan-out flush interval."
+        default=1000, alias="flushIntervalMs", ge=50, le=60_000, description=(
+            "Batched mode: how often a room's new messages go out (Lambda batching window, whole seconds)."
+        )
     )
     replies_per_second: float | None = Field(
         default=None, alias="repliesPerSecond", ge=0, le=100_000,
@@ -154,60 +192,101 @@ class EventChatConfig(BaseModel):
     )
     alarm_emails: list[str] = Field(
         default_factory=list, alias="alarmEmails", max_length=20,
-        description="Email addresses subscribed to the stack's alarm topic (each confirms by a link).",
+        description=(
+            "Email addresses subscribed to the stack's alarm topic (each confirms by the link SNS sends)."
+        ),
     )
     alarm_https_endpoints: list[str] = Field(
         default_factory=list, alias="alarmHttpsEndpoints", max_length=20,
-        description="HTTPS URLs (paging, chat webhooks) subscribed to the stack's alarm topic.",
+        description=(
+            "`https://` URLs (a pager, a chat webhook) subscribed to the alarm topic; they confirm the "
+            "subscription themselves."
+        ),
     )
     per_message_rooms: list[str] = Field(
         default_factory=list, alias="perMessageRooms", max_length=100,
-        description="Batched stacks: the small rooms (ids) whose clients may subscribe to every message "
-                    "(onSendMessage); every other room is delivered in batches only (onMessageBatch).",
+        description=(
+            "Batched stacks only: the small rooms (room ids) whose clients may subscribe to every message "
+            "(`onSendMessage`); every other room is `onMessageBatch` only. A per-message stack refuses the "
+            "key."
+        ),
     )
     join_window_seconds: float | None = Field(
         default=None, alias="joinWindowSeconds", gt=0, le=86_400,
-        description="If set, every participant must be able to connect within this many seconds.",
+        description=(
+            "If set, the plan requires every participant to be able to connect within this many seconds."
+        ),
     )
     request_quota_increases: bool = Field(
         default=False, alias="requestQuotaIncreases",
-        description="Manage Service Quotas increase requests for what the plan needs.",
+        description=(
+            "Manage Service Quotas increase requests for what the plan needs (quotas with a known code: the "
+            "real-time connection rate `L-C01DB6E6`, inbound `L-A1B022A0` and outbound `L-5DE70651` message "
+            "rates, request tokens `L-FC5E46D0`, subscriptions per connection `L-AA33EB36`; sources and dates"
+            " in `chatstack/planning/quotas.py`)."
+        ),
     )
     quota_overrides: dict[str, float | dict[str, Any]] = Field(
         default_factory=dict, alias="quotaOverrides",
-        description="Per quota key (chatstack.planning.quotas): a new default, or {default, ceiling, quotaCode}.",
+        description=(
+            "Per quota key of `chatstack/planning/quotas.py`: a new default (a raised quota), or `{default, "
+            "ceiling, quotaCode}`."
+        ),
     )
     # Moderation: the optional message review hook (see resolvers/functions/reviewMessage.js).
     message_review_function_arn: str | None = Field(
         default=None, alias="messageReviewFunctionArn",
         pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$",
-        description="Lambda that allows, denies or rewrites each message (sendMessage, replyToMessage).",
+        description=(
+            "A Lambda that reviews every `sendMessage`/`replyToMessage`: allow, deny (`Denied`) or rewrite "
+            "(see \"Moderation\"). Unset: no review."
+        ),
     )
     message_review_fallback: Literal["allow", "deny"] = Field(
         default="allow", alias="messageReviewFallback",
-        description="What happens to a message when the review Lambda errs or times out.",
+        description=(
+            "`allow` or `deny`: what happens to a message when the review Lambda errs, times out or answers "
+            "something else."
+        ),
     )
     message_review_local_handler: str | None = Field(
         default=None, alias="messageReviewLocalHandler", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
-        description="chatstack local only: module:function standing in for the review Lambda (same event/result).",
+        description=(
+            "`chatstack local` only: `module:function` that stands in for the review Lambda (same event and "
+            "result); required locally when the ARN is set."
+        ),
     )
     price_overrides: dict[str, float] = Field(
-        default_factory=dict, alias="priceOverrides", description="Per price key (chatstack.planning.quotas): USD."
+        default_factory=dict, alias="priceOverrides",
+        description="Per price key of `chatstack/planning/quotas.py`: USD (regions differ)."
     )
     # The web client (components.chat_web_app): private S3 + CloudFront, config.json from the outputs.
-    web_app: bool = Field(default=False, alias="webApp", description="Deploy the web client (ChatWebApp).")
+    web_app: bool = Field(default=False, alias="webApp", description=(
+            "Deploy the web client (`ChatWebApp`: private S3 + CloudFront, `config.json` from the outputs, "
+            "output `webUrl`). Needs the build: `make web` first. See \"The web client\"."
+        ))
     web_app_domain: str | None = Field(
         default=None, alias="webAppDomain", max_length=253,
         pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-        description="The web client's own host name (CloudFront alias); with webAppCertificateArn.",
+        description=(
+            "The web client's own host name (a CloudFront alias; point its DNS at the distribution). With "
+            "`webAppCertificateArn`; without both, the `*.cloudfront.net` name is used, which CloudFront "
+            "serves with TLSv1 allowed (the policy pack refuses that in production)."
+        ),
     )
     web_app_certificate_arn: str | None = Field(
         default=None, alias="webAppCertificateArn",
-        description="ACM certificate for webAppDomain; CloudFront only takes certificates from us-east-1.",
+        description=(
+            "ACM certificate for `webAppDomain`, in `us-east-1` (the only region CloudFront takes "
+            "certificates from)."
+        ),
     )
     web_app_embed_origins: list[str] = Field(
         default_factory=list, alias="webAppEmbedOrigins", max_length=20,
-        description="https origins that may frame the client (CSP frame-ancestors); none by default.",
+        description=(
+            "https origins that may frame the client (CSP `frame-ancestors`), e.g. the event page with the "
+            "player. Default: no framing (`frame-ancestors 'none'`, `X-Frame-Options: DENY`)."
+        ),
     )
 
     @field_validator("oidc_issuer")

@@ -64,3 +64,29 @@ def registered_monitors(monkeypatch) -> list:
 
     monkeypatch.setattr(offline, "_recording_monitor", recording)
     return monitors
+
+
+# Tests by kind, so `make unit` can leave out what needs a served stack or a browser (make test
+# runs them all). A module is of a kind by where it lives or by what it starts.
+KINDS = {
+    "browser": ("tests/web/test_browser.py", "tests/web/test_attendees.py", "tests/web/test_report_html.py"),
+    "served": ("tests/appsync_local/server/", "tests/chatstack/local/", "tests/chatstack/loadtest/test_rehearsal.py",
+               "tests/chatstack/test_report.py", "tests/clients/", "tests/appsync_local/test_conformance.py"),
+    "slow": ("tests/test_package.py", "tests/components/test_deploy_names.py"),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Chromium (tests/web)")
+    config.addinivalue_line("markers", "served: serves a local stack or endpoint, or runs its clients")
+    config.addinivalue_line("markers", "slow: builds packages or sweeps generated inputs")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests.project import REPO_ROOT
+
+    for item in items:
+        path = item.path.relative_to(REPO_ROOT).as_posix()
+        for kind, prefixes in KINDS.items():
+            if path.startswith(prefixes):
+                item.add_marker(getattr(pytest.mark, kind))

@@ -116,7 +116,7 @@ def user_pool_definition(pool: RegisteredResource) -> dict[str, Any]:
         }
     admin_only = (i.get("adminCreateUserConfig") or {}).get("allowAdminCreateUserOnly")
     if admin_only is not None:
-        # Recorded, not enforced: moto lets SignUp through anyway (README: local differences).
+        # Recorded, not enforced: moto lets SignUp through anyway (docs/local-stack.md: local differences).
         args["AdminCreateUserConfig"] = {"AllowAdminCreateUserOnly": bool(admin_only)}
     if i.get("tags"):
         args["UserPoolTags"] = dict(i["tags"])

@@ -62,7 +62,7 @@ class WebBuild:
             return False
         npm = shutil.which("npm")
         if npm is None:
-            raise WebBuildError("npm is not on PATH; the web client needs Node 20 and npm (see README)")
+            raise WebBuildError("npm is not on PATH; the web client needs Node 20 and npm (see README.md)")
         if not (self.web_dir / "node_modules").is_dir():
             raise WebBuildError(f"{self.web_dir / 'node_modules'} is missing: run `make install` first")
         log(f"building the web client ({reason})")

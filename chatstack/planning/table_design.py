@@ -27,7 +27,7 @@ GLOBAL_SECONDARY_INDEXES: tuple[dict, ...] = (
     {"name": BY_SENDER_INDEX, "partition_key": "gsi1pk", "sort_key": "gsi1sk", "projection": "ALL"},
 )
 
-# Every access pattern and the key it uses (README "Key design" is generated from this).
+# Every access pattern and the key it uses (docs/architecture.md "Key design" lists the same).
 ACCESS_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("Send a message", "PutItem, condition attribute_not_exists(pk)", "pk=ROOM#<roomId>, sk=MSG#<messageId>"),
     ("Room history, newest first (getMessages)", "Query, ScanIndexForward=false",

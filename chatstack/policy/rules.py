@@ -883,103 +883,132 @@ def _one_of_each(resources: list[PolicyResource]) -> Iterable[tuple[str, str | N
 
 POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_rule("dynamodb-point-in-time-recovery", MANDATORY,
-                   "DynamoDB tables have point-in-time recovery on, so chat history survives a bad deploy or client.",
+                   "The table has PITR on: a bad deploy or a misbehaving client cannot destroy chat history for good.",
                    [TABLE], _pitr),
     _resource_rule("dynamodb-server-side-encryption", MANDATORY,
-                   "DynamoDB tables use KMS server-side encryption (auditable key use in CloudTrail).",
+                   "The table uses KMS server-side encryption (`serverSideEncryption.enabled`), so key use is "
+                   "auditable in CloudTrail.",
                    [TABLE], _sse),
     _resource_rule("dynamodb-deletion-protection-production", MANDATORY,
-                   "Production DynamoDB tables have deletion protection on.",
+                   "Production tables have deletion protection on (a `pulumi destroy` or console slip cannot drop the"
+                   " event's chat).",
                    [TABLE], _table_deletion_protection),
     _resource_rule("dynamodb-ttl", MANDATORY,
-                   "DynamoDB tables have TTL enabled on an attribute, so chat rows expire per the retention setting.",
+                   "TTL is enabled on an attribute (`expiresAt`), so rows expire per `retentionDays` instead of being"
+                   " kept forever.",
                    [TABLE], _ttl),
     _resource_rule("dynamodb-on-demand-max-throughput", ADVISORY,
-                   "On-demand DynamoDB tables set a maximum read/write throughput, bounding the bill.",
+                   "On-demand tables set `onDemandThroughput` read and write maxima, bounding what a runaway client "
+                   "can cost. On-demand itself is fine.",
                    [TABLE], _on_demand_limits),
     _stack_rule("dynamodb-provisioned-autoscaling", MANDATORY,
-                "Provisioned DynamoDB tables and their indexes autoscale reads and writes (appautoscaling target "
-                "and policy each).", _table_autoscaling),
+                "Stack rule: a PROVISIONED table and each of its GSIs have an appautoscaling target and policy for "
+                "reads and writes; fixed capacity throttles a live event, and a throttled GSI throttles writes to the"
+                " table.", _table_autoscaling),
     _resource_rule("appsync-default-auth-cognito-production", MANDATORY,
-                   "Production AppSync APIs authenticate with Cognito by default and offer no API key.",
+                   "Production APIs default to Cognito user pools and offer no API_KEY provider: an API key is a "
+                   "shared secret shipped in every client.",
                    [GRAPHQL_API], _default_auth),
     _resource_rule("appsync-js-runtime", MANDATORY,
-                   "Every AppSync resolver and function runs APPSYNC_JS code (no VTL).",
+                   "Every resolver and function runs APPSYNC_JS code (no VTL): the only code this project lints and "
+                   "tests locally.",
                    [RESOLVER, FUNCTION], _js_runtime),
     _resource_rule("appsync-logging-enabled", MANDATORY,
-                   "AppSync APIs log resolver errors (or more) to CloudWatch.",
+                   "The API logs to CloudWatch (field log level not NONE, with a logs role): resolver errors during "
+                   "an event leave a trace.",
                    [GRAPHQL_API], _logging),
     _resource_rule("appsync-exclude-verbose-logs-production", MANDATORY,
-                   "Production AppSync APIs exclude verbose content (headers, tokens, message bodies) from logs.",
+                   "Production APIs set `excludeVerboseContent`: no headers, tokens or message bodies in logs.",
                    [GRAPHQL_API], _verbose_logs),
     _resource_rule("appsync-introspection-disabled-production", MANDATORY,
-                   "Production AppSync APIs disable schema introspection.",
+                   "Production APIs disable introspection (AppSync's default is enabled).",
                    [GRAPHQL_API], _introspection),
     _resource_rule("appsync-query-depth-limit", MANDATORY,
-                   "AppSync APIs limit query depth (1-75), bounding nested fan-out.",
+                   "`queryDepthLimit` is 1–75 (0 means unlimited), bounding nested fan-out per request.",
                    [GRAPHQL_API], _query_depth),
     _stack_rule("iam-appsync-datasource-least-privilege", MANDATORY,
-                "AppSync DynamoDB data-source roles allow only DynamoDB item actions, only on this stack's table "
-                "and its indexes.", _datasource_role_policy),
+                "Stack rule: the DynamoDB data-source role (inline policies, role policies, attachments) allows only "
+                "DynamoDB item actions (no `*`, no DeleteTable/UpdateTable/CreateTable, no NotAction/NotResource, no "
+                "managed policies), only on this stack's table ARN and `<arn>/index/*`.", _datasource_role_policy),
     _stack_rule("appsync-iam-callers-least-privilege", MANDATORY,
-                "IAM callers reach only named backend fields: every appsync:GraphQL grant names @aws_iam fields of "
-                "this API, and no moderation field (deleteMessage, banUser, ...) is reachable with IAM.",
+                "Stack rule: every `appsync:GraphQL` grant in the stack names fields (`<API "
+                "ARN>/types/<Type>/fields/<field>`) that the schema opens to IAM (`@aws_iam`: `publishBatch`, "
+                "`publishRoomEvent`, ...), no wildcards; and no moderation field (`deleteMessage`, `banUser`, "
+                "`unbanUser`, `updateRoomSettings`, `getModerationLog`) carries `@aws_iam`, so no backend role can "
+                "moderate.",
                 _appsync_iam_grants),
     _resource_rule("cognito-password-policy", MANDATORY,
                    f"Cognito user pools require passwords of at least {MIN_PASSWORD_LENGTH} characters with lower "
                    "case, upper case and numbers.",
                    [USER_POOL], _password_policy),
     _resource_rule("cognito-deletion-protection-production", MANDATORY,
-                   "Production Cognito user pools have deletion protection on.",
+                   "Production user pools have deletion protection `ACTIVE`: deleting the pool deletes every "
+                   "participant's account.",
                    [USER_POOL], _pool_deletion_protection),
     _resource_rule("cognito-self-sign-up-needs-ses-production", MANDATORY,
-                   "Production user pools either allow only admin-created users or send email through SES.",
+                   "A production user pool that lets users sign themselves up sends email through SES (`DEVELOPER` "
+                   "with a source ARN); otherwise it allows only admin-created users. Cognito's built-in sender stops"
+                   " at 50 emails a day per account, and unconfirmed users cannot sign in.",
                    [USER_POOL], _self_sign_up_email),
     _resource_rule("cognito-mfa-staff-production", MANDATORY,
-                   "Production staff pools (admin-created users only) require MFA (TOTP) for every user.",
+                   "Production staff pools (admin-created users only: they can delete messages and ban) require TOTP "
+                   "MFA for every user. The web client's sign-in (Amplify Authenticator) offers the authenticator-app"
+                   " setup itself.",
                    [USER_POOL], _staff_pool_mfa),
     _resource_rule("cognito-client-no-secret", MANDATORY,
-                   "Cognito app clients are public clients: no client secret.",
+                   "App clients are public (no secret): browsers and mobile apps cannot keep one.",
                    [USER_POOL_CLIENT], _client_secret),
     _stack_rule("cognito-no-password-auth-production", MANDATORY,
-                "App clients of production user pools do not allow USER_PASSWORD_AUTH (SRP only).",
+                "Stack rule: app clients of a production pool do not allow `USER_PASSWORD_AUTH` (the password crosses"
+                " the wire); SRP and refresh tokens only. Development stacks may allow it for scripts and tests.",
                 _client_password_auth),
     _stack_rule("event-tags", MANDATORY,
-                "Every taggable resource carries the same event, environment and owner tags.", _event_tags),
+                "Stack rule: every taggable resource carries `event`, `environment` and `owner`, with the same values"
+                " across the stack (cost reports, cleanup and the production rules rely on them).", _event_tags),
     _stack_rule("fanout-consumer-least-privilege", MANDATORY,
-                "The batched fan-out consumer's role reads only this table's stream and calls only publishBatch on "
-                "this API (plus its own logs and failure queue).", _consumer_role_policy),
+                "Stack rule: every stream consumer's role (the batched fan-out, the archive) reads only this table's "
+                "stream (`<table ARN>/stream/*`), calls only `publishBatch` on this API, puts objects only into this "
+                "stack's archive bucket (`<bucket ARN>/*`), writes only its own logs and failure queue; no wildcards.",
+                _consumer_role_policy),
     _stack_rule("fanout-consumer-delivery", MANDATORY,
-                "The stream event source mapping dead-letters, bisects, bounds retries, reports partial failures and "
-                "keeps one poller per shard (per-room order).", _consumer_delivery),
+                "Stack rule: the stream event source mapping has an on-failure destination, bisects failing batches, "
+                "bounds retries and record age, reports partial batch failures, and keeps one poller per shard so a "
+                "room's messages stay in order.", _consumer_delivery),
     _stack_rule("fanout-consumer-alarms", MANDATORY,
-                "The stream consumer has alarms on iterator age and errors.", _consumer_alarms),
+                "Stack rule: the stream consumer has CloudWatch alarms on `IteratorAge` (late delivery) and `Errors`.",
+                _consumer_alarms),
     _resource_rule("alarms-notify", MANDATORY,
-                   "Every CloudWatch alarm has alarm actions (the stack's alarm topic), so someone hears it.",
+                   "Every CloudWatch alarm has alarm actions (the stack's alarm topic): an alarm nobody hears does "
+                   "not count.",
                    [METRIC_ALARM], _alarm_notifies),
     _stack_rule("alarm-recipients-production", MANDATORY,
-                "A production stack's alarm topic has at least one subscriber (email or HTTPS), so an alarm reaches "
-                "a person.", _alarm_recipients),
+                "Stack rule: a production stack's alarm topic has at least one subscriber (`chatstack:alarmEmails` / "
+                "`alarmHttpsEndpoints`), so an alarm reaches a person.", _alarm_recipients),
     _stack_rule("s3-bucket-not-public", MANDATORY,
-                "S3 buckets block all public access (access block, no public ACL, website or policy); the web "
-                "client's bucket is read only through CloudFront.", _bucket_not_public),
+                "Stack rule (web client): every bucket has a public access block with all four settings on, no public"
+                " ACL or website hosting, and no bucket policy statement allowing everyone.", _bucket_not_public),
     _stack_rule("s3-bucket-encrypted", MANDATORY,
-                "S3 buckets have default server-side encryption.", _bucket_encrypted),
+                "Stack rule: every bucket has default server-side encryption (`AES256` or KMS).", _bucket_encrypted),
     _stack_rule("archive-retention", MANDATORY,
-                "The chat archive bucket expires its objects after the stack's retention (chatstack:retentionDays), "
-                "unless the stack keeps chat forever on purpose.", _archive_retention),
+                "Stack rule: the chat archive bucket (tag `purpose=chat-archive`) has an enabled lifecycle rule "
+                "expiring objects after the stack's `chatstack:retentionDays`: every message's text is in it. A stack"
+                " with `retentionDays: 0` keeps it on purpose (tag `retention=forever`).", _archive_retention),
     _stack_rule("cloudfront-origin-access-control", MANDATORY,
-                "CloudFront reads S3 origins through an origin access control, and bucket policies let only this "
-                "stack's distribution read.", _origin_access_control),
+                "Stack rule: S3 origins are read through an origin access control (no legacy OAI, no public website "
+                "endpoint), and a bucket policy letting `cloudfront.amazonaws.com` read names this stack's "
+                "distribution (`AWS:SourceArn`); otherwise any distribution could read it.", _origin_access_control),
     _resource_rule("cloudfront-https-only", MANDATORY,
-                   "CloudFront serves viewers over HTTPS only (HTTP redirects).", [DISTRIBUTION], _https_only),
+                   "Every cache behaviour redirects HTTP to HTTPS (or is HTTPS-only).", [DISTRIBUTION], _https_only),
     _resource_rule("cloudfront-tls-1-2-production", MANDATORY,
-                   "Production CloudFront distributions accept TLS 1.2 or later only (own domain and certificate).",
+                   "Production distributions accept TLS 1.2+ only: their own domain and ACM certificate with "
+                   "`TLSv1.2_2021` (with the `*.cloudfront.net` certificate CloudFront fixes the policy at TLSv1).",
                    [DISTRIBUTION], _tls_1_2),
     _stack_rule("cloudfront-security-headers", MANDATORY,
-                "CloudFront sends a Content-Security-Policy (connect-src exactly this stack's AppSync and Cognito "
-                "endpoints, no unsafe scripts) and HSTS on every path.", _security_headers),
+                "Stack rule: every cache behaviour has a response headers policy of this stack with a CSP "
+                "(`default-src`, `script-src` without `unsafe-*`, `frame-ancestors`, `connect-src` without wildcards "
+                "and, when the API's URLs are known, exactly `'self'`, its GraphQL and real-time URLs and Cognito in "
+                "its region) and HSTS.", _security_headers),
     _stack_rule("one-table-api-user-pool", MANDATORY,
-                "An event stack has exactly one DynamoDB table, one AppSync API and one Cognito user pool.",
+                "Stack rule: exactly one DynamoDB table, one AppSync API and one Cognito user pool per event stack.",
                 _one_of_each),
 ]

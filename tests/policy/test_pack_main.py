@@ -62,10 +62,11 @@ def test_rule_module_needs_only_the_stdlib_and_pulumi_policy():
     assert imported - set(sys.stdlib_module_names) == {"pulumi_policy"}
 
 
-def test_readme_lists_every_rule_with_its_level():
-    readme = (PACK.parent / "README.md").read_text(encoding="utf-8")  # the top-level README's Policy section
+def test_the_reference_lists_every_rule_with_its_level():
+    reference = (PACK.parent / "docs" / "reference" / "policy-rules.md").read_text(encoding="utf-8")
     for policy in policy_rules.POLICIES:
-        assert re.search(rf"\| `{re.escape(policy.name)}` \| {policy.enforcement_level.value} \|", readme), policy.name
+        assert re.search(rf"\| `{re.escape(policy.name)}` \| {policy.enforcement_level.value} \|", reference), \
+            policy.name
 
 
 def test_the_engine_facing_servicer_reports_what_the_offline_runner_reports():

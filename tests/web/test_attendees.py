@@ -20,7 +20,7 @@ import pytest
 from tests.web.test_browser import UI_TIMEOUT_MS, ServedStack, _serve, expect, room
 
 JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
-# CHATSTACK_SCREENSHOTS=docs: the README's pictures of the attendee paths, taken by these tests.
+# CHATSTACK_SCREENSHOTS=docs: the docs' pictures of the attendee paths, taken by these tests.
 SCREENSHOTS = os.environ.get("CHATSTACK_SCREENSHOTS")
 
 

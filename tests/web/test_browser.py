@@ -156,7 +156,7 @@ class Session:
 
 
 def screenshot(page, name: str) -> None:
-    """CHATSTACK_SCREENSHOTS=docs: the README's pictures of the web client, taken by these tests."""
+    """CHATSTACK_SCREENSHOTS=docs: the docs' pictures of the web client, taken by these tests."""
     folder = os.environ.get("CHATSTACK_SCREENSHOTS")
     if folder:
         page.screenshot(path=str(Path(folder) / name))
@@ -262,7 +262,7 @@ def test_two_users_exchange_messages_live_page_history_and_reply(per_message, se
     reply_in_thread(alice, bob)
     page_history(sessions, per_message, room("history"))
     screenshot = os.environ.get("CHATSTACK_SCREENSHOT")
-    if screenshot:  # the README's picture: CHATSTACK_SCREENSHOT=docs/web-client.png
+    if screenshot:  # the docs' picture: CHATSTACK_SCREENSHOT=docs/web-client.png
         alice.page.screenshot(path=screenshot)
 
 

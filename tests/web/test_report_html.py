@@ -48,7 +48,7 @@ def test_the_report_opens_offline_with_its_charts(browser, tmp_path):
         assert page.get_by_role("heading", level=1).inner_text() == "Event report: finals"
         assert [url for url in requested if not url.startswith("file:")] == []  # nothing from the network
         assert problems == [], problems
-        if os.environ.get("CHATSTACK_SCREENSHOTS"):  # the README's picture
+        if os.environ.get("CHATSTACK_SCREENSHOTS"):  # the docs' picture
             page.set_viewport_size({"width": 1100, "height": 900})
             page.screenshot(path=str(Path(os.environ["CHATSTACK_SCREENSHOTS"]) / "report.png"))
     finally:

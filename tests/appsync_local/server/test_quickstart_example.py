@@ -1,4 +1,4 @@
-"""The README's quick-start session (examples/quickstart.py) works against the served dev
+"""The README's first chat by API (examples/quickstart.py) works against the served dev
 stack. (Here rather than under tests/examples: it needs this package's served stack, and
 moto's backends are process-wide, so one dev stack per run.)"""
 

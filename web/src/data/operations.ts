@@ -167,7 +167,7 @@ export const ON_REPLY: TypedDocumentNode<{ onReply: Reply | null }, { roomId: st
   ${REPLY_FIELDS}
 `;
 
-// Moderation (README "Moderation"). A room event's selection set is what publishRoomEvent
+// Moderation (docs/attendees-and-moderators.md "Moderation"). A room event's selection set is what publishRoomEvent
 // selects (resolvers/functions/publishRoomEvent.js); a subscriber may ask for less.
 export type RoomEventType =
   | 'MESSAGE_DELETED'
