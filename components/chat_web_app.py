@@ -8,7 +8,7 @@ CloudFront, with config.json written from the stack's outputs.
   fallback (a missing path answers index.html), compressed, and a response headers policy:
   a CSP whose connect-src is exactly this stack's AppSync and Cognito endpoints, HSTS,
   nosniff, no referrer, frame-ancestors as configured.
-- config.json: `components.web_client.client_config` of the outputs, never cached for long,
+- config.json: `chatstack.web_contract.client_config` of the outputs, never cached for long,
   so one build serves every event.
 """
 
@@ -23,24 +23,21 @@ import pulumi_aws as aws
 
 from chatstack.config import StackConfigError
 from chatstack.event_names import bucket_prefix
+from chatstack.web_contract import (
+    CONTENT_TYPES,
+    IMMUTABLE,
+    REVALIDATE,
+    client_config,
+    cognito_endpoint,
+    origin,
+    security_headers,
+)
 from components.transforms import TransformArgs, check_roles, child_maker
-from components.web_client import client_config, cognito_endpoint, origin, security_headers
 
 # AWS managed cache policy "CachingOptimized" (CloudFront developer guide, managed cache policies).
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 TLS_POLICY = "TLSv1.2_2021"
 # Content-hashed build output (Vite's assets/) never changes under its name.
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "no-cache"
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".woff2": "font/woff2",
-    ".map": "application/json",
-}
 WEB_APP_KEY = "chatstack:webApp"
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from components.chat_web_app import CONTENT_TYPES, IMMUTABLE, REVALIDATE
-from components.web_client import client_config, security_headers
+from chatstack.web_contract import CONTENT_TYPES, IMMUTABLE, REVALIDATE, client_config, security_headers
 
 # What the build reads besides node_modules: a change to any of them makes the build stale.
 BUILD_INPUTS = ("index.html", "vite.config.ts", "tsconfig.json", "package.json", "package-lock.json", "src")

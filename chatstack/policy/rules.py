@@ -803,7 +803,7 @@ def _expected_connect_sources(resources: list[PolicyResource]) -> set[str] | Non
 
 def _security_headers(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
     fix = ("Fix: the response headers policy of components/chat_web_app.py (CSP from "
-           "components.web_client.content_security_policy, HSTS) on every cache behavior.")
+           "chatstack.web_contract.content_security_policy, HSTS) on every cache behavior.")
     expected = _expected_connect_sources(resources)
     for distribution in _of_type(resources, DISTRIBUTION):
         where = f"CloudFront distribution '{distribution.name}'"

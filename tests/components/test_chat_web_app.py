@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from chatstack.config import StackConfigError
 from chatstack.event_names import BUCKET_PREFIX_MAX, EVENT_NAME_PATTERN, bucket_prefix, stem
-from components.chat_web_app import IMMUTABLE, REVALIDATE, site_files
-from components.web_client import CLIENT_CONFIG_KEYS
+from chatstack.web_contract import CLIENT_CONFIG_KEYS, IMMUTABLE, REVALIDATE
+from components.chat_web_app import site_files
 from tests.conftest import run_stack
 from tests.web_build import built_web_dist
 

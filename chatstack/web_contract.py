@@ -23,6 +23,20 @@ HSTS_MAX_AGE_SECONDS = 63_072_000  # two years, the preload list's minimum
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 REFERRER_POLICY = "no-referrer"
 
+# Cache rules, the same wherever the client is served (CloudFront, or chatstack local): hashed
+# assets forever, everything else revalidated.
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".map": "application/json",
+}
+
 
 def client_config(outputs: Mapping[str, Any]) -> dict[str, Any]:
     """config.json: the client's keys out of the stack outputs (a missing one is a KeyError naming it)."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.web_client import (
+from chatstack.web_contract import (
     CLIENT_CONFIG_KEYS,
     client_config,
     content_security_policy,
