@@ -19,11 +19,12 @@ import jwt
 import pytest
 
 from chatstack.local.session import LOCAL_PASSWORD, sign_up_and_in
-from chatstack.local.stack import LocalStack, write_outputs
+from chatstack.local.stack import LocalStack
 from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config
-from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
+from tests.appsync_local.server.support import LoopThread
 from tests.conftest import run_stack
+from tests.harness import served_stack
 
 CLIENTS = Path(__file__).resolve().parent
 NODE = shutil.which("node")
@@ -48,18 +49,8 @@ class Served:
 
 
 def _serve(stack: str, run, tmp_dir: Path, **options) -> Iterator[Served]:
-    previous = set_dummy_aws_env()
-    loop = LoopThread()
-    local = LocalStack(stack, run=run, keepalive_seconds=5, **options)
-    try:
-        outputs = loop.run(local.start())
-        path = tmp_dir / "outputs.json"
-        write_outputs(path, outputs)
-        yield Served(local, loop, outputs, path)
-    finally:
-        loop.run(local.stop())
-        loop.close()
-        restore_env(previous)
+    with served_stack(stack, outputs_dir=tmp_dir, run=run, keepalive_seconds=5, **options) as served:
+        yield Served(served.local, served.loop, served.outputs, served.outputs_path)
 
 
 @pytest.fixture(scope="module")

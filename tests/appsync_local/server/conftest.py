@@ -13,7 +13,8 @@ import jwt
 import pytest
 
 from chatstack.local.stack import LocalStack
-from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env, sign_up_and_in
+from tests.appsync_local.server.support import LoopThread, sign_up_and_in
+from tests.harness import served_stack
 
 
 @dataclass
@@ -33,19 +34,12 @@ class Served:
 
 @pytest.fixture(scope="package")
 def served() -> Iterator[Served]:
-    previous = set_dummy_aws_env()
-    loop = LoopThread()
-    local = LocalStack("dev", keepalive_seconds=0.5)
-    try:
-        outputs = loop.run(local.start())
+    with served_stack("dev", keepalive_seconds=0.5) as stack:
+        outputs = stack.outputs
         users = {
             "alice": sign_up_and_in(outputs, "alice"),
             "bob": sign_up_and_in(outputs, "bob"),
             "mod": sign_up_and_in(outputs, "mod", groups=("moderators",)),
             "mod2": sign_up_and_in(outputs, "mod2", groups=("moderators",)),
         }
-        yield Served(local, loop, outputs, users)
-    finally:
-        loop.run(local.stop())
-        loop.close()
-        restore_env(previous)
+        yield Served(stack.local, stack.loop, outputs, users)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from chatstack.local.stack import LocalStack, write_outputs
-from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
+from tests.appsync_local.server.support import restore_env, set_dummy_aws_env
+from tests.harness import served_stack
 from tests.project import REPO_ROOT
 
 SCENARIO = ["--users", "30", "--spawn-rate", "30", "--senders", "3", "--messages-per-second", "6",
@@ -26,16 +26,8 @@ SENT = 6 * 4  # messages/s x seconds
 
 
 def _serve(tmp: Path, **options) -> Iterator[Path]:
-    loop = LoopThread()
-    local = LocalStack("dev", **options)
-    try:
-        outputs = loop.run(local.start())
-        path = tmp / "outputs.json"
-        write_outputs(path, outputs)
-        yield path
-    finally:
-        loop.run(local.stop())
-        loop.close()
+    with served_stack("dev", outputs_dir=tmp, **options) as stack:
+        yield stack.outputs_path
 
 
 @pytest.fixture(scope="module")

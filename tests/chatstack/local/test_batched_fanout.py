@@ -13,13 +13,13 @@ from botocore.credentials import Credentials
 from gql import GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 
-from chatstack.local.stack import LocalStack
 from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config
 from fanout_consumer.batching import Publish, StreamMessage
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
-from tests.appsync_local.server.support import LoopThread, restore_env, run_async, set_dummy_aws_env, sign_up_and_in
+from tests.appsync_local.server.support import run_async, sign_up_and_in
 from tests.appsync_local.server.test_end_to_end import ON_REPLY, ON_SEND, REPLY, SEND, http_client, ws_client
+from tests.harness import served_stack
 
 FLUSH_MS = 500
 ON_BATCH = gql("""
@@ -44,22 +44,14 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served():
-    previous = set_dummy_aws_env()
     config = read_stack_config("dev")
     config.update({"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": str(FLUSH_MS),
                    "chatstack:perMessageRooms": '["backstage"]'})
     # its own stack name: moto's backends are process-wide and the dev stack's table may exist
     run = evaluate_program("batchdev", config=config)
-    loop = LoopThread()
-    local = LocalStack("batchdev", run=run, keepalive_seconds=0.5)
-    try:
-        outputs = loop.run(local.start())
-        users = {name: sign_up_and_in(outputs, name) for name in ("alice", "bob", "carol")}
-        yield Served(local, loop, outputs, users)
-    finally:
-        loop.run(local.stop())
-        loop.close()
-        restore_env(previous)
+    with served_stack("batchdev", run=run, keepalive_seconds=0.5) as stack:
+        users = {name: sign_up_and_in(stack.outputs, name) for name in ("alice", "bob", "carol")}
+        yield Served(stack.local, stack.loop, stack.outputs, users)
 
 
 async def collect(events, expected: int, deadline: float) -> list[dict]:

@@ -16,9 +16,8 @@ from botocore.exceptions import ClientError
 from chatstack.local.cognito_srp import SrpChallenge, SrpClient
 from chatstack.local.resources import USER_POOL_CLIENT, user_pool_client_definition
 from chatstack.local.session import LOCAL_PASSWORD, admin_client, public_client, sign_up_and_in, srp_sign_in
-from chatstack.local.stack import LocalStack
-from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
 from tests.conftest import run_stack
+from tests.harness import served_stack
 
 POOL = "us-east-1_a1b2c3d4e5"
 TIMESTAMP = "Sat Nov 28 7:05:01 UTC 2026"
@@ -53,16 +52,9 @@ def test_srp_refuses_a_zero_a():
 
 @pytest.fixture(scope="module")
 def stack():
-    previous = set_dummy_aws_env()  # dummy credentials in the environment must not be enough for anything
-    loop = LoopThread()
-    local = LocalStack("dev", run=run_stack("dev"), keepalive_seconds=5)
-    try:
-        outputs = loop.run(local.start())
-        yield local, outputs
-    finally:
-        loop.run(local.stop())
-        loop.close()
-        restore_env(previous)
+    # dummy credentials in the environment (the harness sets them) must not be enough for anything
+    with served_stack("dev", run=run_stack("dev"), keepalive_seconds=5) as served:
+        yield served.local, served.outputs
 
 
 def _dummy_client(outputs, service="cognito-idp"):

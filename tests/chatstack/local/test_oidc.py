@@ -27,13 +27,12 @@ from chatstack.project import find_project
 from tests.appsync_local.server.support import (
     LoopThread,
     receive,
-    restore_env,
     run_async,
-    set_dummy_aws_env,
     sign_up_and_in,
     start_frame,
 )
 from tests.appsync_local.server.test_end_to_end import BY_SENDER, GET_MESSAGES, fresh_room, run, subscribe
+from tests.harness import served_stack
 
 AUTH_TTL = 600
 OVERRIDES = {"attendeeAuth": "oidc", "oidcAuthTtlSeconds": str(AUTH_TTL), "oidcClientId": "chat-web"}
@@ -60,18 +59,10 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served():
-    previous = set_dummy_aws_env()
-    loop = LoopThread()
     # What `chatstack local --stack dev --config attendeeAuth=oidc ...` builds.
-    local = LocalStack("dev", keepalive_seconds=0.5, config_overrides=cli_overrides())
-    try:
-        outputs = loop.run(local.start())
-        staff = sign_up_and_in(outputs, "stage-manager", groups=("moderators",))
-        yield Served(local, loop, outputs, staff)
-    finally:
-        loop.run(local.stop())
-        loop.close()
-        restore_env(previous)
+    with served_stack("dev", keepalive_seconds=0.5, config_overrides=cli_overrides()) as stack:
+        staff = sign_up_and_in(stack.outputs, "stage-manager", groups=("moderators",))
+        yield Served(stack.local, stack.loop, stack.outputs, staff)
 
 
 def cli_overrides() -> dict[str, str]:
