@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from chatstack.config import EventChatConfig
+from chatstack.operations import operation
 from chatstack.planning.report import stack_config
 from chatstack.project import Project
 
 REQUIRED_OUTPUTS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId")
 MESSAGE_TAG = "rehearsal"
-SEND_MESSAGE = ("mutation SendMessage($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, "
-                "message: $message) { roomId messageId sender message createdAt } }")
-ON_SEND_MESSAGE = ("subscription OnSendMessage($roomId: ID!) { onSendMessage(roomId: $roomId) "
-                   "{ roomId messageId sender message createdAt } }")
-ON_MESSAGE_BATCH = ("subscription OnMessageBatch($roomId: ID!) { onMessageBatch(roomId: $roomId) "
-                    "{ roomId batchId messages { messageId sender message createdAt } } }")
+# What the web client sends and receives (schema/operations.graphql): a rehearsal's deliveries
+# are the bytes real attendees get.
+SEND_MESSAGE = operation("SendMessage")
+ON_SEND_MESSAGE = operation("OnSendMessage")
+ON_MESSAGE_BATCH = operation("OnMessageBatch")
 
 
 class ScenarioError(ValueError):

@@ -20,7 +20,9 @@ from aiohttp import web
 from chatstack.web_contract import CONTENT_TYPES, IMMUTABLE, REVALIDATE, client_config, security_headers
 
 # What the build reads besides node_modules: a change to any of them makes the build stale.
-BUILD_INPUTS = ("index.html", "vite.config.ts", "tsconfig.json", "package.json", "package-lock.json", "src")
+# ../schema/operations.graphql: the operations the client sends are read from there at build time.
+BUILD_INPUTS = ("index.html", "vite.config.ts", "tsconfig.json", "package.json", "package-lock.json", "src",
+                "../schema/operations.graphql")
 BUILD_TIMEOUT_SECONDS = 600
 
 

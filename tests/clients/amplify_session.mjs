@@ -5,18 +5,13 @@ import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn } from 'aws-amplify/auth';
 import { generateClient } from 'aws-amplify/api';
 import { nextLine, outputs, report, run, within } from './harness.mjs';
+import { operation } from './operations.mjs';
 
 const { CHATSTACK_USERNAME: username, CHATSTACK_PASSWORD: password, CHATSTACK_ROOM: roomId } = process.env;
 
-const ON_SEND = `subscription OnSend($roomId: ID!) {
-  onSendMessage(roomId: $roomId) { roomId messageId sender message createdAt }
-}`;
-const SEND = `mutation Send($roomId: ID!, $message: String!) {
-  sendMessage(roomId: $roomId, message: $message) { roomId messageId sender message createdAt }
-}`;
-const HISTORY = `query History($roomId: ID!) {
-  getMessages(roomId: $roomId, limit: 10) { items { messageId message } nextToken }
-}`;
+const ON_SEND = operation('OnSendMessage');
+const SEND = operation('SendMessage');
+const HISTORY = operation('GetMessages');
 
 await run(async () => {
   Amplify.configure({
@@ -52,6 +47,6 @@ await run(async () => {
   await within(15000, nextLine(), 'the go line');
   const sent = await client.graphql({ query: SEND, variables: { roomId, message: 'hello from Amplify' } });
   const event = await within(10000, received, 'the subscription event');
-  const history = await client.graphql({ query: HISTORY, variables: { roomId } });
+  const history = await client.graphql({ query: HISTORY, variables: { roomId, limit: 10 } });
   report('graphql', { sent: sent.data.sendMessage, received: event, history: history.data.getMessages });
 });

@@ -5,24 +5,17 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/
 import { AUTH_TYPE, createAuthLink } from 'aws-appsync-auth-link';
 import { createSubscriptionHandshakeLink } from 'aws-appsync-subscription-link';
 import { nextLine, outputs, report, run, within } from './harness.mjs';
+import { operation } from './operations.mjs';
 
 const { CHATSTACK_TOKEN: token, CHATSTACK_ROOM: roomId, CHATSTACK_SUBSCRIPTION: field = 'onSendMessage' } = process.env;
 const MESSAGES = Number(process.env.CHATSTACK_MESSAGES ?? 1);
 
 const SUBSCRIPTIONS = {
-  onSendMessage: gql`subscription OnSend($roomId: ID!) {
-    onSendMessage(roomId: $roomId) { roomId messageId sender message }
-  }`,
-  onMessageBatch: gql`subscription OnBatch($roomId: ID!) {
-    onMessageBatch(roomId: $roomId) { roomId batchId messages { messageId message sender } }
-  }`,
+  onSendMessage: gql(operation('OnSendMessage')),
+  onMessageBatch: gql(operation('OnMessageBatch')),
 };
-const SEND = gql`mutation Send($roomId: ID!, $message: String!) {
-  sendMessage(roomId: $roomId, message: $message) { roomId messageId sender message }
-}`;
-const HISTORY = gql`query History($roomId: ID!) {
-  getMessages(roomId: $roomId, limit: 10) { items { messageId message } }
-}`;
+const SEND = gql(operation('SendMessage'));
+const HISTORY = gql(operation('GetMessages'));
 
 await run(async () => {
   const url = outputs.graphqlUrl;
@@ -62,6 +55,6 @@ await run(async () => {
   if (wanted()) arrived();
   await within(10000, complete, `${field} events`);
   subscription.unsubscribe();
-  const history = await client.query({ query: HISTORY, variables: { roomId }, fetchPolicy: 'network-only' });
+  const history = await client.query({ query: HISTORY, variables: { roomId, limit: 10 }, fetchPolicy: 'network-only' });
   report('graphql', { sent, events, history: history.data.getMessages });
 });
