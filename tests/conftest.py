@@ -70,7 +70,7 @@ def registered_monitors(monkeypatch) -> list:
 # runs them all). A module is of a kind by where it lives or by what it starts.
 KINDS = {
     "browser": ("tests/web/test_browser.py", "tests/web/test_attendees.py", "tests/web/test_report_html.py"),
-    "served": ("tests/appsync_local/server/", "tests/chatstack/local/", "tests/chatstack/loadtest/test_rehearsal.py",
+    "served": ("tests/scenarios/", "tests/chatstack/local/", "tests/chatstack/loadtest/test_rehearsal.py",
                "tests/chatstack/test_report.py", "tests/clients/", "tests/appsync_local/test_conformance.py"),
     "slow": ("tests/test_package.py", "tests/components/test_deploy_names.py"),
 }

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chatstack.local.stack import LocalStack, write_outputs
-from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
+from tests.support import LoopThread, restore_env, set_dummy_aws_env
 
 
 @dataclass

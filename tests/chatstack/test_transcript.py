@@ -9,9 +9,9 @@ import json
 from chatstack.cli import main
 from chatstack.local.session import admin_client
 from chatstack.transcript import transcript
-from tests.appsync_local.server.support import run_async
-from tests.appsync_local.server.test_end_to_end import REPLY, SEND, fresh_room, http_client, run
-from tests.appsync_local.server.test_moderation_scenario import DELETE
+from tests.scenarios.test_end_to_end import REPLY, SEND, fresh_room, http_client, run
+from tests.scenarios.test_moderation_scenario import DELETE
+from tests.support import run_async
 
 
 def test_export_has_every_message_and_reply_and_no_deleted_text(served, tmp_path, capsys):

@@ -22,9 +22,9 @@ from chatstack.local.session import LOCAL_PASSWORD, sign_up_and_in
 from chatstack.local.stack import LocalStack
 from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config
-from tests.appsync_local.server.support import LoopThread
 from tests.conftest import run_stack
 from tests.harness import served_stack
+from tests.support import LoopThread
 
 CLIENTS = Path(__file__).resolve().parent
 NODE = shutil.which("node")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.appsync_local.server.support import restore_env, set_dummy_aws_env
 from tests.harness import served_stack
 from tests.project import REPO_ROOT
+from tests.support import restore_env, set_dummy_aws_env
 
 SCENARIO = ["--users", "30", "--spawn-rate", "30", "--senders", "3", "--messages-per-second", "6",
             "--duration", "4", "--headless", "--only-summary"]

@@ -17,9 +17,9 @@ from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config
 from fanout_consumer.batching import Publish, StreamMessage
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
-from tests.appsync_local.server.support import run_async, sign_up_and_in
-from tests.appsync_local.server.test_end_to_end import ON_REPLY, ON_SEND, REPLY, SEND, http_client, ws_client
 from tests.harness import served_stack
+from tests.scenarios.test_end_to_end import ON_REPLY, ON_SEND, REPLY, SEND, http_client, ws_client
+from tests.support import run_async, sign_up_and_in
 
 FLUSH_MS = 500
 ON_BATCH = gql("""

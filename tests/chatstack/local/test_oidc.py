@@ -24,15 +24,15 @@ from chatstack import cli
 from chatstack.local.oidc import AttendeeTokenError, attendee_token, mint
 from chatstack.local.stack import LocalStack
 from chatstack.project import find_project
-from tests.appsync_local.server.support import (
+from tests.harness import served_stack
+from tests.scenarios.test_end_to_end import BY_SENDER, GET_MESSAGES, fresh_room, run, subscribe
+from tests.support import (
     LoopThread,
     receive,
     run_async,
     sign_up_and_in,
     start_frame,
 )
-from tests.appsync_local.server.test_end_to_end import BY_SENDER, GET_MESSAGES, fresh_room, run, subscribe
-from tests.harness import served_stack
 
 AUTH_TTL = 600
 OVERRIDES = {"attendeeAuth": "oidc", "oidcAuthTtlSeconds": str(AUTH_TTL), "oidcClientId": "chat-web"}

@@ -9,7 +9,7 @@ import pytest
 
 from chatstack.local.parts import EndpointPart, MotoPart, default_parts
 from chatstack.local.stack import LocalStack, LocalStackError
-from tests.appsync_local.server.support import LoopThread, restore_env, set_dummy_aws_env
+from tests.support import LoopThread, restore_env, set_dummy_aws_env
 
 
 @pytest.fixture()

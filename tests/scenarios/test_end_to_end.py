@@ -16,7 +16,7 @@ from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 from gql.transport.exceptions import TransportQueryError
 
 from appsync_local.executor import LocalResolverRuntime
-from tests.appsync_local.server.support import run_async
+from tests.support import run_async
 
 SEND = gql("""
 mutation Send($roomId: ID!, $message: String!) {

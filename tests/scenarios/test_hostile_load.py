@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from appsync_local.server.graphql_endpoint import GraphQLEndpoint
-from tests.appsync_local.server.support import realtime_url, receive, run_async, start_frame
+from tests.support import realtime_url, receive, run_async, start_frame
 
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message } }"
 _rooms = itertools.count()

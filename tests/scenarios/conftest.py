@@ -13,8 +13,8 @@ import jwt
 import pytest
 
 from chatstack.local.stack import LocalStack
-from tests.appsync_local.server.support import LoopThread, sign_up_and_in
 from tests.harness import served_stack
+from tests.support import LoopThread, sign_up_and_in
 
 
 @dataclass

@@ -3,7 +3,7 @@ stack. (Here rather than under tests/examples: it needs this package's served st
 moto's backends are process-wide, so one dev stack per run.)"""
 
 from examples.quickstart import session
-from tests.appsync_local.server.support import run_async
+from tests.support import run_async
 
 
 def test_quickstart_session_signs_up_subscribes_sends_and_reads(served):

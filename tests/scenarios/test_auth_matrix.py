@@ -23,7 +23,7 @@ from joserfc import jwt as jose_jwt
 from moto.utilities.utils import load_resource
 
 from appsync_local.server.auth import EXPIRED, MISSING_HEADER, NOT_AUTHORIZED, UNPARSEABLE
-from tests.appsync_local.server.support import PASSWORD, cognito_client, realtime_url, receive, run_async, start_frame
+from tests.support import PASSWORD, cognito_client, realtime_url, receive, run_async, start_frame
 
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message } }"
 QUERY = '{ getMessages(roomId: "matrix") { nextToken } }'

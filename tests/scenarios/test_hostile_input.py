@@ -20,7 +20,7 @@ import pytest
 
 from appsync_local.server.http import MAX_REQUEST_BYTES
 from appsync_local.server.realtime import MAX_FRAME_BYTES, MAX_WS_MESSAGE_BYTES
-from tests.appsync_local.server.support import realtime_url, receive, run_async, start_frame
+from tests.support import realtime_url, receive, run_async, start_frame
 
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message } }"
 SEND = "mutation M($roomId: ID!, $message: String!) { sendMessage(roomId: $roomId, message: $message) " \

@@ -14,8 +14,7 @@ import pytest
 from gql import gql
 from gql.transport.exceptions import TransportQueryError
 
-from tests.appsync_local.server.support import run_async
-from tests.appsync_local.server.test_end_to_end import (
+from tests.scenarios.test_end_to_end import (
     GET_MESSAGES,
     SEND,
     fresh_room,
@@ -25,6 +24,7 @@ from tests.appsync_local.server.test_end_to_end import (
     wait_subscribed,
     ws_client,
 )
+from tests.support import run_async
 
 DELETE = gql("""
 mutation Delete($roomId: ID!, $messageId: ID!) {

@@ -15,7 +15,7 @@ from aiohttp import web
 from appsync_local.contract import FieldResult, ResolverError
 from appsync_local.server import GraphQLEndpoint, LocalAppSync
 from chatstack.local.program import GRAPHQL_API
-from tests.appsync_local.server.support import realtime_url, receive, run_async, start_frame
+from tests.support import realtime_url, receive, run_async, start_frame
 
 ON_SEND = "subscription S($roomId: ID!) { onSendMessage(roomId: $roomId) { roomId messageId message sender } }"
 
