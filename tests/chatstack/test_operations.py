@@ -31,3 +31,10 @@ def test_the_clients_name_operations_the_file_has(client):
 def test_an_unknown_operation_is_refused_naming_the_file():
     with pytest.raises(KeyError, match="operations.graphql has no operation named Nope"):
         operation("Nope")
+
+
+def test_the_web_clients_types_are_what_the_schema_and_operations_generate():
+    """Stale? Run `.venv/bin/python -m chatstack.operation_types` and commit the result."""
+    from chatstack.operation_types import OUTPUT, typescript
+
+    assert (REPO_ROOT / OUTPUT).read_text(encoding="utf-8") == typescript(REPO_ROOT)

@@ -5,29 +5,12 @@
 // onSendMessage(roomId) / onReply(roomId) to match.
 import type { TypedDocumentNode } from '@apollo/client';
 import { operation } from './documents';
+import type * as G from './generated';
 
-export interface Message {
-  roomId: string;
-  messageId: string;
-  /** The sender's stable id (the token's sub); what getMessagesBySender takes. */
-  sender: string;
-  /** The sender's display name when they sent it. */
-  senderName: string | null;
-  message: string;
-  createdAt: string;
-  repliedAt: string | null;
-  replyCount: number;
-}
-
-export interface Reply {
-  roomId: string;
-  messageId: string;
-  replyId: string;
-  sender: string;
-  senderName: string | null;
-  message: string;
-  createdAt: string;
-}
+// The shapes the client works with: the generated types of its fragments and operations
+// (./generated.ts, from schema/chat.graphql and schema/operations.graphql).
+export type Message = G.MessageFields;
+export type Reply = G.ReplyFields;
 
 /** Who to show as the author: the display name, else the stable id. */
 export function authorName(item: { sender: string; senderName: string | null }): string {
@@ -39,117 +22,43 @@ export interface Page<T> {
   nextToken: string | null;
 }
 
-export const GET_MESSAGES: TypedDocumentNode<
-  { getMessages: Page<Message> },
-  { roomId: string; limit?: number; nextToken?: string | null }
-> = operation('GetMessages');
+export const GET_MESSAGES: TypedDocumentNode<G.GetMessagesResult, G.GetMessagesVariables> = operation('GetMessages');
 
-export const GET_THREAD: TypedDocumentNode<
-  { getThread: Page<Reply> },
-  { roomId: string; messageId: string; limit?: number; nextToken?: string | null }
-> = operation('GetThread');
+export const GET_THREAD: TypedDocumentNode<G.GetThreadResult, G.GetThreadVariables> = operation('GetThread');
 
-export const GET_MESSAGES_BY_SENDER: TypedDocumentNode<
-  { getMessagesBySender: Page<Message> },
-  { sender: string; limit?: number; nextToken?: string | null }
-> = operation('GetMessagesBySender');
+export const GET_MESSAGES_BY_SENDER: TypedDocumentNode<G.GetMessagesBySenderResult, G.GetMessagesBySenderVariables> = operation('GetMessagesBySender');
 
-export const SEND_MESSAGE: TypedDocumentNode<{ sendMessage: Message }, { roomId: string; message: string }> = operation('SendMessage');
+export const SEND_MESSAGE: TypedDocumentNode<G.SendMessageResult, G.SendMessageVariables> = operation('SendMessage');
 
-export const REPLY_TO_MESSAGE: TypedDocumentNode<
-  { replyToMessage: Reply },
-  { roomId: string; messageId: string; message: string }
-> = operation('ReplyToMessage');
+export const REPLY_TO_MESSAGE: TypedDocumentNode<G.ReplyToMessageResult, G.ReplyToMessageVariables> = operation('ReplyToMessage');
 
-export const ON_SEND_MESSAGE: TypedDocumentNode<{ onSendMessage: Message | null }, { roomId: string }> = operation('OnSendMessage');
+export const ON_SEND_MESSAGE: TypedDocumentNode<G.OnSendMessageResult, G.OnSendMessageVariables> = operation('OnSendMessage');
 
 /** Batched rooms: a flush's new messages and thread replies (replies count into their parents). */
-export const ON_MESSAGE_BATCH: TypedDocumentNode<
-  { onMessageBatch: { roomId: string; batchId: string; messages: Message[]; replies: Reply[] } | null },
-  { roomId: string }
-> = operation('OnMessageBatch');
+export const ON_MESSAGE_BATCH: TypedDocumentNode<G.OnMessageBatchResult, G.OnMessageBatchVariables> = operation('OnMessageBatch');
 
-export const ON_REPLY: TypedDocumentNode<{ onReply: Reply | null }, { roomId: string }> = operation('OnReply');
+export const ON_REPLY: TypedDocumentNode<G.OnReplyResult, G.OnReplyVariables> = operation('OnReply');
 
 // Moderation (docs/attendees-and-moderators.md "Moderation"). A room event's selection set is what publishRoomEvent
 // selects (resolvers/functions/publishRoomEvent.js); a subscriber may ask for less.
-export type RoomEventType =
-  | 'MESSAGE_DELETED'
-  | 'SETTINGS_UPDATED'
-  | 'MESSAGE_PINNED'
-  | 'MESSAGE_UNPINNED'
-  | 'USER_BANNED'
-  | 'USER_UNBANNED';
+export type RoomEventType = G.RoomEventType;
+export type RoomSettings = G.RoomSettingsFields;
+export type PinnedMessage = NonNullable<RoomSettings['pinnedMessage']>;
+export type RoomEvent = NonNullable<G.OnRoomEventResult['onRoomEvent']>;
+export type Ban = NonNullable<G.BanUserResult['banUser']>;
 
-export interface PinnedMessage {
-  messageId: string;
-  sender: string;
-  senderName: string | null;
-  message: string;
-  createdAt: string;
-}
+export const ON_ROOM_EVENT: TypedDocumentNode<G.OnRoomEventResult, G.OnRoomEventVariables> = operation('OnRoomEvent');
 
-export interface RoomSettings {
-  roomId: string;
-  slowModeSeconds: number;
-  blockedTerms: string[];
-  pinnedMessage: PinnedMessage | null;
-  updatedAt: string | null;
-}
+export const GET_ROOM_SETTINGS: TypedDocumentNode<G.GetRoomSettingsResult, G.GetRoomSettingsVariables> = operation('GetRoomSettings');
 
-export interface RoomEvent {
-  roomId: string;
-  eventId: string;
-  type: RoomEventType;
-  /** MESSAGE_DELETED, MESSAGE_PINNED: the message. */
-  messageId: string | null;
-  /** USER_BANNED, USER_UNBANNED: the user (a message's sender). */
-  userId: string | null;
-  /** SETTINGS_UPDATED, MESSAGE_PINNED, MESSAGE_UNPINNED: the room's settings after the change. */
-  settings: RoomSettings | null;
-  createdAt: string;
-}
+export const UPDATE_ROOM_SETTINGS: TypedDocumentNode<G.UpdateRoomSettingsResult, G.UpdateRoomSettingsVariables> = operation('UpdateRoomSettings');
 
-export interface Ban {
-  roomId: string;
-  userId: string;
-  expiresAt: string | null;
-  active: boolean;
-}
+export type ModerationEvent = G.GetModerationLogResult['getModerationLog']['items'][number];
 
-export const ON_ROOM_EVENT: TypedDocumentNode<{ onRoomEvent: RoomEvent | null }, { roomId: string }> = operation('OnRoomEvent');
+export const GET_MODERATION_LOG: TypedDocumentNode<G.GetModerationLogResult, G.GetModerationLogVariables> = operation('GetModerationLog');
 
-export const GET_ROOM_SETTINGS: TypedDocumentNode<{ getRoomSettings: RoomSettings }, { roomId: string }> = operation('GetRoomSettings');
+export const UNBAN_USER: TypedDocumentNode<G.UnbanUserResult, G.UnbanUserVariables> = operation('UnbanUser');
 
-export const UPDATE_ROOM_SETTINGS: TypedDocumentNode<
-  { updateRoomSettings: RoomSettings | null },
-  { roomId: string; slowModeSeconds?: number; blockedTerms?: string[]; pinnedMessageId?: string | null }
-> = operation('UpdateRoomSettings');
+export const DELETE_MESSAGE: TypedDocumentNode<G.DeleteMessageResult, G.DeleteMessageVariables> = operation('DeleteMessage');
 
-export interface ModerationEvent {
-  eventId: string;
-  action: string;
-  actor: string;
-  target: string | null;
-  reason: string | null;
-  /** The action's other inputs as JSON (durationSeconds, the new settings). */
-  details: string | null;
-  createdAt: string;
-}
-
-export const GET_MODERATION_LOG: TypedDocumentNode<
-  { getModerationLog: { items: ModerationEvent[]; nextToken: string | null } },
-  { roomId: string; limit?: number; nextToken?: string | null }
-> = operation('GetModerationLog');
-
-export const UNBAN_USER: TypedDocumentNode<{ unbanUser: Ban | null }, { roomId: string; userId: string }> = operation('UnbanUser');
-
-export const DELETE_MESSAGE: TypedDocumentNode<
-  { deleteMessage: { roomId: string; messageId: string } | null },
-  { roomId: string; messageId: string }
-> = operation('DeleteMessage');
-
-export const BAN_USER: TypedDocumentNode<
-  { banUser: Ban | null },
-  { roomId: string; userId: string; durationSeconds?: number | null; reason?: string | null }
-> = operation('BanUser');
+export const BAN_USER: TypedDocumentNode<G.BanUserResult, G.BanUserVariables> = operation('BanUser');
