@@ -70,8 +70,9 @@ class _Writer:
         for node in (selection.selections if selection else ()):
             if isinstance(node, FragmentSpreadNode):
                 spreads.append(node.name.value)
-            elif isinstance(node, InlineFragmentNode):
-                lines.append(f"{indent}  // inline fragment on {node.type_condition.name.value if node.type_condition else '?'}")
+            elif isinstance(node, InlineFragmentNode):  # none in the operations today: say so, not guess
+                raise ValueError("schema/operations.graphql: inline fragments are not supported by the type "
+                                 "generator; use a named fragment")
             elif isinstance(node, FieldNode) and not node.name.value.startswith("__"):
                 field = object_type.fields[node.name.value]
                 key = node.alias.value if node.alias else node.name.value
