@@ -34,6 +34,7 @@ from chatstack.local.program import (
     stack_environment,
 )
 from chatstack.local.resources import materialise
+from chatstack.stack_outputs import OIDC_OUTPUT_KEYS, OUTPUT_KEYS
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -44,11 +45,6 @@ ARCHIVE_DIR = "archive"  # under .chatstack/<stack>/: the chat's archive (chatst
 # The client id the local issuer's browser login serves when the stack names none (AppSync then
 # checks no audience, so any id works).
 LOCAL_WEB_CLIENT_ID = "chatstack-local-web"
-# oidc stacks only: how the web client signs attendees in (the issuer is the local one).
-OIDC_OUTPUT_KEYS = ("oidcClientId", "oidcScopes", "oidcModeratorClaim", "embedOrigins")
-# Exactly the deployed stack's outputs; the local stack adds LOCAL_OUTPUT_KEYS.
-OUTPUT_KEYS = ("graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode", "attendeeAuth", "selfSignUp")
 
 
 class Part(Protocol):
@@ -215,8 +211,9 @@ class OidcIssuerPart:
     def outputs(self, stack: LocalStack) -> dict[str, Any]:
         if stack.oidc_issuer is None:
             return {}
-        outputs = {"oidcIssuer": stack.oidc_issuer.issuer,
-                   **{k: stack.run.outputs[k] for k in OIDC_OUTPUT_KEYS if k in stack.run.outputs}}
+        # the program's values, but the issuer is the local one
+        outputs = {**{k: stack.run.outputs[k] for k in OIDC_OUTPUT_KEYS if k in stack.run.outputs},
+                   "oidcIssuer": stack.oidc_issuer.issuer}
         outputs.setdefault("oidcClientId", LOCAL_WEB_CLIENT_ID)
         return outputs
 

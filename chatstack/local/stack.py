@@ -33,20 +33,17 @@ from typing import Any
 
 from chatstack.local.direct_dynamodb import DirectDynamoDB
 from chatstack.local.errors import LocalStackError, PortInUseError
-from chatstack.local.parts import OIDC_OUTPUT_KEYS, OUTPUT_KEYS, Part, default_parts
+from chatstack.local.parts import Part, default_parts
 from chatstack.local.program import RuntimeFactory, default_runtime_factory
 from chatstack.local.stack_secrets import local_admin, signing_key, tls_files
 from chatstack.local.state_file import private_dir
 from chatstack.offline.evaluation import ProgramRun
 from chatstack.project import Project, find_project
+from chatstack.stack_outputs import LOCAL_OUTPUT_KEYS, OIDC_OUTPUT_KEYS, OUTPUT_KEYS, WEB_OUTPUT_KEYS
 
-__all__ = ["LOCAL_OUTPUT_KEYS", "OIDC_OUTPUT_KEYS", "OUTPUT_KEYS", "LocalStack", "LocalStackError", "PortInUseError",
-           "bind", "serve", "write_outputs"]
+__all__ = ["LOCAL_OUTPUT_KEYS", "OIDC_OUTPUT_KEYS", "OUTPUT_KEYS", "WEB_OUTPUT_KEYS", "LocalStack", "LocalStackError",
+           "PortInUseError", "bind", "serve", "write_outputs"]
 
-# cognitoEndpoint: local Cognito (Amplify's Auth.Cognito.userPoolEndpoint); dynamodbEndpoint: the
-# table's DynamoDB API; localAdmin: the only credential either accepts for admin calls;
-# tlsCaFile (with --tls): the CA to trust; oidcIssuer (attendeeAuth oidc): the local issuer.
-LOCAL_OUTPUT_KEYS = ("cognitoEndpoint", "dynamodbEndpoint", "localAdmin", "tlsCaFile", "oidcIssuer")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -250,7 +247,7 @@ def serve(
             # Threads doing long work (a large document, resolver calls) hand the interpreter
             # back to the event loop within 1 ms instead of 5 ms.
             sys.setswitchinterval(0.001)
-            keys = [k for k in (*OUTPUT_KEYS, *OIDC_OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS, "webUrl") if k in outputs]
+            keys = [k for k in (*OUTPUT_KEYS, *OIDC_OUTPUT_KEYS, *WEB_OUTPUT_KEYS, *LOCAL_OUTPUT_KEYS) if k in outputs]
             write_outputs(path, {k: outputs[k] for k in keys})  # mode 0600: it holds localAdmin
             print(f"chatstack local: stack {stack!r} ready in {local.timings['ready']:.1f}s", flush=True)
             for key in keys:

@@ -2,17 +2,17 @@ import json
 
 import pytest
 
+from chatstack import stack_outputs
 from chatstack.config import StackConfigError
 from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config, read_template_config, stack_names
 from tests.conftest import run_stack
 from tests.project import FINALS_TEMPLATE, PROJECT, shipped_stacks, stack_config
 
-OUTPUT_KEYS = {"graphqlUrl", "realtimeUrl", "apiId", "region", "userPoolId", "userPoolClientId", "tableName",
-               "fanOutMode", "attendeeAuth", "selfSignUp", "dashboardUrl", "archiveBucket"}
-# oidc stacks: what the web client needs to send attendees to the event platform's sign-in
-OIDC_OUTPUT_KEYS = {"oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim"}
-WEB_OUTPUT_KEYS = {"webUrl", "embedOrigins"}  # stacks with the web client (chatstack:webApp)
+# the contract (chatstack.stack_outputs) is what the deployed program exports
+OUTPUT_KEYS = {*stack_outputs.OUTPUT_KEYS, *stack_outputs.OPERATIONS_OUTPUT_KEYS}
+OIDC_OUTPUT_KEYS = set(stack_outputs.OIDC_OUTPUT_KEYS)
+WEB_OUTPUT_KEYS = set(stack_outputs.WEB_OUTPUT_KEYS)
 TAGGED = {
     "aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool", "aws:appsync/graphQLApi:GraphQLApi",
     "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup",
