@@ -7,6 +7,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: './',
   plugins: [react()],
+  // `npm run dev` may read ../schema/operations.graphql (src/data/documents.ts imports it).
+  server: { fs: { allow: ['.', '../schema'] } },
   build: {
     outDir: 'dist',
     sourcemap: false,
