@@ -179,14 +179,21 @@ def test_a_frame_over_the_hard_limit_closes_that_connection_only(served):
         async with aiohttp.ClientSession() as session:
             bystander = await connect(session, served, "bob")
             ws = await connect(session, served)
-            await ws.send_str("x" * (MAX_WS_MESSAGE_BYTES + 1))
-            while True:
-                message = await asyncio.wait_for(ws.receive(), 5)
-                if message.type != aiohttp.WSMsgType.TEXT:  # keep-alives may come first
-                    break
+            try:
+                await ws.send_str("x" * (MAX_WS_MESSAGE_BYTES + 1))
+            except (ConnectionError, aiohttp.ClientOSError):
+                # the server closed the connection before the client finished writing the frame:
+                # refused all the same (seen when the server reads the frame's header first)
+                closed = (aiohttp.WSMsgType.CLOSED, aiohttp.WSCloseCode.ABNORMAL_CLOSURE)
+            else:
+                while True:
+                    message = await asyncio.wait_for(ws.receive(), 5)
+                    if message.type != aiohttp.WSMsgType.TEXT:  # keep-alives may come first
+                        break
+                closed = (message.type, ws.close_code)
             await round_trip(session, served, bystander)
             await bystander.close()
-            return message.type, ws.close_code
+            return closed
 
     kind, code = run_async(scenario())
     assert kind in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
