@@ -1,0 +1,123 @@
+"""Bytes on the wire per delivered message, per fan-out mode, against the message text itself
+(issue 27's lean-payload target: at 400-byte messages, at most 15 % above the text). Prints
+figures; asserts nothing.
+
+    .venv/bin/python benchmarks/payload_bytes.py [--messages 50] [--text-bytes 400]
+
+Serves the dev stack locally, per-message and batched (in this process). One subscriber speaks
+AppSync's real-time protocol with the web client's subscription (schema/operations.graphql:
+OnSendMessage or OnMessageBatch); one sender sends N messages of exactly --text-bytes of
+ASCII text. Every `data` frame the subscriber receives is counted as sent on the WebSocket
+(the frame's UTF-8 text; WebSocket framing adds 2-10 bytes per frame, counted too, 4 per frame
+as a server's unmasked frame of that size has), and divided by the messages it delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chatstack.local.session import BackgroundLoop, sign_up_and_in  # noqa: E402
+from chatstack.offline.evaluation import evaluate_program  # noqa: E402
+from chatstack.operations import operation  # noqa: E402
+from chatstack.project import read_stack_config  # noqa: E402
+
+FRAME_HEADER_BYTES = 4  # a server-to-client text frame of 126..65535 bytes: 2 + 2 length bytes, no mask
+TARGET_OVERHEAD = 0.15
+
+
+def _header(token: str) -> str:
+    import base64
+
+    return base64.b64encode(json.dumps({"host": "local", "Authorization": token}).encode()).decode()
+
+
+async def measure(outputs: dict, token: str, mode: str, messages: int, text_bytes: int) -> dict:
+    import aiohttp
+
+    field, subscription = (("onMessageBatch", operation("OnMessageBatch")) if mode == "batched"
+                           else ("onSendMessage", operation("OnSendMessage")))
+    room = f"payload-{uuid.uuid4().hex[:6]}"
+    url = f"{outputs['realtimeUrl']}?header={_header(token)}&payload=e30="
+    frames: list[str] = []
+    delivered = 0
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(url, protocols=("graphql-ws",), max_msg_size=0)
+        await ws.send_str('{"type":"connection_init"}')
+        while (await ws.receive_json())["type"] != "connection_ack":
+            pass
+        await ws.send_json({"id": "sub", "type": "start", "payload": {
+            "data": json.dumps({"query": subscription, "variables": {"roomId": room}}),
+            "extensions": {"authorization": {"host": "local", "Authorization": token}}}})
+        while (await ws.receive_json())["type"] != "start_ack":
+            pass
+        texts = [(f"{n:05d} " + "x" * text_bytes)[:text_bytes] for n in range(messages)]
+        for text in texts:
+            async with session.post(outputs["graphqlUrl"], headers={"Authorization": token},
+                                    json={"query": operation("SendMessage"),
+                                          "variables": {"roomId": room, "message": text}}) as response:
+                body = await response.json()
+                assert not body.get("errors"), body
+        while delivered < messages:
+            raw = await asyncio.wait_for(ws.receive(), 10)
+            message = json.loads(raw.data)
+            if message.get("type") != "data":
+                continue
+            frames.append(raw.data)
+            item = message["payload"]["data"][field]
+            delivered += len(item["messages"]) if mode == "batched" else 1
+        await ws.close()
+    wire = sum(len(frame.encode()) + FRAME_HEADER_BYTES for frame in frames)
+    return {"frames": len(frames), "delivered": delivered, "bytes": wire, "per_message": wire / delivered,
+            "overhead": wire / delivered / text_bytes - 1}
+
+
+def serve(config_overrides: dict[str, str], state: Path) -> tuple:
+    from chatstack.local.stack import LocalStack
+
+    stack = "payloadbatch" if config_overrides else "dev"
+    config = {**read_stack_config("dev"), **config_overrides}
+    loop = BackgroundLoop()
+    local = LocalStack(stack, run=evaluate_program(stack, config=config), state_dir=state)
+    outputs = loop.run(local.start())
+    return loop, local, outputs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--text-bytes", type=int, default=400)
+    args = parser.parse_args()
+    for key, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(key, value)
+    results = {}
+    for mode, overrides in (("perMessage", {}), ("batched", {"chatstack:fanOutMode": "batched",
+                                                               "chatstack:flushIntervalMs": "1000"})):
+        with tempfile.TemporaryDirectory() as tmp:
+            loop, local, outputs = serve(overrides, Path(tmp))
+            try:
+                token = sign_up_and_in(outputs, f"payload-{mode.lower()}")["id"]
+                results[mode] = loop.run(measure(outputs, token, mode, args.messages, args.text_bytes))
+            finally:
+                loop.run(local.stop())
+                loop.close()
+    print(f"{args.messages} messages of {args.text_bytes} bytes of text, the web client's subscriptions "
+          "(schema/operations.graphql)")
+    print(f"  {'mode':<12}{'frames':>8}{'bytes/message':>15}{'above the text':>16}")
+    for mode, r in results.items():
+        verdict = "ok" if r["overhead"] <= TARGET_OVERHEAD else "over"
+        print(f"  {mode:<12}{r['frames']:>8}{r['per_message']:>15.0f}{r['overhead'] * 100:>15.0f}%  "
+              f"(target <= {TARGET_OVERHEAD * 100:.0f} %: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
