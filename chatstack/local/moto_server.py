@@ -119,13 +119,24 @@ class StatefulApp:
         # Why the last snapshot failed (None: it did not): while set, changes are refused.
         self.save_error: str | None = None
 
+    def _admit(self, target: str) -> bytes | None:
+        """Under the lock, for a request that may change state: count it, or (while the state
+        cannot be saved) the service's refusal to answer instead."""
+        if target.rpartition(".")[2] in READ_ONLY_ACTIONS:
+            return None
+        if self.save_error is not None:
+            return refusal_body(target, self.save_error)
+        self.changes += 1
+        return None
+
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         with self.lock:
             target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-            if environ.get("REQUEST_METHOD") == "POST" and target.rpartition(".")[2] not in READ_ONLY_ACTIONS:
-                if self.save_error is not None:
-                    return refuse_unsaved(target, self.save_error, start_response)
-                self.changes += 1
+            refused = self._admit(target) if environ.get("REQUEST_METHOD") == "POST" else None
+            if refused is not None:
+                start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0"),
+                                                             ("Content-Length", str(len(refused)))])
+                return [refused]
             # moto answers with bytes lists: produce the whole body under the lock
             return list(self.app(environ, start_response))
 
@@ -134,11 +145,8 @@ class StatefulApp:
         """A DynamoDB request from the resolvers' socket (chatstack.local.direct_dynamodb), under
         the same lock, change count and refusal as an HTTP request."""
         with self.lock:
-            if target.rpartition(".")[2] not in READ_ONLY_ACTIONS:
-                if self.save_error is not None:
-                    return 500, refusal_body(target, self.save_error)
-                self.changes += 1
-            return handler(target, body)
+            refused = self._admit(target)
+            return (500, refused) if refused is not None else handler(target, body)
 
     def snapshot(self, in_child: bool = True) -> None:
         """Save the state if it changed. `in_child`: the pickling and writing happen in a forked
@@ -217,13 +225,6 @@ def refusal_body(target: str, reason: str) -> bytes:
     message = (f"the local stack cannot save its state: {reason}. Nothing was changed; "
                "free disk space and retry (chatstack local keeps serving reads meanwhile).")
     return json.dumps({"__type": error_type, "message": message}).encode()
-
-
-def refuse_unsaved(target: str, reason: str, start_response: Callable) -> list[bytes]:
-    body = refusal_body(target, reason)
-    start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0"),
-                                                 ("Content-Length", str(len(body)))])
-    return [body]
 
 
 def _exit_with_final_snapshot(app: StatefulApp) -> None:
