@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import tempfile
 import uuid
@@ -25,6 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# benchmarks.served_stack sets local-only AWS credentials in the environment on import
+from benchmarks.realtime_load import _header  # noqa: E402
+from benchmarks.served_stack import LOCAL_CREDENTIALS  # noqa: E402, F401
 from chatstack.local.session import BackgroundLoop, sign_up_and_in  # noqa: E402
 from chatstack.offline.evaluation import evaluate_program  # noqa: E402
 from chatstack.operations import operation  # noqa: E402
@@ -32,12 +34,6 @@ from chatstack.project import read_stack_config  # noqa: E402
 
 FRAME_HEADER_BYTES = 4  # a server-to-client text frame of 126..65535 bytes: 2 + 2 length bytes, no mask
 TARGET_OVERHEAD = 0.15
-
-
-def _header(token: str) -> str:
-    import base64
-
-    return base64.b64encode(json.dumps({"host": "local", "Authorization": token}).encode()).decode()
 
 
 async def measure(outputs: dict, token: str, mode: str, messages: int, text_bytes: int) -> dict:
@@ -96,9 +92,6 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50)
     parser.add_argument("--text-bytes", type=int, default=400)
     args = parser.parse_args()
-    for key, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        os.environ.setdefault(key, value)
     results = {}
     for mode, overrides in (("perMessage", {}), ("batched", {"chatstack:fanOutMode": "batched",
                                                                "chatstack:flushIntervalMs": "1000"})):

@@ -101,7 +101,7 @@ def _socket_address(path: Path):
 Handler = Callable[[str, bytes], tuple[int, bytes]]
 
 
-def moto_dynamodb_handler(region: str, access_key_id: str) -> Callable[[str, bytes], tuple[int, bytes]]:
+def moto_dynamodb_handler(region: str, access_key_id: str) -> Handler:
     """moto's DynamoDB and DynamoDB Streams handlers called as its HTTP server would, minus the
     HTTP: the stack's region, and the account localAdmin's key maps to (the one its HTTP
     requests reach)."""

@@ -55,7 +55,20 @@ class Part(Protocol):
     async def stop(self, stack: LocalStack) -> None: ...
 
 
-class ProgramPart:
+class _Part:
+    """What a part does not need to do: start nothing, contribute no outputs, stop nothing."""
+
+    async def start(self, stack: LocalStack) -> None:
+        pass
+
+    def outputs(self, stack: LocalStack) -> dict[str, Any]:
+        return {}
+
+    async def stop(self, stack: LocalStack) -> None:
+        pass
+
+
+class ProgramPart(_Part):
     """The program evaluated (unless the caller gave a run), its pipelines and ctx.env checked."""
 
     async def start(self, stack: LocalStack) -> None:
@@ -80,11 +93,8 @@ class ProgramPart:
             outputs["embedOrigins"] = list(run.outputs["embedOrigins"])
         return outputs
 
-    async def stop(self, stack: LocalStack) -> None:
-        pass
 
-
-class MotoPart:
+class MotoPart(_Part):
     """moto's process and the clients of it: boto3 (resource creation), and the private socket
     the resolvers and stream consumers use (chatstack.local.direct_dynamodb)."""
 
@@ -141,7 +151,7 @@ class MotoPart:
             await asyncio.to_thread(process.stop)
 
 
-class ResourcesPart:
+class ResourcesPart(_Part):
     """The registered table, pool, client and groups, made in moto or kept from its state."""
 
     async def start(self, stack: LocalStack) -> None:
@@ -154,11 +164,8 @@ class ResourcesPart:
         made = stack.materialised
         return {"userPoolId": made.user_pool_id, "userPoolClientId": made.client_id, "tableName": made.table_name}
 
-    async def stop(self, stack: LocalStack) -> None:
-        pass
 
-
-class OidcIssuerPart:
+class OidcIssuerPart(_Part):
     """`oidc` stacks: the event platform's issuer on the endpoint's port, and AppSync's
     OPENID_CONNECT check of its tokens (client id and TTLs from the registered API's provider,
     claim names from the resolvers' rendered ctx.env: what the program registered)."""
@@ -184,7 +191,7 @@ class OidcIssuerPart:
         claims = AttendeeClaims(client_id=literal_client_id(pattern) if pattern else None,
                                 name_claim=env["OIDC_NAME_CLAIM"], moderator_claim=env["OIDC_MODERATOR_CLAIM"],
                                 moderator_value=env["OIDC_MODERATOR_VALUE"])
-        issuer = LocalOidcIssuer(stack.stack_dir, stack.base_url, claims)
+        issuer = LocalOidcIssuer(stack.stack_dir, stack.http_origin, claims)
         issuer.write_settings()
         stack.oidc_issuer = issuer
         # The discovery document and JWKS in process (the documents its routes serve): fetching
@@ -217,11 +224,8 @@ class OidcIssuerPart:
         outputs.setdefault("oidcClientId", LOCAL_WEB_CLIENT_ID)
         return outputs
 
-    async def stop(self, stack: LocalStack) -> None:
-        pass
 
-
-class ResolversPart:
+class ResolversPart(_Part):
     """The resolver runtime: the manifest's code with the stack's ctx.env, DynamoDB over the
     private socket, the HTTP data source (the API itself, signed as a backend role) and the
     review Lambda's Python stand-in."""
@@ -232,18 +236,10 @@ class ResolversPart:
                                      stack.events_principal, stack.region)
         stack.runtime = stack.runtime_factory(stack.manifest, stack.env, stack.direct_dynamodb, remote)
 
-    def outputs(self, stack: LocalStack) -> dict[str, Any]:
-        return {}
 
-    async def stop(self, stack: LocalStack) -> None:
-        pass
-
-
-class WebPart:
+class WebPart(_Part):
     """The built web client (web/dist) at the endpoint's root, its config.json from the outputs."""
 
-    async def start(self, stack: LocalStack) -> None:
-        pass
 
     def routes(self, stack: LocalStack, app: web.Application) -> None:
         if stack.web_dist is not None:
@@ -254,11 +250,8 @@ class WebPart:
     def outputs(self, stack: LocalStack) -> dict[str, Any]:
         return {"webUrl": f"{stack.http_origin}/"} if stack.web_dist is not None else {}
 
-    async def stop(self, stack: LocalStack) -> None:
-        pass
 
-
-class EndpointPart:
+class EndpointPart(_Part):
     """The GraphQL endpoint and its real-time protocol (appsync_local.server), with the API's
     registered settings and auth modes, listening on the stack's socket with every part's routes."""
 
@@ -317,7 +310,7 @@ class EndpointPart:
             await runner.cleanup()
 
 
-class FanoutPart:
+class FanoutPart(_Part):
     """Batched stacks: the fan-out Lambda's consumer, on moto's stream, publishing each room's
     batches to the endpoint with SigV4 as the fan-out role."""
 
@@ -339,8 +332,6 @@ class FanoutPart:
                                            stack.config.flush_interval_ms)
         stack.fanout.start()
 
-    def outputs(self, stack: LocalStack) -> dict[str, Any]:
-        return {}
 
     async def stop(self, stack: LocalStack) -> None:
         if stack.fanout is not None:
@@ -348,7 +339,7 @@ class FanoutPart:
             stack.fanout = None
 
 
-class ArchivePart:
+class ArchivePart(_Part):
     """Every chat event from the stream to .chatstack/<stack>/archive/ (chatstack report reads it)."""
 
     async def start(self, stack: LocalStack) -> None:
@@ -358,8 +349,6 @@ class ArchivePart:
                                        stack.stack)
         stack.archiver.start()
 
-    def outputs(self, stack: LocalStack) -> dict[str, Any]:
-        return {}
 
     async def stop(self, stack: LocalStack) -> None:
         if stack.archiver is not None:

@@ -142,10 +142,6 @@ class LocalStack:
         self.archiver: Any = None
         self._started: list[Part] = []
 
-    @property
-    def base_url(self) -> str:
-        return self.http_origin
-
     def aws_client(self, service: str, endpoint: str) -> Any:
         """A boto3 client of the stack's moto, signed with localAdmin."""
         import boto3
