@@ -25,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.served_stack import ServedStack, fresh_state_args  # noqa: E402
-from benchmarks.versus import Local, mutations  # noqa: E402
+from benchmarks.throughput import load as mutations  # noqa: E402
+from benchmarks.versus import Local  # noqa: E402
 from chatstack.local.session import admin_client  # noqa: E402
 
 ROOM = "bench-0"  # the room benchmarks.throughput.READ pages
