@@ -5,8 +5,8 @@ and signs, HTTP carries it, the local front verifies the signature, werkzeug rou
 moto parses it again. Per `sendMessage` that was two such round trips, and the endpoint's
 threads spent most of their time in them (issue 31: 181 mutations/s 8-way).
 
-Here the moto process (chatstack.local.moto_server) also listens on `moto.sock` in the
-stack's private state directory (0700; the socket 0600): only this user can connect, the
+Here the moto process (chatstack.local.moto_server) also listens on `moto-<port>.sock` in
+the stack's private state directory (0700; the socket 0600): only this user can connect, the
 same trust as reading `localAdmin` from that directory. A request is one frame (the
 operation and its JSON body exactly as DynamoDB's wire protocol has them); moto's own
 DynamoDB handler answers it under the same lock, change count and "cannot save" refusal as
@@ -36,7 +36,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-SOCKET_FILE = "moto.sock"
 # The services served on the socket: X-Amz-Target prefix of each.
 TARGET_PREFIXES = {"dynamodb": "DynamoDB_20120810.", "dynamodbstreams": "DynamoDBStreams_20120810."}
 MAX_FRAME = 32 * 1024 * 1024  # a 16 MB BatchWriteItem, base64 and JSON overhead included
@@ -140,7 +139,7 @@ class DirectServer:
 
     def start(self) -> DirectServer:
         with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()  # a socket left by a process that died (the state directory is locked: ours)
+            self.path.unlink()  # left by a server that died: the name holds our port, so it is ours now
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # created 0600: no window in which others could connect
         try:
@@ -191,6 +190,22 @@ class DirectServer:
             listener.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+def remove_stale_sockets(directory: Path, pattern: str) -> None:
+    """Sockets in `directory` that no server listens on any more (a server killed with -9
+    cannot remove its own)."""
+    for path in directory.glob(pattern):
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with _socket_address(path) as address:
+                probe.connect(address)
+        except ConnectionRefusedError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # not ours to judge (not a socket, no permission): left alone
+        finally:
+            probe.close()
 
 
 def _error_body(code: str, message: str) -> bytes:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from chatstack.local.direct_dynamodb import SOCKET_FILE as DIRECT_SOCKET_FILE
+from chatstack.local.direct_dynamodb import remove_stale_sockets
 from chatstack.local.errors import LocalStackError
 from chatstack.local.stack_secrets import TlsFiles
 from chatstack.local.state_file import StateDirLock, StateFileError, open_private, private_dir
@@ -29,17 +29,13 @@ class MotoProcess:
     process lives (the child inherits the lock), so no second server writes the same state."""
 
     def __init__(self, process: subprocess.Popen, port: int, parent_end: int, log_path: Path,
-                 lock: StateDirLock | None = None):
+                 direct_socket: Path, lock: StateDirLock | None = None):
         self.process = process
         self.port = port
         self._parent_end = parent_end
         self.log_path = log_path
+        self.direct_socket = direct_socket  # where the resolvers reach DynamoDB (direct_dynamodb)
         self._lock = lock
-
-    @property
-    def direct_socket(self) -> Path:
-        """Where the resolvers reach DynamoDB (chatstack.local.direct_dynamodb)."""
-        return self.log_path.parent / DIRECT_SOCKET_FILE
 
     def last_log_line(self) -> str:
         return _last_line(self.log_path)
@@ -60,9 +56,14 @@ class MotoProcess:
             if fresh:
                 state_file.unlink(missing_ok=True)
         child_end, parent_end = os.pipe()  # not inheritable: only this child gets child_end
+        # One socket per server, named by its port (ours while it lives): two local stacks of
+        # one name (tests serve `dev` twice at once) share the stack directory, and a shared
+        # name let the second server take the first one's resolvers over.
+        direct_socket = stack_dir / f"moto-{port}.sock"
+        remove_stale_sockets(private_dir(stack_dir), "moto-*.sock")
         command = [sys.executable, "-m", "chatstack.local.moto_server", "--port", str(port),
                    "--parent-fd", str(child_end), "--region", region, "--stack-dir", str(stack_dir),
-                   "--direct-socket", str(stack_dir / DIRECT_SOCKET_FILE)]
+                   "--direct-socket", str(direct_socket)]
         if state_file is not None:
             command += ["--state", str(state_file)]
         if tls is not None:
@@ -85,7 +86,7 @@ class MotoProcess:
                                       + (f": {line}" if line else "") + f" (log: {log_path})")
             try:  # the front answers no unauthenticated probe: a listening socket means ready
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return cls(process, port, parent_end, log_path, lock)
+                    return cls(process, port, parent_end, log_path, direct_socket, lock)
             except OSError:
                 time.sleep(0.1)
         process.kill()

@@ -118,6 +118,7 @@ class StatefulApp:
         self.last_save_seconds = 0.0
         # Why the last snapshot failed (None: it did not): while set, changes are refused.
         self.save_error: str | None = None
+        self.at_exit: list[Callable[[], None]] = []  # run after the final save (os._exit skips atexit)
 
     def _admit(self, target: str) -> bytes | None:
         """Under the lock, for a request that may change state: count it, or (while the state
@@ -236,6 +237,9 @@ def _exit_with_final_snapshot(app: StatefulApp) -> None:
         log.exception("the final save of %s failed: changes since the last save are lost", app.state_file)
         code = 1
     finally:
+        for action in app.at_exit:
+            with contextlib.suppress(Exception):
+                action()
         os._exit(code)
 
 
@@ -314,7 +318,8 @@ def main(argv: list[str] | None = None) -> None:
         from chatstack.local.direct_dynamodb import DirectServer, moto_dynamodb_handler
 
         dynamodb = moto_dynamodb_handler(args.region, local_admin(args.stack_dir)["accessKeyId"])
-        DirectServer(args.direct_socket, lambda target, body: app.direct(target, body, dynamodb)).start()
+        direct = DirectServer(args.direct_socket, lambda target, body: app.direct(target, body, dynamodb)).start()
+        app.at_exit.append(direct.stop)  # the socket file goes with the server
     if args.state is not None:
         threading.Thread(target=app.snapshot_loop, name="snapshot", daemon=True).start()
     log.info("local Cognito and DynamoDB (region %s) on %s:%d", args.region, args.host, args.port)
