@@ -6,8 +6,9 @@ figures; asserts nothing.
 
 Serves the dev stack locally, per-message and batched (in this process). One subscriber speaks
 AppSync's real-time protocol with the web client's subscription (schema/operations.graphql:
-OnSendMessage or OnMessageBatch); one sender sends N messages of exactly --text-bytes of
-ASCII text. Every `data` frame the subscriber receives is counted as sent on the WebSocket
+OnSendMessage or OnMessageBatch); N messages of exactly --text-bytes of ASCII text are sent
+by one attendee, and again each by another attendee (as at a big event: a batch's sender table
+then saves nothing). Every `data` frame the subscriber receives is counted as sent on the WebSocket
 (the frame's UTF-8 text; WebSocket framing adds 2-10 bytes per frame, counted too, 4 per frame
 as a server's unmasked frame of that size has), and divided by the messages it delivered.
 """
@@ -36,12 +37,13 @@ FRAME_HEADER_BYTES = 4  # a server-to-client text frame of 126..65535 bytes: 2 +
 TARGET_OVERHEAD = 0.15
 
 
-async def measure(outputs: dict, token: str, mode: str, messages: int, text_bytes: int) -> dict:
+async def measure(outputs: dict, tokens: list[str], mode: str, messages: int, text_bytes: int) -> dict:
     import aiohttp
 
     field, subscription = (("onMessageBatch", operation("OnMessageBatch")) if mode == "batched"
                            else ("onSendMessage", operation("OnSendMessage")))
     room = f"payload-{uuid.uuid4().hex[:6]}"
+    token = tokens[0]
     url = f"{outputs['realtimeUrl']}?header={_header(token)}&payload=e30="
     frames: list[str] = []
     delivered = 0
@@ -56,8 +58,8 @@ async def measure(outputs: dict, token: str, mode: str, messages: int, text_byte
         while (await ws.receive_json())["type"] != "start_ack":
             pass
         texts = [(f"{n:05d} " + "x" * text_bytes)[:text_bytes] for n in range(messages)]
-        for text in texts:
-            async with session.post(outputs["graphqlUrl"], headers={"Authorization": token},
+        for n, text in enumerate(texts):
+            async with session.post(outputs["graphqlUrl"], headers={"Authorization": tokens[n % len(tokens)]},
                                     json={"query": operation("SendMessage"),
                                           "variables": {"roomId": room, "message": text}}) as response:
                 body = await response.json()
@@ -98,17 +100,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             loop, local, outputs = serve(overrides, Path(tmp))
             try:
-                token = sign_up_and_in(outputs, f"payload-{mode.lower()}")["id"]
-                results[mode] = loop.run(measure(outputs, token, mode, args.messages, args.text_bytes))
+                tokens = [sign_up_and_in(outputs, f"payload-{mode.lower()}-{n}")["id"] for n in range(args.messages)]
+                for senders, label in ((tokens[:1], "one sender"), (tokens, "each another")):
+                    results[f"{mode}, {label}"] = loop.run(measure(outputs, senders, mode, args.messages,
+                                                                   args.text_bytes))
             finally:
                 loop.run(local.stop())
                 loop.close()
     print(f"{args.messages} messages of {args.text_bytes} bytes of text, the web client's subscriptions "
           "(schema/operations.graphql)")
-    print(f"  {'mode':<12}{'frames':>8}{'bytes/message':>15}{'above the text':>16}")
+    print(f"  {'mode, senders':<28}{'frames':>8}{'bytes/message':>15}{'above the text':>16}")
     for mode, r in results.items():
         verdict = "ok" if r["overhead"] <= TARGET_OVERHEAD else "over"
-        print(f"  {mode:<12}{r['frames']:>8}{r['per_message']:>15.0f}{r['overhead'] * 100:>15.0f}%  "
+        print(f"  {mode:<28}{r['frames']:>8}{r['per_message']:>15.0f}{r['overhead'] * 100:>15.0f}%  "
               f"(target <= {TARGET_OVERHEAD * 100:.0f} %: {verdict})")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -132,24 +132,34 @@ def messages_from_records(records: list[dict]) -> list[StreamMessage]:
     return [item for item in items_from_records(records) if isinstance(item, StreamMessage)]
 
 
-def payload_bytes(room_id: str, messages: list[StreamMessage], replies: list[StreamReply] = ()) -> int:
-    """Size of the subscription message subscribers receive for this batch."""
+def packed_batch(room_id: str, messages: list[StreamMessage], replies: list[StreamReply] = ()) -> dict:
+    """The MessageBatch publishBatch answers for these items (resolvers/functions/
+    advanceFanoutCursor.js packs it so; schema/chat.graphql documents the shape)."""
+    senders: list[dict] = []
+    index: dict[tuple[str, str | None], int] = {}
+
+    def sender(item: StreamMessage | StreamReply) -> int:
+        key = (item.sender, item.sender_name)
+        if key not in index:
+            index[key] = len(senders)
+            senders.append({"id": item.sender, "name": item.sender_name})
+        return index[key]
+
     items = [*messages, *replies]
-    body = {
-        "data": {
-            "onMessageBatch": {
-                "roomId": room_id,
-                "batchId": max(item.sequence for item in items) if items else "",
-                "messages": [
-                    {**{k: v for k, v in asdict(m).items() if k != "sequence"}, "replyCount": 0, "repliedAt": None}
-                    for m in messages
-                ],
-                "replies": [{k: v for k, v in asdict(r).items() if k != "sequence"} for r in replies],
-                "__typename": "MessageBatch",
-            }
-        }
+    return {
+        "roomId": room_id,
+        "batchId": max(item.sequence for item in items) if items else "",
+        "senders": senders,
+        "messages": [{"i": m.message_id, "s": sender(m), "x": m.message} for m in messages],
+        "replies": [{"p": r.message_id, "i": r.reply_id, "s": sender(r), "x": r.message} for r in replies],
     }
-    return len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+
+def payload_bytes(room_id: str, messages: list[StreamMessage], replies: list[StreamReply] = ()) -> int:
+    """Size of the subscription message subscribers receive for this batch (compact JSON, as
+    AppSync sends it)."""
+    body = {"data": {"onMessageBatch": packed_batch(room_id, messages, replies)}}
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def _publish(room_id: str, items: list[StreamMessage | StreamReply]) -> Publish:

@@ -13,8 +13,9 @@ mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!, $replies
   publishBatch(roomId: $roomId, messages: $messages, replies: $replies) {
     roomId
     batchId
-    messages { roomId messageId sender senderName message createdAt repliedAt replyCount }
-    replies { roomId messageId replyId sender senderName message createdAt }
+    senders { id name }
+    messages { i s x }
+    replies { p i s x }
   }
 }
 """

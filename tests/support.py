@@ -82,3 +82,19 @@ def run_async(coro: Any) -> Any:
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+ULID_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid_time(ulid: str) -> str:
+    """The ISO 8601 time in a ULID's first ten characters, as APPSYNC_JS's
+    util.time.epochMilliSecondsToISO8601 writes it (Java's ISO instant: no fraction when the
+    milliseconds are 0): what a message's createdAt is."""
+    import datetime
+
+    ms = 0
+    for digit in ulid[:10].upper():
+        ms = ms * 32 + ULID_DIGITS.index(digit)
+    moment = datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")

@@ -227,10 +227,12 @@ class Attendee(User):
         received = time.time()
         scenario = self.side.scenario
         item = ((frame.get("payload") or {}).get("data") or {}).get(scenario.subscription_field) or {}
-        messages = (item.get("messages") or []) if scenario.fan_out_mode == "batched" else [item]
+        # a batch is packed (schema: MessageBatch): the text is `x`
+        texts = ([str(m.get("x", "")) for m in item.get("messages") or []] if scenario.fan_out_mode == "batched"
+                 else [str(item.get("message", ""))])
         self.side.tally.update(self.ledger)
-        for message in messages:
-            decoded = decode_message(str(message.get("message", "")), scenario.run_id)
+        for text in texts:
+            decoded = decode_message(text, scenario.run_id)
             if decoded is None:
                 continue
             sender, seq, sent_at = decoded
@@ -238,7 +240,7 @@ class Attendee(User):
             if self.side.tally.delivery(self.ledger, sender, seq, str(item.get("roomId")), latency_ms):
                 self.environment.events.request.fire(
                     request_type="WSS", name=f"{scenario.subscription_field} delivery", response_time=latency_ms,
-                    response_length=len(message.get("message", "")), exception=None, context={})
+                    response_length=len(text), exception=None, context={})
 
     def on_stop(self) -> None:
         if self.connection is not None:

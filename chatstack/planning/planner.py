@@ -380,14 +380,22 @@ def plan_event(
         flushes_per_second = 1000 / flush_ms
         batched_items = mps + rps  # replies travel in the room's batches
         items_per_flush = math.ceil(batched_items / flushes_per_second)
-        # The batch grows by the same bytes per message: measure one and two, extrapolate.
-        one, two = measured.batch_frame_bytes(1, inputs.average_message_bytes), \
-            measured.batch_frame_bytes(2, inputs.average_message_bytes)
-        per_item, base = two - one, 2 * one - two
-        # The publisher splits a flush into publishes of at most BATCH_SPLIT_BYTES.
-        per_publish = max(1, (BATCH_SPLIT_BYTES - base) // per_item)
+        # The publisher splits a flush into publishes of at most BATCH_SPLIT_BYTES: the most
+        # items a measured batch holds within it (bisection; a batch grows with every item).
+        def frame(items: int) -> int:
+            return measured.batch_frame_bytes(items, inputs.average_message_bytes)
+
+        low, high = 1, max(1, BATCH_SPLIT_BYTES // max(1, inputs.average_message_bytes))
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if frame(middle) <= BATCH_SPLIT_BYTES else (low, middle - 1)
+        per_publish = low
         publishes_per_flush = math.ceil(items_per_flush / per_publish)
-        payload = base + min(items_per_flush, per_publish) * per_item
+        largest = min(items_per_flush, per_publish)
+        payload = frame(largest)
+        # bytes an item adds (averaged over the largest publish) and a publish's own bytes
+        per_item = (payload - frame(1)) / (largest - 1) if largest > 1 else frame(2) - frame(1)
+        base = frame(1) - per_item
         flushes_with_items = min(batched_items, flushes_per_second)
         publishes_per_second = flushes_with_items * publishes_per_flush
         publisher_mutations_per_second = publishes_per_second
@@ -616,14 +624,14 @@ def recommend_fan_out(
                f"{per.verdict}; batched: {batched.outbound_updates_per_second:,.0f} updates/s, "
                f"${batched.cost_per_hour_usd:,.0f}/h, {batched.verdict}")
     saving = per.cost_per_hour_usd - batched.cost_per_hour_usd
-    if per.verdict == "fits-defaults" and (
-        per.cost_per_hour_usd <= BATCHING_WORTHWHILE_COST_RATIO * batched.cost_per_hour_usd
-        or saving < BATCHING_WORTHWHILE_SAVING_USD_PER_HOUR
-    ):
+    similar_cost = (per.cost_per_hour_usd <= BATCHING_WORTHWHILE_COST_RATIO * batched.cost_per_hour_usd
+                    or saving < BATCHING_WORTHWHILE_SAVING_USD_PER_HOUR)
+    if per.verdict == "fits-defaults" and similar_cost:
         return "perMessage", f"per-message fits default quotas at a similar cost, with the lowest latency ({figures})"
-    if (_VERDICT_RANK[batched.verdict], batched.cost_per_hour_usd) < (_VERDICT_RANK[per.verdict],
-                                                                       per.cost_per_hour_usd):
-        return "batched", f"batching needs fewer quota increases or costs less ({figures})"
+    if _VERDICT_RANK[batched.verdict] < _VERDICT_RANK[per.verdict]:
+        return "batched", f"batching needs fewer quota increases ({figures})"
+    if _VERDICT_RANK[batched.verdict] == _VERDICT_RANK[per.verdict] and not similar_cost:
+        return "batched", f"batching costs less ({figures})"
     return "perMessage", f"batching does not help this event ({figures})"
 
 

@@ -56,27 +56,22 @@ export function response(ctx) {
     }
     util.error(ctx.error.message, ctx.error.type);
   }
-  const roomId = ctx.args.roomId;
+  // Packed (schema: MessageBatch): each sender once, items pointing at it by index.
+  const senders = [];
+  const senderIndex = {};
+  const indexOf = (item) => {
+    const key = JSON.stringify([item.sender, item.senderName || null]);
+    if (senderIndex[key] === undefined) {
+      senderIndex[key] = senders.length;
+      senders.push({ id: item.sender, name: item.senderName || null });
+    }
+    return senderIndex[key];
+  };
   return {
-    roomId,
+    roomId: ctx.args.roomId,
     batchId: ctx.stash.last,
-    messages: ctx.stash.fresh.map((m) => ({
-      roomId,
-      messageId: m.messageId,
-      sender: m.sender,
-      senderName: m.senderName,
-      message: m.message,
-      createdAt: m.createdAt,
-      replyCount: 0,
-    })),
-    replies: ctx.stash.freshReplies.map((r) => ({
-      roomId,
-      messageId: r.messageId,
-      replyId: r.replyId,
-      sender: r.sender,
-      senderName: r.senderName,
-      message: r.message,
-      createdAt: r.createdAt,
-    })),
+    senders,
+    messages: ctx.stash.fresh.map((m) => ({ i: m.messageId, s: indexOf(m), x: m.message })),
+    replies: ctx.stash.freshReplies.map((r) => ({ p: r.messageId, i: r.replyId, s: indexOf(r), x: r.message })),
   };
 }

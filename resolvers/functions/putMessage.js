@@ -5,9 +5,19 @@
 // writes nothing.
 import { util } from '@aws-appsync/utils';
 
+// createdAt is the id's own time (a ULID's first ten characters: milliseconds since 1970 in
+// Crockford base 32), one clock reading for both: a batched delivery carries the id alone
+// (schema: MessageBatch) and clients read the time from it.
+const ULID_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function ulidTime(id) {
+  const ms = id.substring(0, 10).split('').reduce((total, digit) => total * 32 + ULID_DIGITS.indexOf(digit), 0);
+  return util.time.epochMilliSecondsToISO8601(ms);
+}
+
 export function request(ctx) {
   const messageId = util.autoUlid();
-  const createdAt = util.time.nowISO8601();
+  const createdAt = ulidTime(messageId);
   const retentionSeconds = Number(ctx.env.RETENTION_SECONDS);
   const item = {
     type: 'MESSAGE',

@@ -3,10 +3,20 @@
 // mode the caller's slow-mode state joins the transaction (see putMessage).
 import { util } from '@aws-appsync/utils';
 
+// createdAt is the id's own time (a ULID's first ten characters: milliseconds since 1970 in
+// Crockford base 32), one clock reading for both: a batched delivery carries the id alone
+// (schema: MessageBatch) and clients read the time from it.
+const ULID_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function ulidTime(id) {
+  const ms = id.substring(0, 10).split('').reduce((total, digit) => total * 32 + ULID_DIGITS.indexOf(digit), 0);
+  return util.time.epochMilliSecondsToISO8601(ms);
+}
+
 export function request(ctx) {
   const { roomId, messageId } = ctx.args;
   const replyId = util.autoUlid();
-  const createdAt = util.time.nowISO8601();
+  const createdAt = ulidTime(replyId);
   const retentionSeconds = Number(ctx.env.RETENTION_SECONDS);
   const reply = {
     type: 'THREAD',

@@ -50,7 +50,7 @@ await run(async () => {
     sent.push(result.data.sendMessage);
   }
   const ids = new Set(sent.map((m) => m.messageId));
-  const seen = () => events.flatMap((e) => (field === 'onMessageBatch' ? e.messages : [e])).map((m) => m.messageId);
+  const seen = () => events.flatMap((e) => (field === 'onMessageBatch' ? e.messages.map((m) => m.i) : [e.messageId]));
   wanted = () => [...ids].every((id) => seen().includes(id));
   if (wanted()) arrived();
   await within(10000, complete, `${field} events`);

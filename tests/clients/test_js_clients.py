@@ -24,7 +24,7 @@ from chatstack.offline.evaluation import evaluate_program
 from chatstack.project import read_stack_config
 from tests.conftest import run_stack
 from tests.harness import served_stack
-from tests.support import LoopThread
+from tests.support import LoopThread, ulid_time
 
 CLIENTS = Path(__file__).resolve().parent
 NODE = shutil.which("node")
@@ -160,6 +160,8 @@ def test_apollo_receives_a_batched_stacks_on_message_batch(batched_stack):
     events = _session("apollo_session.mjs", served, "onMessageBatch", "apollo-batch-room",
                       CHATSTACK_TOKEN=token, CHATSTACK_SUBSCRIPTION="onMessageBatch", CHATSTACK_MESSAGES="3")
     graphql = events["graphql"]
-    delivered = [m for batch in graphql["events"] for m in batch["messages"]]
-    assert [m["messageId"] for m in delivered] == [m["messageId"] for m in graphql["sent"]]
+    # packed (schema: MessageBatch): ids, text and the sender by index; createdAt is the id's time
+    delivered = [(m, batch["senders"][m["s"]]) for batch in graphql["events"] for m in batch["messages"]]
+    assert [(m["i"], m["x"], sender["id"], sender["name"], ulid_time(m["i"])) for m, sender in delivered] == [
+        (m["messageId"], m["message"], m["sender"], m["senderName"], m["createdAt"]) for m in graphql["sent"]]
     assert all(batch["roomId"] == "apollo-batch-room" for batch in graphql["events"])

@@ -26,7 +26,10 @@ def test_out_of_order_messages_move_the_cursor_to_the_highest_and_publish_in_ord
     assert result.errors == []
     assert cursor(dynamodb) == f"{5:040d}"
     assert result.data["batchId"] == f"{5:040d}"
-    assert [m["messageId"] for m in result.data["messages"]] == ["m3", "m5"]
+    assert [m["i"] for m in result.data["messages"]] == ["m3", "m5"]
+    # packed (schema: MessageBatch): the sender once, items pointing at it, the text
+    assert result.data["senders"] == [{"id": "alice", "name": None}]
+    assert result.data["messages"] == [{"i": "m3", "s": 0, "x": "text 3"}, {"i": "m5", "s": 0, "x": "text 5"}]
 
 
 def test_a_replay_below_the_cursor_is_a_duplicate_and_leaves_it_where_it_is(runtime, dynamodb):
@@ -36,7 +39,7 @@ def test_a_replay_below_the_cursor_is_a_duplicate_and_leaves_it_where_it_is(runt
     assert cursor(dynamodb) == f"{5:040d}"
     # 5 is never published twice: a batch with 5 and something newer publishes only the newer one
     newer = publish(runtime, 5, 7, 6)
-    assert [m["messageId"] for m in newer.data["messages"]] == ["m6", "m7"]
+    assert [m["i"] for m in newer.data["messages"]] == ["m6", "m7"]
     assert cursor(dynamodb) == f"{7:040d}"
 
 

@@ -19,18 +19,18 @@ from fanout_consumer.batching import Publish, StreamMessage
 from fanout_consumer.publisher import AppSyncPublisher, DuplicateBatch
 from tests.harness import served_stack
 from tests.scenarios.test_end_to_end import ON_REPLY, ON_SEND, REPLY, SEND, http_client, ws_client
-from tests.support import run_async, sign_up_and_in
+from tests.support import run_async, sign_up_and_in, ulid_time
 
 FLUSH_MS = 500
 ON_BATCH = gql("""
 subscription OnBatch($roomId: ID!) {
   onMessageBatch(roomId: $roomId) {
-    roomId batchId messages { messageId message sender senderName } replies { messageId replyId message senderName }
+    roomId batchId senders { id name } messages { i s x } replies { p i s x }
   }
 }""")
 PUBLISH = gql("""
 mutation Publish($roomId: ID!, $messages: [BatchedMessageInput!]!) {
-  publishBatch(roomId: $roomId, messages: $messages) { roomId batchId messages { messageId } }
+  publishBatch(roomId: $roomId, messages: $messages) { roomId batchId messages { i } }
 }""")
 
 
@@ -78,7 +78,7 @@ def test_a_batched_room_gets_every_message_once_in_order_in_few_updates(served):
             sent = []
             for n in range(messages):
                 result = await bob.execute(GraphQLRequest(SEND, variable_values={"roomId": room, "message": f"m{n}"}))
-                sent.append(result["sendMessage"]["messageId"])
+                sent.append(result["sendMessage"])
                 await bob.execute(GraphQLRequest(SEND, variable_values={"roomId": "elsewhere", "message": "x"}))
                 await asyncio.sleep(0.1)
             sending = time.monotonic() - started
@@ -101,11 +101,17 @@ def test_a_batched_room_gets_every_message_once_in_order_in_few_updates(served):
             return sent, sending, got
 
     sent, sending, got = run_async(scenario())
+    bob_id = sent[0]["sender"]
+    assert bob_id != "bob"  # the token's sub; the name is the username
     for batches in got.values():
-        delivered = [m["messageId"] for b in batches for m in b["messages"]]
-        assert delivered == sent  # every message exactly once, in send order
+        delivered = [m["i"] for b in batches for m in b["messages"]]
+        assert delivered == [m["messageId"] for m in sent]  # every message exactly once, in send order
+        assert [m["x"] for b in batches for m in b["messages"]] == [m["message"] for m in sent]
+        # packed: bob once per batch, his messages pointing at him; createdAt is each id's time
+        assert all(b["senders"] == [{"id": bob_id, "name": "bob"}] for b in batches)
+        assert all(m["s"] == 0 for b in batches for m in b["messages"])
+        assert [ulid_time(m["messageId"]) for m in sent] == [m["createdAt"] for m in sent]
         assert all(b["roomId"] == "stage" for b in batches)
-        assert all(m["senderName"] == "bob" and m["sender"] != "bob" for b in batches for m in b["messages"])
         # at most one update per flush while messages were being sent (+1 for the tail)
         assert len(batches) <= math.ceil(sending / (FLUSH_MS / 1000)) + 1 < messages
     assert got["alice"] == got["carol"]
@@ -153,16 +159,18 @@ def test_a_reply_reaches_a_batched_room_inside_a_batch_and_onReply_is_refused(se
             reply = (await bob.execute(GraphQLRequest(REPLY, variable_values={
                 "roomId": room, "messageId": parent_id, "message": "a!"})))["replyToMessage"]
             deadline = time.monotonic() + 10
-            while not any(r["replyId"] == reply["replyId"] for b in received for r in b["replies"]):
+            while not any(r["i"] == reply["replyId"] for b in received for r in b["replies"]):
                 received.append((await asyncio.wait_for(batches.__anext__(),
                                                         max(0.1, deadline - time.monotonic())))["onMessageBatch"])
             await batches.aclose()
             return parent_id, reply, received
 
     parent_id, reply, received = run_async(scenario())
-    assert [m["messageId"] for b in received for m in b["messages"]] == [parent_id]
-    assert [r for b in received for r in b["replies"]] == [
-        {"messageId": parent_id, "replyId": reply["replyId"], "message": "a!", "senderName": "bob"}]
+    assert [m["i"] for b in received for m in b["messages"]] == [parent_id]
+    [(batch, packed)] = [(b, r) for b in received for r in b["replies"]]
+    assert packed == {"p": parent_id, "i": reply["replyId"], "s": packed["s"], "x": "a!"}
+    assert batch["senders"][packed["s"]] == {"id": reply["sender"], "name": "bob"}
+    assert ulid_time(reply["replyId"]) == reply["createdAt"]
 
     async def refused():
         async with ws_client(served, "alice") as alice_ws:
@@ -202,7 +210,7 @@ def test_a_replayed_batch_is_a_duplicate_and_reaches_nobody(served):
     try:
         first = publisher.publish(Publish("replay", (message,)))
         assert first["batchId"] == message.sequence
-        assert [m["messageId"] for m in first["messages"]] == [message.message_id]
+        assert [m["i"] for m in first["messages"]] == [message.message_id]
         assert [field for field, _ in published] == ["onMessageBatch"]
         with pytest.raises(DuplicateBatch):
             publisher.publish(Publish("replay", (message,)))

@@ -115,8 +115,29 @@ export type OnMessageBatchResult = {
     roomId: string;
     /** Stream sequence number of the last item: the batch's idempotency key within its room. */
     batchId: string;
-    messages: MessageFields[];
-    replies: ReplyFields[];
+    /** Who sent this batch's items, each once. */
+    senders: Array<{
+      id: string;
+      name: string | null;
+    }>;
+    messages: Array<{
+      /** messageId (a ULID: its first ten characters are createdAt, milliseconds since 1970 in Crockford base 32) */
+      i: string;
+      /** the sender: an index into MessageBatch.senders */
+      s: number;
+      /** the message's text */
+      x: string;
+    }>;
+    replies: Array<{
+      /** the parent message's messageId */
+      p: string;
+      /** replyId (a ULID, as BatchedMessage.i) */
+      i: string;
+      /** the sender: an index into MessageBatch.senders */
+      s: number;
+      /** the reply's text */
+      x: string;
+    }>;
   } | null;
 };
 export interface OnMessageBatchVariables {

@@ -4,6 +4,7 @@ import { useApolloClient } from '@apollo/client/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import type { FanOutMode } from '../config';
+import { expandBatch } from './batch';
 import {
   EMPTY_FEED,
   addLatestPage,
@@ -209,7 +210,8 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
             onData: (data) => {
               const batch = data.onMessageBatch;
               if (batch) {
-                receiveLive(batch.messages, batch.replies);
+                const { messages, replies } = expandBatch(batch);
+                receiveLive(messages, replies);
               }
             },
             onSubscribed: catchUp,
