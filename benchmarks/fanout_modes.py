@@ -54,7 +54,7 @@ async def measure(local: LocalStack, server: BackgroundLoop, mode: str, subscrib
     async def drain(i, stream):
         async for event in stream:
             payload = event[field]
-            ids = [m["messageId"] for m in payload["messages"]] if mode == "batched" else [payload["messageId"]]
+            ids = [m["i"] for m in payload["messages"]] if mode == "batched" else [payload["messageId"]]
             received[i].append((time.monotonic(), ids))
 
     tasks = [asyncio.ensure_future(drain(i, s)) for i, s in enumerate(streams)]

@@ -169,17 +169,20 @@ class EventChatConfig(BaseModel):
         description="Maximum resolvers per request (1–10,000)."
     )
     # Capacity planning (chatstack.planning.planner; `chatstack plan --stack <name>`).
-    fan_out_mode: Literal["perMessage", "batched"] = Field(
+    fan_out_mode: Literal["perMessage", "batched", "events"] = Field(
         default="perMessage", alias="fanOutMode",
         description=(
             "`perMessage`: every message is one real-time update per subscriber (`onSendMessage`). `batched`:"
             " a stream consumer publishes each room's new messages once per flush (`onMessageBatch`); see "
-            "\"Batched fan-out\"."
+            "\"Batched fan-out\". `events`: the same batches, and room events, published to the room's channel "
+            "(`/rooms/<roomId>`) on an AppSync Event API beside the GraphQL API, at half the price per delivery; "
+            "queries, mutations, threads and moderation stay GraphQL."
         ),
     )
     flush_interval_ms: int = Field(
         default=1000, alias="flushIntervalMs", ge=50, le=60_000, description=(
-            "Batched mode: how often a room's new messages go out (Lambda batching window, whole seconds)."
+            "Batched and events modes: how often a room's new messages go out (Lambda batching window, whole "
+            "seconds)."
         )
     )
     replies_per_second: float | None = Field(

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from fanout_consumer.batching import StreamMessage, payload_bytes
+from fanout_consumer.batching import StreamMessage, packed_batch, payload_bytes
+from fanout_consumer.events import channel_event
 
 COMPACT = (",", ":")  # AppSync's frames carry no whitespace
 SAMPLE_ROOM_ID = "main-stage"
@@ -60,3 +61,14 @@ def batch_frame_bytes(messages: int, text_bytes: int) -> int:
     """One onMessageBatch delivery carrying `messages` messages of `text_bytes` each."""
     sample = [_sample_message(i, text_bytes) for i in range(max(1, messages))]
     return _frame_bytes(payload_bytes(SAMPLE_ROOM_ID, sample))
+
+
+@cache
+def events_frame_bytes(messages: int, text_bytes: int) -> int:
+    """One Event API delivery of a batch (fanOutMode events): the packed batch published to the
+    room's channel (fanout_consumer.events), which subscribers receive as a JSON string in the
+    Events protocol's data frame ({"id","type":"data","event"}): quotes inside it are escaped."""
+    sample = [_sample_message(i, text_bytes) for i in range(max(1, messages))]
+    event = json.dumps(channel_event(packed_batch(SAMPLE_ROOM_ID, sample)), ensure_ascii=False, separators=COMPACT)
+    frame = {"id": SAMPLE_SUBSCRIPTION_ID, "type": "data", "event": event}
+    return len(json.dumps(frame, ensure_ascii=False, separators=COMPACT).encode())

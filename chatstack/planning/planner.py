@@ -59,13 +59,21 @@ from chatstack.planning import payload as measured
 from chatstack.planning import table_design
 from chatstack.planning.quotas import DATA_TRANSFER_OUT, PRICES, QUOTAS, Price, Quota, TieredPrice
 
-FanOutMode = Literal["perMessage", "batched"]
+FanOutMode = Literal["perMessage", "batched", "events"]
+FAN_OUT_MODES: tuple[FanOutMode, ...] = ("perMessage", "batched", "events")
 AttendeeAuth = Literal["cognito", "oidc"]
 Verdict = Literal["fits-defaults", "needs-quota-increases", "impossible"]
 
 HISTORY_PAGE_SIZE = 50  # getMessages default limit
 SUBSCRIPTIONS_PER_PARTICIPANT = 3  # onSendMessage + onReply + onRoomEvent
 BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT = 2  # onMessageBatch (messages and replies) + onRoomEvent
+# events: one Event API channel per room (/rooms/<roomId>) carries batches and room events alike.
+EVENTS_SUBSCRIPTIONS_PER_PARTICIPANT = 1
+# events: the consumer's GraphQL calls per publish (publishBatch to pack the items after the
+# room's cursor without moving it, then again to move it once the Event API took the batch).
+EVENTS_PUBLISHER_MUTATIONS_PER_PUBLISH = 2
+# The outbound headroom `chatstack plan` sizes APIs for (issue 27: 1M participants at 2x).
+SCALE_OUT_HEADROOM = 2.0
 # checkSendAllowed: consistent BatchGetItem of SETTINGS (<= 4 KB), BAN and slow-mode rows.
 MODERATION_RRU_PER_MESSAGE = 3
 # The slow-mode state row (< 1 KB), written in the message's transaction: 2 WRU.
@@ -164,7 +172,7 @@ class PlanInputs:
             raise ValueError("participants, messages_per_second and event_duration_hours must be positive")
         if self.average_message_bytes < 1 or self.flush_interval_ms < 1:
             raise ValueError("average_message_bytes and flush_interval_ms must be positive")
-        if self.fan_out_mode not in ("perMessage", "batched"):
+        if self.fan_out_mode not in FAN_OUT_MODES:
             raise ValueError(f"unknown fan-out mode {self.fan_out_mode!r}")
         if self.attendee_auth not in ("cognito", "oidc"):
             raise ValueError(f"unknown attendee auth {self.attendee_auth!r}")
@@ -215,6 +223,22 @@ class TableCapacity:
 
 
 @dataclass(frozen=True)
+class ModeComparison:
+    """One fan-out mode's figures for the same event (CapacityPlan.modes)."""
+
+    mode: str
+    outbound_per_second: float
+    # The outbound quota's default over the planned peak (x times; below 1 + headroom: an increase).
+    outbound_headroom: float
+    verdict: str
+    bytes_per_delivered_message: float
+    delivery_cost_per_hour_usd: float
+    cost_per_hour_usd: float
+    floor_ratio: float
+    apis_for_scale_out_headroom: int
+
+
+@dataclass(frozen=True)
 class CapacityPlan:
     inputs: PlanInputs
     connection_ramp_seconds: float
@@ -254,6 +278,21 @@ class CapacityPlan:
     join_path: tuple[dict[str, Any], ...] = field(default=())
     recommended_attendee_auth: AttendeeAuth | None = None
     attendee_auth_recommendation: str = ""
+    # Delivery cost per hour (real-time updates or Event API operations, connection-minutes, data
+    # transfer) and the floor no mode can go below: the text itself to every subscriber at the
+    # data-transfer rate plus one delivery per subscriber per flush at the cheapest AppSync rate.
+    delivery_cost_per_hour_usd: float = 0.0
+    cost_floor_per_hour_usd: float = 0.0
+    # The three fan-out modes planned side by side for this event (compare_modes).
+    modes: tuple[ModeComparison, ...] = field(default=())
+    # Outbound real-time messages/s one API must allow for SCALE_OUT_HEADROOM x the planned peak,
+    # and how many APIs (each with its share of the audience) do it at the default quota.
+    outbound_for_scale_out_headroom: float = 0.0
+    apis_for_scale_out_headroom: int = 1
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.delivery_cost_per_hour_usd / self.cost_floor_per_hour_usd if self.cost_floor_per_hour_usd else 0.0
 
     @property
     def quota_increases(self) -> tuple[QuotaCheck, ...]:
@@ -353,7 +392,8 @@ def plan_event(
 
     # Connections: everyone must be connected by the join deadline (joinWindowSeconds, else a
     # share of the event), so a rate is always required.
-    connection_quota = quotas["newConnectionsPerSecond"].default
+    connection_key = realtime_quota_key(inputs.fan_out_mode, "newConnectionsPerSecond")
+    connection_quota = quotas[connection_key].default
     ramp_seconds = n / connection_quota
     required_connection_rate = n / inputs.join_deadline_seconds
     if inputs.join_window_seconds is not None:
@@ -363,6 +403,7 @@ def plan_event(
         peak_join_rate = max(required_connection_rate, min(float(n), connection_quota))
 
     # Fan-out: what each subscriber receives, measured from the payloads the system builds.
+    events = inputs.fan_out_mode == "events"
     flush_ms: int | None = None
     consumer_invocations_per_second = 0.0
     if inputs.fan_out_mode == "perMessage":
@@ -382,8 +423,10 @@ def plan_event(
         items_per_flush = math.ceil(batched_items / flushes_per_second)
         # The publisher splits a flush into publishes of at most BATCH_SPLIT_BYTES: the most
         # items a measured batch holds within it (bisection; a batch grows with every item).
+        measure = measured.events_frame_bytes if events else measured.batch_frame_bytes
+
         def frame(items: int) -> int:
-            return measured.batch_frame_bytes(items, inputs.average_message_bytes)
+            return measure(items, inputs.average_message_bytes)
 
         low, high = 1, max(1, BATCH_SPLIT_BYTES // max(1, inputs.average_message_bytes))
         while low < high:
@@ -398,12 +441,12 @@ def plan_event(
         base = frame(1) - per_item
         flushes_with_items = min(batched_items, flushes_per_second)
         publishes_per_second = flushes_with_items * publishes_per_flush
-        publisher_mutations_per_second = publishes_per_second
+        publisher_mutations_per_second = publishes_per_second * (EVENTS_PUBLISHER_MUTATIONS_PER_PUBLISH if events else 1)
         consumer_invocations_per_second = flushes_with_items
         reply_updates = 0.0
         outbound = n * publishes_per_second
         bytes_out_per_second = n * (batched_items * per_item + publishes_per_second * base)
-        subscriptions = BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT
+        subscriptions = EVENTS_SUBSCRIPTIONS_PER_PARTICIPANT if events else BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT
     inbound = publishes_per_second
     bytes_per_delivered = bytes_out_per_second / (n * (mps + rps))
 
@@ -432,20 +475,27 @@ def plan_event(
     requests_per_event = (mps + rps + publisher_mutations_per_second) * seconds + n
 
     auth_checks, join_path = _join_path(inputs, quotas, ramp_seconds)
-    if inputs.fan_out_mode == "batched":  # already batched: what is left to turn is the flush and the size
-        for key in ("inboundMessagesPerSecond", "outboundMessagesPerSecond"):
+    if inputs.fan_out_mode != "perMessage":  # already batched: what is left to turn is the flush and the size
+        for key in ("inboundMessagesPerSecond", "outboundMessagesPerSecond", "eventsInboundMessagesPerSecond",
+                    "eventsOutboundMessagesPerSecond"):
             quotas = {**quotas, key: replace(quotas[key], remedy=(
                 "raise chatstack:flushIntervalMs (one update per participant per flush) or lower "
                 "chatstack:participants"))}
+    # events: attendees connect to, and are delivered by, the Event API (its own quotas);
+    # the GraphQL API then carries requests only.
+    realtime = {key: realtime_quota_key(inputs.fan_out_mode, key) for key in ("newConnectionsPerSecond", "inboundMessagesPerSecond", "outboundMessagesPerSecond",
+                            "subscriptionsPerConnection", "subscriptionPayloadBytes")}
     checks = (
-        _check(quotas["newConnectionsPerSecond"], required_connection_rate, headroom),
+        _check(quotas[realtime["newConnectionsPerSecond"]], required_connection_rate, headroom),
         *auth_checks,
-        _check(quotas["inboundMessagesPerSecond"], inbound, headroom),
-        _check(quotas["outboundMessagesPerSecond"], outbound, headroom),
+        _check(quotas[realtime["inboundMessagesPerSecond"]], inbound, headroom),
+        _check(quotas[realtime["outboundMessagesPerSecond"]], outbound, headroom),
         _check(quotas["requestTokensPerSecond"], requests_per_second, headroom),
-        _check(quotas["subscriptionsPerConnection"], subscriptions, headroom),
-        _check(quotas["subscriptionPayloadBytes"], payload, headroom),
+        _check(quotas[realtime["subscriptionsPerConnection"]], subscriptions, headroom),
+        _check(quotas[realtime["subscriptionPayloadBytes"]], payload, headroom),
     )
+    outbound_quota = quotas[realtime["outboundMessagesPerSecond"]].default
+    apis_for_scale_out = max(1, math.ceil(outbound * SCALE_OUT_HEADROOM / outbound_quota))
     if any(c.status == "impossible" for c in checks):
         verdict: Verdict = "impossible"
     elif any(c.status == "increase" for c in checks):
@@ -460,17 +510,29 @@ def plan_event(
     average_requests_per_second = requests_per_event / seconds
     log_bytes = (requests_per_event * APPSYNC_LOG_BYTES_PER_REQUEST.get(inputs.log_level, 0)
                  + consumer_invocations_per_second * seconds * CONSUMER_LOG_BYTES_PER_INVOCATION)
+    if events:
+        # Event API operations: each delivery, each publish, and each attendee's connect and subscribe.
+        realtime_costs = [
+            _cost("appsyncEventOperations", (outbound + inbound) * seconds + n * (1 + subscriptions), hours,
+                  prices),
+            _cost("appsyncEventConnectionMinutes", n * seconds / 60, hours, prices),
+        ]
+    else:
+        realtime_costs = [
+            _cost("appsyncRealtimeUpdates", outbound * seconds, hours, prices),
+            _cost("appsyncConnectionMinutes", n * seconds / 60, hours, prices),
+        ]
+    realtime_costs.append(_tiered_cost("dataTransferOut", transfer_gb, hours, DATA_TRANSFER_OUT))
+    floor = cost_floor_per_hour(inputs, prices)
     costs = [
         _cost("appsyncRequests", requests_per_event, hours, prices),
-        _cost("appsyncRealtimeUpdates", outbound * seconds, hours, prices),
-        _cost("appsyncConnectionMinutes", n * seconds / 60, hours, prices),
-        _tiered_cost("dataTransferOut", transfer_gb, hours, DATA_TRANSFER_OUT),
+        *realtime_costs,
         _cost("dynamodbWriteRequestUnits", write_units_per_event, hours, prices),
         _cost("dynamodbReadRequestUnits", read_units_per_event, hours, prices),
         _cost("cognitoEssentialsMau", billable_mau, hours, prices),
         _cost("cloudwatchLogsIngestion", log_bytes / GIB, hours, prices),
     ]
-    if inputs.fan_out_mode == "batched":
+    if inputs.fan_out_mode != "perMessage":
         invocations = consumer_invocations_per_second * seconds
         per_invocation = CONSUMER_BASE_SECONDS + CONSUMER_SECONDS_PER_PUBLISH * (
             publishes_per_second / consumer_invocations_per_second if consumer_invocations_per_second else 0)
@@ -490,7 +552,7 @@ def plan_event(
         f"thread replies: {rps:,.2f}/s ("
         + ("chatstack:repliesPerSecond" if inputs.replies_per_second is not None else
            f"{DEFAULT_REPLY_SHARE:.0%} of messagesPerSecond; set chatstack:repliesPerSecond") + "), "
-        + ("delivered inside the room's batches" if inputs.fan_out_mode == "batched" else
+        + ("delivered inside the room's batches" if inputs.fan_out_mode != "perMessage" else
            "each delivered to every subscriber (onReply)"),
         f"history: one {HISTORY_PAGE_SIZE}-item eventually consistent query per participant on join",
         "moderation checks on every message and reply with slow mode on (upper bound): 3 RRU read, the write and "
@@ -548,13 +610,55 @@ def plan_event(
         assumptions=assumptions,
         join_ramp_seconds=max(step["seconds"] for step in join_path),
         join_path=join_path,
+        delivery_cost_per_hour_usd=sum(c.per_hour_usd for c in realtime_costs),
+        cost_floor_per_hour_usd=floor,
+        outbound_for_scale_out_headroom=outbound * SCALE_OUT_HEADROOM,
+        apis_for_scale_out_headroom=apis_for_scale_out,
     )
     plan = replace(plan, **dict(zip(("recommended_attendee_auth", "attendee_auth_recommendation"),
                                     recommend_attendee_auth(plan), strict=True)))
     if not compare_modes:
         return plan
-    mode, reason = recommend_fan_out(plan, quotas, prices)
-    return replace(plan, recommended_fan_out_mode=mode, recommendation=reason)
+    others = {mode: plan if mode == inputs.fan_out_mode else
+              plan_event(replace(inputs, fan_out_mode=mode), quotas, prices, compare_modes=False)
+              for mode in FAN_OUT_MODES}
+    modes = tuple(_compare(others[mode], quotas, realtime_quota_key(mode)) for mode in FAN_OUT_MODES)
+    mode, reason = recommend_fan_out(others)
+    return replace(plan, recommended_fan_out_mode=mode, recommendation=reason, modes=modes)
+
+
+def realtime_quota_key(mode: str, key: str = "outboundMessagesPerSecond") -> str:
+    """The real-time quota a mode's deliveries count against: the Event API's for events."""
+    return f"events{key[0].upper()}{key[1:]}" if mode == "events" else key
+
+
+def _compare(plan: CapacityPlan, quotas: Mapping[str, Quota], outbound_key: str) -> ModeComparison:
+    return ModeComparison(
+        mode=plan.inputs.fan_out_mode,
+        outbound_per_second=plan.outbound_updates_per_second,
+        outbound_headroom=quotas[outbound_key].default / plan.outbound_updates_per_second
+        if plan.outbound_updates_per_second else math.inf,
+        verdict=plan.verdict,
+        bytes_per_delivered_message=plan.bytes_per_delivered_message,
+        delivery_cost_per_hour_usd=plan.delivery_cost_per_hour_usd,
+        cost_per_hour_usd=plan.cost_per_hour_usd,
+        floor_ratio=plan.floor_ratio,
+        apis_for_scale_out_headroom=plan.apis_for_scale_out_headroom,
+    )
+
+
+def cost_floor_per_hour(inputs: PlanInputs, prices: Mapping[str, Price] = PRICES) -> float:
+    """What no fan-out mode can go below (issue 27): the text of every message and reply to every
+    subscriber at the data-transfer rate, and one delivery per subscriber per flush at the
+    cheapest AppSync rate (an Event API operation), at the planned flush interval."""
+    n, items = inputs.participants, inputs.messages_per_second + inputs.reply_rate
+    seconds = inputs.event_duration_hours * 3600
+    flushes = min(items, 1000 / deployed_flush_interval_ms(inputs.flush_interval_ms))
+    text_gb = n * items * inputs.average_message_bytes * seconds / GIB
+    cheapest = min(prices["appsyncEventOperations"].usd / prices["appsyncEventOperations"].per,
+                   prices["appsyncRealtimeUpdates"].usd / prices["appsyncRealtimeUpdates"].per)
+    transfer = _tiered_cost("dataTransferOut", text_gb, inputs.event_duration_hours, DATA_TRANSFER_OUT)
+    return transfer.per_hour_usd + n * flushes * 3600 * cheapest
 
 
 def _join_path(
@@ -562,7 +666,7 @@ def _join_path(
 ) -> tuple[tuple[QuotaCheck, ...], tuple[dict[str, Any], ...]]:
     """The auth path's quota checks (none for OIDC attendees) and each join step's duration at default quotas."""
     n = inputs.participants
-    connections = quotas["newConnectionsPerSecond"]
+    connections = quotas[realtime_quota_key(inputs.fan_out_mode, "newConnectionsPerSecond")]
     steps: list[dict[str, Any]] = [{"step": "connect", "seconds": connection_ramp_seconds, "quota": connections.key}]
     if inputs.attendee_auth == "oidc":
         return (), tuple(steps)
@@ -613,25 +717,25 @@ BATCHING_WORTHWHILE_SAVING_USD_PER_HOUR = 10.0
 _VERDICT_RANK = {"fits-defaults": 0, "needs-quota-increases": 1, "impossible": 2}
 
 
-def recommend_fan_out(
-    plan: CapacityPlan, quotas: Mapping[str, Quota] = QUOTAS, prices: Mapping[str, Price] = PRICES
-) -> tuple[FanOutMode, str]:
-    """Plan both modes for the same event and pick one, saying why."""
-    other = "batched" if plan.inputs.fan_out_mode == "perMessage" else "perMessage"
-    alternative = plan_event(replace(plan.inputs, fan_out_mode=other), quotas, prices, compare_modes=False)
-    per, batched = (plan, alternative) if other == "batched" else (alternative, plan)
-    figures = (f"perMessage: {per.outbound_updates_per_second:,.0f} updates/s, ${per.cost_per_hour_usd:,.0f}/h, "
-               f"{per.verdict}; batched: {batched.outbound_updates_per_second:,.0f} updates/s, "
-               f"${batched.cost_per_hour_usd:,.0f}/h, {batched.verdict}")
-    saving = per.cost_per_hour_usd - batched.cost_per_hour_usd
-    similar_cost = (per.cost_per_hour_usd <= BATCHING_WORTHWHILE_COST_RATIO * batched.cost_per_hour_usd
+def recommend_fan_out(plans: Mapping[str, CapacityPlan]) -> tuple[FanOutMode, str]:
+    """Pick a mode from the three planned for the same event, saying why. Per-message is kept
+    while it fits default quotas at a similar cost (lowest latency, fewest moving parts);
+    otherwise the batched mode (GraphQL or Event API) with the better verdict, then the lower cost."""
+    per = plans["perMessage"]
+    figures = "; ".join(f"{mode}: {p.outbound_updates_per_second:,.0f} updates/s, ${p.cost_per_hour_usd:,.0f}/h, "
+                        f"{p.verdict}" for mode, p in plans.items())
+    mode, best = min(((m, plans[m]) for m in ("batched", "events")),
+                     key=lambda pair: (_VERDICT_RANK[pair[1].verdict], pair[1].cost_per_hour_usd))
+    saving = per.cost_per_hour_usd - best.cost_per_hour_usd
+    similar_cost = (per.cost_per_hour_usd <= BATCHING_WORTHWHILE_COST_RATIO * best.cost_per_hour_usd
                     or saving < BATCHING_WORTHWHILE_SAVING_USD_PER_HOUR)
+    how = "batching through the Event API" if mode == "events" else "batching"
     if per.verdict == "fits-defaults" and similar_cost:
         return "perMessage", f"per-message fits default quotas at a similar cost, with the lowest latency ({figures})"
-    if _VERDICT_RANK[batched.verdict] < _VERDICT_RANK[per.verdict]:
-        return "batched", f"batching needs fewer quota increases ({figures})"
-    if _VERDICT_RANK[batched.verdict] == _VERDICT_RANK[per.verdict] and not similar_cost:
-        return "batched", f"batching costs less ({figures})"
+    if _VERDICT_RANK[best.verdict] < _VERDICT_RANK[per.verdict]:
+        return mode, f"{how} needs fewer quota increases ({figures})"
+    if _VERDICT_RANK[best.verdict] == _VERDICT_RANK[per.verdict] and not similar_cost:
+        return mode, f"{how} costs less ({figures})"
     return "perMessage", f"batching does not help this event ({figures})"
 
 

@@ -54,6 +54,16 @@ COGNITO_QUOTAS_SOURCE = (
     "@0b4d5467), read 2026-11-28"
 )
 COGNITO_AS_OF = "2026-11-28"
+# AppSync Events (Event API). Prices: AWS's price list for AWSAppSync ('$1 per million Event API
+# operations', usage type *-EventAPI-Operation, effective 2024-09-01, e.g. eu-west-1 SKU
+# 2A2DYQVGM9T495WG, read 2026-12-05) and aws.amazon.com/appsync/pricing (AppSync Events).
+EVENTS_PRICING_SOURCE = ("aws.amazon.com/appsync/pricing (AppSync Events); AWS price list AWSAppSync "
+                         "'$1 per million Event API operations' (effective 2024-09-01), read 2026-12-05")
+EVENTS_PRICING_AS_OF = "2026-12-05"
+EVENTS_QUOTAS_SOURCE = ("AWS AppSync Events Developer Guide, service quotas (docs.aws.amazon.com/appsync/latest/"
+                        "eventapi), read 2026-12-05")
+EVENTS_NEW_CONNECTIONS_DEFAULT = 2_000
+EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT = 100
 CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
 AS_OF = "2026-11"
 
@@ -129,6 +139,32 @@ QUOTAS: dict[str, Quota] = {
             quota_code="L-AA33EB36", scope="per connection",
             source=f"{APPSYNC_QUOTAS_SOURCE}; code: {QUOTA_CODE_SOURCE}",
         ),
+        # The Event API (fanOutMode events): its own real-time quotas, per API.
+        _adjustable(
+            "eventsNewConnectionsPerSecond", "Event API new connections per second", "connections/s",
+            EVENTS_NEW_CONNECTIONS_DEFAULT, "spread joins over a longer chatstack:joinWindowSeconds",
+            quota_code=None, source=EVENTS_QUOTAS_SOURCE,
+        ),
+        _adjustable(
+            "eventsInboundMessagesPerSecond", "Event API inbound messages per second", "messages/s", 10_000,
+            "raise chatstack:flushIntervalMs", quota_code=None, source=EVENTS_QUOTAS_SOURCE,
+        ),
+        _adjustable(
+            "eventsOutboundMessagesPerSecond", "Event API outbound messages per second", "messages/s", 1_000_000,
+            "raise chatstack:flushIntervalMs or split the audience over more Event APIs",
+            quota_code=None, source=EVENTS_QUOTAS_SOURCE,
+        ),
+        _adjustable(
+            "eventsSubscriptionsPerConnection", "Event API subscriptions per connection", "subscriptions",
+            EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT, "subscribe to fewer rooms per client",
+            quota_code=None, scope="per connection", source=EVENTS_QUOTAS_SOURCE,
+        ),
+        Quota(
+            key="eventsSubscriptionPayloadBytes", name="Event API event size", unit="bytes",
+            default=240 * 1024, adjustable=False, ceiling=None, source=EVENTS_QUOTAS_SOURCE, as_of=AS_OF,
+            remedy="lower chatstack:averageMessageBytes, or a shorter chatstack:flushIntervalMs",
+            scope="per event",
+        ),
         _cognito_rate("cognitoUserCreationPerSecond", "Cognito UserCreation requests per second (sign-up)", 50),
         _cognito_rate("cognitoUserAuthenticationPerSecond", "Cognito UserAuthentication requests per second (sign-in)",
                       120),
@@ -199,6 +235,12 @@ PRICES: dict[str, Price] = {
               APPSYNC_PRICING_SOURCE, AS_OF),
         Price("appsyncConnectionMinutes", "AppSync connection-minutes", 0.08, 1_000_000, "connection-minutes",
               APPSYNC_PRICING_SOURCE, AS_OF),
+        # fanOutMode events: the Event API bills operations (deliveries, publishes, connects,
+        # subscribes) and its own connection-minutes.
+        Price("appsyncEventOperations", "AppSync Event API operations", 1.00, 1_000_000, "operations",
+              EVENTS_PRICING_SOURCE, EVENTS_PRICING_AS_OF),
+        Price("appsyncEventConnectionMinutes", "AppSync Event API connection-minutes", 0.08, 1_000_000,
+              "connection-minutes", EVENTS_PRICING_SOURCE, EVENTS_PRICING_AS_OF),
         Price("dynamodbWriteRequestUnits", "DynamoDB on-demand write request units (us-east-1)", 0.625, 1_000_000,
               "WRU", "aws.amazon.com/dynamodb/pricing/on-demand", AS_OF),
         Price("dynamodbReadRequestUnits", "DynamoDB on-demand read request units (us-east-1)", 0.125, 1_000_000,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chatstack.config import EventChatConfig, StackConfigError, parse_stack_values
-from chatstack.planning.planner import CapacityPlan, QuotaCheck, _check, plan_for_config
+from chatstack.planning.planner import CapacityPlan, QuotaCheck, _check, plan_for_config, realtime_quota_key
 from chatstack.planning.quotas import QUOTAS
 from chatstack.project import read_stack_config, stack_names
 
@@ -68,10 +68,10 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         f"Capacity plan{f' for stack {stack}' if stack else ''}: {plan.verdict.upper()}",
         f"  {i.participants:,} participants, {_num(i.messages_per_second)} messages/s, "
         f"{_num(i.event_duration_hours)} h, {i.average_message_bytes:,} B/message, fan-out {i.fan_out_mode}"
-        + (f" (flush every {i.flush_interval_ms} ms)" if i.fan_out_mode == "batched" else ""),
+        + (f" (flush every {i.flush_interval_ms} ms)" if i.fan_out_mode != "perMessage" else ""),
         "",
-        "Real-time",
-        f"  connection ramp at {_num(plan.check('newConnectionsPerSecond').default)}/s: "
+        "Real-time" + (" (Event API)" if i.fan_out_mode == "events" else ""),
+        f"  connection ramp at {_num(plan.check(realtime_quota_key(i.fan_out_mode, 'newConnectionsPerSecond')).default)}/s: "
         f"{_duration(plan.connection_ramp_seconds)}",
         f"  inbound messages/s:   {_num(plan.inbound_messages_per_second)}",
         f"  outbound updates/s:   {_num(plan.outbound_updates_per_second)}"
@@ -115,6 +115,20 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
     for line in plan.costs:
         lines.append(f"  {line.name:<{_NAME_WIDTH}} {line.per_hour_usd:>12,.2f} {line.per_event_usd:>14,.2f}")
     lines.append(f"  {'total':<{_NAME_WIDTH}} {plan.cost_per_hour_usd:>12,.2f} {plan.cost_per_event_usd:>14,.2f}")
+    if plan.modes:
+        lines += ["", "Fan-out modes side by side (delivery = real-time updates or Event API operations, "
+                      "connection-minutes and data transfer)",
+                  f"  {'mode':<11}{'updates/s':>12}{'quota headroom':>16}{'B/message':>11}{'delivery $/h':>14}"
+                  f"{'total $/h':>12}{'x floor':>9}{'APIs for 2x':>13}"]
+        for m in plan.modes:
+            lines.append(f"  {m.mode:<11}{m.outbound_per_second:>12,.0f}{m.outbound_headroom:>15,.2f}x"
+                         f"{m.bytes_per_delivered_message:>11,.0f}{m.delivery_cost_per_hour_usd:>14,.2f}"
+                         f"{m.cost_per_hour_usd:>12,.2f}{m.floor_ratio:>9.2f}{m.apis_for_scale_out_headroom:>13}")
+        lines += [f"  floor: ${plan.cost_floor_per_hour_usd:,.2f}/h (the text to every subscriber at the data-transfer "
+                  "rate + one delivery per subscriber per flush at $1 per million)",
+                  f"  2x outbound headroom for this mode: {_num(plan.outbound_for_scale_out_headroom)} messages/s "
+                  f"per API (a quota increase), or {plan.apis_for_scale_out_headroom} APIs at the default quota "
+                  "with the audience split between them"]
     if plan.recommended_fan_out_mode:
         advice = "keep it" if plan.recommended_fan_out_mode == i.fan_out_mode else "switch with chatstack:fanOutMode"
         lines += ["", f"Fan-out: recommended {plan.recommended_fan_out_mode} ({advice})",

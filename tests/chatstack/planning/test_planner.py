@@ -10,6 +10,7 @@ from chatstack.planning.payload import batch_frame_bytes, per_message_frame_byte
 from chatstack.planning.planner import (
     PlanInputs,
     apply_price_overrides,
+    cost_floor_per_hour,
     apply_quota_overrides,
     deployed_flush_interval_ms,
     deployment_problems,
@@ -245,7 +246,7 @@ inputs_strategy = st.builds(
     messages_per_second=st.floats(0.01, 500, allow_nan=False),
     event_duration_hours=st.floats(0.25, 48, allow_nan=False),
     average_message_bytes=st.integers(50, 20_000),
-    fan_out_mode=st.sampled_from(["perMessage", "batched"]),
+    fan_out_mode=st.sampled_from(["perMessage", "batched", "events"]),
     flush_interval_ms=st.integers(50, 60_000),
     join_window_seconds=st.none() | st.floats(1, 86_400, allow_nan=False),
     attendee_auth=st.sampled_from(["cognito", "oidc"]),
@@ -296,8 +297,11 @@ def test_costs_add_up_to_the_total(inputs):
         assert line.per_event_usd == pytest.approx(line.units_per_event * line.unit_price_usd / line.per)
         assert line.per_event_usd >= 0
     expected = set(PRICES) - {"cognitoFreeMau"} | {"dataTransferOut"}
-    if inputs.fan_out_mode != "batched":
+    if inputs.fan_out_mode == "perMessage":
         expected -= {"lambdaRequests", "lambdaArmGbSeconds"}
+    # delivery: GraphQL real-time updates, or (events) Event API operations; never both
+    expected -= ({"appsyncRealtimeUpdates", "appsyncConnectionMinutes"} if inputs.fan_out_mode == "events"
+                 else {"appsyncEventOperations", "appsyncEventConnectionMinutes"})
     if not inputs.xray_enabled:
         expected -= {"xrayTracesRecorded"}
     assert {c.key for c in plan.costs} == expected
@@ -325,6 +329,10 @@ def test_verdict_is_the_worst_quota_status(inputs):
         expected_keys = set(QUOTAS) - cognito
     else:
         expected_keys = set(QUOTAS) - (set() if inputs.built_in_verification_emails else {"cognitoDefaultEmailsPerDay"})
+    realtime = {"newConnectionsPerSecond", "inboundMessagesPerSecond", "outboundMessagesPerSecond",
+                "subscriptionsPerConnection", "subscriptionPayloadBytes"}
+    events = {f"events{key[0].upper()}{key[1:]}" for key in realtime}
+    expected_keys -= realtime if inputs.fan_out_mode == "events" else events
     assert {c.key for c in plan.quota_checks} == expected_keys
 
 
@@ -407,6 +415,7 @@ def test_quota_and_price_data_name_their_source_and_date():
     for item in [*QUOTAS.values(), *PRICES.values()]:
         assert item.source and item.as_of
     assert QUOTAS["outboundMessagesPerSecond"].adjustable and not QUOTAS["subscriptionPayloadBytes"].adjustable
+    assert QUOTAS["eventsOutboundMessagesPerSecond"].adjustable and not QUOTAS["eventsSubscriptionPayloadBytes"].adjustable
     assert apply_price_overrides({"appsyncRequests": 5})["appsyncRequests"].usd == 5
 
 
@@ -414,13 +423,13 @@ def test_quota_and_price_data_name_their_source_and_date():
     ("participants", "rate", "expected"),
     [
         (200, 2, "perMessage"),  # dev: fits, costs the same either way; lowest latency wins
-        (250_000, 1, "perMessage"),  # one message per flush: batching saves nothing
-        (250_000, 4, "batched"),  # fits the quota exactly, but costs ~2.8x batched
-        (250_000, 50, "batched"),  # per-message needs a 12.5x outbound increase
+        (250_000, 1, "events"),  # one message per flush: GraphQL batching saves nothing, the Event API half
+        (250_000, 4, "events"),  # per-message needs an outbound increase and costs ~7x
+        (250_000, 50, "events"),  # per-message needs a 12.5x outbound increase
     ],
 )
 def test_recommended_fan_out_mode(participants, rate, expected):
-    for mode in ("perMessage", "batched"):  # the advice does not depend on the current mode
+    for mode in ("perMessage", "batched", "events"):  # the advice does not depend on the current mode
         plan = plan_event(PlanInputs(participants=participants, messages_per_second=rate, event_duration_hours=3,
                                      average_message_bytes=400, fan_out_mode=mode, replies_per_second=0,
                                      join_window_seconds=1_800))
@@ -507,3 +516,48 @@ def test_remedies_name_what_is_left_to_change_once():
     outbound = batched.check("outboundMessagesPerSecond")
     assert outbound.status != "ok"
     assert "flushIntervalMs" in outbound.reason and "fanOutMode batched" not in outbound.reason
+
+
+def finals_modes(participants: int) -> tuple:
+    plan = plan_event(PlanInputs(participants=participants, messages_per_second=50, event_duration_hours=3,
+                                 average_message_bytes=400, fan_out_mode="batched", attendee_auth="oidc",
+                                 join_window_seconds=1_800, replies_per_second=0))
+    return plan, {m.mode: m for m in plan.modes}
+
+
+def test_the_event_api_halves_the_250k_events_delivery_charge_and_ships_the_same_payload():
+    plan, modes = finals_modes(250_000)
+    assert [m.mode for m in plan.modes] == ["perMessage", "batched", "events"]
+    batched = plan_event(replace(plan.inputs, fan_out_mode="batched"), compare_modes=False)
+    events = plan_event(replace(plan.inputs, fan_out_mode="events"), compare_modes=False)
+    # one delivery per subscriber per flush either way: $2 vs $1 per million
+    assert events.outbound_updates_per_second == batched.outbound_updates_per_second == 250_000
+    updates = cost(batched, "appsyncRealtimeUpdates").per_hour_usd
+    operations = cost(events, "appsyncEventOperations").per_hour_usd
+    assert operations == pytest.approx(updates / 2, rel=0.01)  # plus publishes, connects, subscribes
+    assert operations > updates / 2
+    # the Event API's data frame carries the batch as JSON text (quotes escaped): a few bytes more
+    assert 0 < events.bytes_per_delivered_message - batched.bytes_per_delivered_message < 40
+    assert modes["events"].cost_per_hour_usd < modes["batched"].cost_per_hour_usd < modes["perMessage"].cost_per_hour_usd
+    assert plan.recommended_fan_out_mode == "events"
+
+
+def test_every_mode_costs_at_least_the_floor_and_events_comes_closest():
+    for participants in (1_000, 250_000, 1_000_000):
+        plan, modes = finals_modes(participants)
+        floor = cost_floor_per_hour(plan.inputs)
+        assert plan.cost_floor_per_hour_usd == pytest.approx(floor)
+        # the text alone to everyone, and one cheapest delivery per subscriber per flush
+        text_gb_per_hour = participants * 50 * 400 * 3600 / 1024**3
+        assert floor > text_gb_per_hour * 0.05 + participants * 3600 / 1e6
+        assert all(m.floor_ratio >= 1 for m in modes.values())
+        assert modes["events"].floor_ratio == min(m.floor_ratio for m in modes.values())
+
+
+def test_a_million_participants_need_two_apis_or_a_doubled_outbound_quota_for_2x_headroom():
+    plan, modes = finals_modes(1_000_000)
+    events = plan_event(replace(plan.inputs, fan_out_mode="events"), compare_modes=False)
+    assert events.outbound_updates_per_second == 1_000_000  # one batch per subscriber per second
+    assert events.outbound_for_scale_out_headroom == 2_000_000
+    assert modes["events"].apis_for_scale_out_headroom == modes["batched"].apis_for_scale_out_headroom == 2
+    assert modes["perMessage"].apis_for_scale_out_headroom == 100  # 50M/s at 2x over 1M/s per API

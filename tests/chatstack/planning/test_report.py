@@ -21,7 +21,33 @@ def test_the_shipped_250k_stack_is_batched_and_fits_default_quotas_at_50_per_sec
     assert costs["dataTransferOut"] == max(costs.values()) and 1_800 < costs["dataTransferOut"] < 3_000
     assert plan["dataTransferOutGbPerHour"] > 10_000 and 400 < plan["bytesPerDeliveredMessage"] < 700
     assert plan["costPerHourUsd"] == sum(costs.values()) < 4_500
-    assert plan["recommendedFanOutMode"] == "batched"
+    assert plan["recommendedFanOutMode"] == "events"  # the same batches through the Event API: half the updates
+
+
+def test_the_250k_stack_on_the_event_api_pays_half_for_deliveries_and_shows_the_floor(capsys):
+    assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--config", "fanOutMode=events",
+                 "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["verdict"] == "fits-defaults" and plan["outboundUpdatesPerSecond"] == 250_000
+    costs = {c["key"]: c["perHourUsd"] for c in plan["costs"]}
+    assert "appsyncRealtimeUpdates" not in costs  # attendees hold Event API connections only
+    # 250,000 deliveries/s x 3,600 x $1/M, plus the publishes and each attendee's connect + subscribe
+    assert 900 < costs["appsyncEventOperations"] < 900 * 1.01
+    modes = {m["mode"]: m for m in plan["modes"]}
+    assert modes["events"]["deliveryCostPerHourUsd"] < modes["batched"]["deliveryCostPerHourUsd"]
+    assert 1 < modes["events"]["floorRatio"] < modes["batched"]["floorRatio"] < modes["perMessage"]["floorRatio"]
+    assert plan["costFloorPerHourUsd"] > 0 and plan["apisForScaleOutHeadroom"] == 1
+
+
+def test_the_text_report_sets_the_three_modes_side_by_side(capsys):
+    assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--config", "participants=1000000"]) == 0
+    out = capsys.readouterr().out
+    assert "Fan-out modes side by side" in out and "x floor" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("  perMessage ",
+                                                                                          "  batched ", "  events "))}
+    assert set(rows) == {"perMessage", "batched", "events"}
+    assert rows["events"][-1] == rows["batched"][-1] == "2"  # APIs for 2x outbound headroom at 1M
+    assert "2x outbound headroom for this mode: 2,000,000 messages/s per API" in out
 
 
 def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
@@ -80,7 +106,7 @@ def test_text_report_shows_ramp_quotas_costs_and_advice(capsys):
     assert "AppSync real-time updates" in out and "99,000.00" in out and "297,000.00" in out
     assert "Data transfer out to the internet" in out and "bytes per delivered message:" in out
     assert "(of which replies: 1,250,000; 5 replies/s)" in out
-    assert "Fan-out: recommended batched (switch with chatstack:fanOutMode)" in out
+    assert "Fan-out: recommended events (switch with chatstack:fanOutMode)" in out
     assert "Joining (attendees: oidc; deadline 30.0 min (1,800 s))" in out
     assert "join ramp at default quotas: 20.8 min (1,250 s) (within the deadline)" in out
 
