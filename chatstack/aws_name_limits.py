@@ -78,6 +78,10 @@ NAMED_INPUTS: dict[str, tuple[NamedInput, ...]] = {
     "aws:dynamodb/table:Table": (NamedInput("dynamodb", "CreateTable", "TableName"),),
     "aws:appsync/graphQLApi:GraphQLApi": (NamedInput("appsync", "CreateGraphqlApi", "name"),),
     "aws:appsync/dataSource:DataSource": (NamedInput("appsync", "CreateDataSource", "name", autonamed=False),),
+    # fanOutMode events: the Event API and its rooms namespace (components.chat_events).
+    "aws:appsync/api:Api": (NamedInput("appsync", "CreateApi", "name"),),
+    "aws:appsync/channelNamespace:ChannelNamespace": (
+        NamedInput("appsync", "CreateChannelNamespace", "name", autonamed=False),),
     "aws:appsync/function:Function": (NamedInput("appsync", "CreateFunction", "name", autonamed=False),),
     "aws:iam/role:Role": (
         NamedInput("iam", "CreateRole", "RoleName"),

@@ -24,6 +24,9 @@ STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamo
 # MODIFY), so a message deleted before its batch flushed is dropped from it: cursor rows,
 # moderation rows and other updates are filtered out by Lambda before invocation (billed nothing).
 STREAM_FILTER = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE", "THREAD"]}}}}
+# events stacks also tell rooms of moderation actions: the AUDIT rows carry the room event.
+EVENTS_STREAM_FILTER = {"eventName": ["INSERT"],
+                        "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE", "THREAD", "AUDIT"]}}}}
 DELETION_FILTER = {"eventName": ["MODIFY"],
                    "dynamodb": {"NewImage": {"type": {"S": ["MESSAGE"]}, "deletedAt": {"S": [{"exists": True}]}}}}
 
@@ -44,6 +47,9 @@ class BatchFanoutArgs:
     # Chat older than this is not worth delivering late; it goes to the failure queue.
     max_record_age_seconds: int = 300
     log_retention_days: int = 14
+    # events stacks: the Event API's HTTP publish URL and its ARN (the consumer publishes there).
+    events_url: pulumi.Input[str] | None = None
+    events_api_arn: pulumi.Input[str] | None = None
     transform: TransformArgs | None = None
 
 
@@ -87,9 +93,8 @@ class BatchFanout(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.id,
-            policy=pulumi.Output.all(args.table_arn, args.api_arn, log_group.arn, queue.arn).apply(
-                lambda values: consumer_policy(*values)
-            ),
+            policy=pulumi.Output.all(args.table_arn, args.api_arn, log_group.arn, queue.arn,
+                                     args.events_api_arn).apply(lambda values: consumer_policy(*values)),
             opts=child,
         )
 
@@ -107,6 +112,7 @@ class BatchFanout(pulumi.ComponentResource):
             "environment": {"variables": {
                 "GRAPHQL_URL": args.graphql_url,
                 "MAX_BATCH_BYTES": str(args.max_batch_bytes),
+                **({"EVENTS_URL": args.events_url} if args.events_url is not None else {}),
             }},
             "logging_config": {"log_format": "JSON", "log_group": log_group.name},
             "tags": args.tags,
@@ -126,7 +132,8 @@ class BatchFanout(pulumi.ComponentResource):
             "bisect_batch_on_function_error": True,
             "function_response_types": ["ReportBatchItemFailures"],
             "destination_config": {"on_failure": {"destination_arn": queue.arn}},
-            "filter_criteria": {"filters": [{"pattern": json.dumps(STREAM_FILTER)},
+            "filter_criteria": {"filters": [{"pattern": json.dumps(EVENTS_STREAM_FILTER if args.events_url is not None
+                                                                   else STREAM_FILTER)},
                                             {"pattern": json.dumps(DELETION_FILTER)}]},
             "tags": args.tags,
         }, child)
@@ -193,14 +200,24 @@ def consumer_stopped(table_name: pulumi.Input[str], function_name: pulumi.Input[
     }
 
 
-def consumer_policy(table_arn: str, api_arn: str, log_group_arn: str, queue_arn: str) -> str:
-    """Read this table's stream, call only publishBatch on this API, log, dead-letter."""
+def consumer_policy(table_arn: str, api_arn: str, log_group_arn: str, queue_arn: str,
+                    events_api_arn: str | None = None) -> str:
+    """Read this table's stream, call only publishBatch on this API (events stacks: pendingBatch
+    too, and publish to the Event API's rooms namespace), log, dead-letter."""
+    graphql = [f"{api_arn}/types/Mutation/fields/publishBatch"]
+    events = []
+    if events_api_arn:
+        graphql.append(f"{api_arn}/types/Query/fields/pendingBatch")
+        events = [{"Effect": "Allow", "Action": "appsync:EventPublish",
+                   "Resource": [f"{events_api_arn}/channelNamespace/rooms",
+                                f"{events_api_arn}/channelNamespace/rooms/*"]}]
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": STREAM_READ_ACTIONS, "Resource": f"{table_arn}/stream/*"},
             {"Effect": "Allow", "Action": "appsync:GraphQL",
-             "Resource": f"{api_arn}/types/Mutation/fields/publishBatch"},
+             "Resource": graphql if len(graphql) > 1 else graphql[0]},
+            *events,
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": [log_group_arn, f"{log_group_arn}:*"]},
             {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},

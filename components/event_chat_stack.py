@@ -16,6 +16,7 @@ from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.batch_fanout import BatchFanout, BatchFanoutArgs
 from components.chat_api import ChatApi, ChatApiArgs, OidcAttendeeAuth
 from components.chat_archive import ChatArchive, ChatArchiveArgs
+from components.chat_events import ChatEvents, ChatEventsArgs
 from components.chat_table import ChatTable, ChatTableArgs
 from components.chat_user_pool import ChatUserPool, ChatUserPoolArgs
 from components.chat_web_app import ChatWebApp, ChatWebAppArgs, site_files
@@ -199,8 +200,29 @@ class EventChatStack(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
 
+        # events: the batches (and room events) go out through an Event API beside the GraphQL API.
+        events = None
+        if config.fan_out_mode == "events":
+            events = ChatEvents(
+                f"{name}-events",
+                ChatEventsArgs(
+                    physical_name=named("events"),
+                    tags=tags,
+                    region=args.region,
+                    user_pool_id=users.user_pool_id,
+                    table_name=table.name,
+                    table_arn=table.arn,
+                    oidc=oidc_attendee_auth(config),
+                    alarm_topic_arn=alarms.topic_arn,
+                    log_level=config.log_level,
+                    log_retention_days=config.log_retention_days,
+                    transform=transform.get("events"),
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+
         consumers = []
-        if config.fan_out_mode == "batched":
+        if config.fan_out_mode in ("batched", "events"):
             fanout = BatchFanout(
                 f"{name}-fanout",
                 BatchFanoutArgs(
@@ -214,6 +236,8 @@ class EventChatStack(pulumi.ComponentResource):
                     alarm_topic_arn=alarms.topic_arn,
                     flush_interval_ms=config.flush_interval_ms,
                     log_retention_days=config.log_retention_days,
+                    events_url=events.events_url if events else None,
+                    events_api_arn=events.api_arn if events else None,
                     transform=transform.get("fanout"),
                 ),
                 pulumi.ResourceOptions(parent=self),
@@ -260,6 +284,8 @@ class EventChatStack(pulumi.ComponentResource):
         self.user_pool_client_id = users.client_id
         self.table_name = table.name
         self.fan_out_mode = pulumi.Output.from_input(config.fan_out_mode)
+        self.events_url = events.events_url if events else None
+        self.events_realtime_url = events.events_realtime_url if events else None
         # What the web client needs to sign attendees in (config.json): who signs them in and,
         # for the event platform, its issuer, the client id it issues tokens to and the claims.
         self.attendee_sign_in = {key: pulumi.Output.from_input(value)
@@ -313,6 +339,8 @@ class EventChatStack(pulumi.ComponentResource):
             "userPoolClientId": self.user_pool_client_id,
             "tableName": self.table_name,
             "fanOutMode": self.fan_out_mode,
+            **({"eventsUrl": self.events_url, "eventsRealtimeUrl": self.events_realtime_url}
+               if self.events_url is not None else {}),
             **self.attendee_sign_in,
             "dashboardUrl": self.dashboard_url,
             "archiveBucket": self.archive_bucket,

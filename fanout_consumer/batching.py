@@ -197,3 +197,33 @@ def plan_publishes(records: list[dict], max_batch_bytes: int = DEFAULT_MAX_BATCH
             chunk.append(item)
         publishes.append(_publish(room_id, chunk))
     return sorted(publishes, key=lambda p: p.first_sequence)
+
+
+@dataclass(frozen=True)
+class StreamRoomEvent:
+    """A moderation action's room event (the AUDIT row's roomEvent, written in the action's own
+    transaction), as the events consumer tells the room's channel."""
+
+    room_id: str
+    sequence: str
+    event: dict
+
+
+def room_events_from_records(records: list[dict]) -> list[StreamRoomEvent]:
+    """New AUDIT rows' room events, in stream order."""
+    found = []
+    for record in records:
+        image = record.get("dynamodb", {}).get("NewImage") or {}
+        if record.get("eventName") != "INSERT" or image.get("type", {}).get("S") != "AUDIT":
+            continue
+        text, room = image.get("roomEvent", {}).get("S"), image.get("roomId", {}).get("S")
+        try:
+            event = json.loads(text) if text else None
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or not room:
+            log.warning("skipping an AUDIT row without a room event at %s", record["dynamodb"].get("SequenceNumber"))
+            continue
+        found.append(StreamRoomEvent(room, padded_sequence(record["dynamodb"]["SequenceNumber"]),
+                                     {"roomId": room, **event}))
+    return sorted(found, key=lambda e: e.sequence)

@@ -21,6 +21,19 @@ mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!, $replies
 """
 
 
+PENDING_BATCH = """
+query PendingBatch($roomId: ID!, $messages: [BatchedMessageInput!]!, $replies: [BatchedReplyInput!]) {
+  pendingBatch(roomId: $roomId, messages: $messages, replies: $replies) {
+    roomId
+    batchId
+    senders { id name }
+    messages { i s x }
+    replies { p i s x }
+  }
+}
+"""
+
+
 class DuplicateBatch(Exception):
     """Every message in the batch was already published: nothing to do."""
 
@@ -41,14 +54,15 @@ class AppSyncPublisher:
             credentials = botocore.session.get_session().get_credentials()
         self.credentials = credentials
 
-    def publish(self, publish: Publish, timeout: float | None = None) -> dict:
-        """Publish one batch; `timeout` (seconds) bounds this call, default the publisher's."""
+    def publish(self, publish: Publish, timeout: float | None = None, pending: bool = False) -> dict:
+        """Publish one batch; `timeout` (seconds) bounds this call, default the publisher's.
+        `pending`: only pack it (Query.pendingBatch), the room's cursor stays where it is."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
         body = json.dumps(
             {
-                "query": PUBLISH_BATCH,
+                "query": PENDING_BATCH if pending else PUBLISH_BATCH,
                 "variables": {"roomId": publish.room_id, "messages": [m.as_input() for m in publish.messages],
                               "replies": [r.as_input() for r in publish.replies]},
             }
@@ -73,4 +87,4 @@ class AppSyncPublisher:
             raise DuplicateBatch(publish.room_id)
         if errors:
             raise PublishError("; ".join(f"{e.get('errorType')}: {e.get('message')}" for e in errors))
-        return document["data"]["publishBatch"]
+        return document["data"]["pendingBatch" if pending else "publishBatch"]

@@ -93,6 +93,11 @@ class _CloudMocks:
                 "GRAPHQL": f"https://{rid}.appsync-api.{region}.amazonaws.com/graphql",
                 "REALTIME": f"wss://{rid}.appsync-realtime-api.{region}.amazonaws.com/graphql",
             }
+        elif kind == "aws:appsync/api:Api":  # an Event API (fanOutMode events)
+            rid = state["apiId"] = self._token(args.name)
+            state["apiArn"] = f"arn:aws:appsync:{region}:{account}:apis/{rid}"
+            state["dns"] = {"HTTP": f"{rid}.appsync-api.{region}.amazonaws.com",
+                            "REALTIME": f"{rid}.appsync-realtime-api.{region}.amazonaws.com"}
         elif kind == "aws:iam/role:Role":
             role_name = inputs.get("name") or f"{inputs.get('namePrefix', args.name)}{self._token(args.name, 8)}"
             rid = state["name"] = role_name

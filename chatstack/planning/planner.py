@@ -441,7 +441,8 @@ def plan_event(
         base = frame(1) - per_item
         flushes_with_items = min(batched_items, flushes_per_second)
         publishes_per_second = flushes_with_items * publishes_per_flush
-        publisher_mutations_per_second = publishes_per_second * (EVENTS_PUBLISHER_MUTATIONS_PER_PUBLISH if events else 1)
+        publisher_mutations_per_second = publishes_per_second * (
+            EVENTS_PUBLISHER_MUTATIONS_PER_PUBLISH if events else 1)
         consumer_invocations_per_second = flushes_with_items
         reply_updates = 0.0
         outbound = n * publishes_per_second
@@ -483,7 +484,8 @@ def plan_event(
                 "chatstack:participants"))}
     # events: attendees connect to, and are delivered by, the Event API (its own quotas);
     # the GraphQL API then carries requests only.
-    realtime = {key: realtime_quota_key(inputs.fan_out_mode, key) for key in ("newConnectionsPerSecond", "inboundMessagesPerSecond", "outboundMessagesPerSecond",
+    realtime = {key: realtime_quota_key(inputs.fan_out_mode, key)
+                for key in ("newConnectionsPerSecond", "inboundMessagesPerSecond", "outboundMessagesPerSecond",
                             "subscriptionsPerConnection", "subscriptionPayloadBytes")}
     checks = (
         _check(quotas[realtime["newConnectionsPerSecond"]], required_connection_rate, headroom),

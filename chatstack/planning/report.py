@@ -64,6 +64,7 @@ def _duration(seconds: float) -> str:
 
 def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
     i = plan.inputs
+    connection_key = realtime_quota_key(i.fan_out_mode, "newConnectionsPerSecond")
     lines = [
         f"Capacity plan{f' for stack {stack}' if stack else ''}: {plan.verdict.upper()}",
         f"  {i.participants:,} participants, {_num(i.messages_per_second)} messages/s, "
@@ -71,7 +72,8 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         + (f" (flush every {i.flush_interval_ms} ms)" if i.fan_out_mode != "perMessage" else ""),
         "",
         "Real-time" + (" (Event API)" if i.fan_out_mode == "events" else ""),
-        f"  connection ramp at {_num(plan.check(realtime_quota_key(i.fan_out_mode, 'newConnectionsPerSecond')).default)}/s: "
+        f"  connection ramp at {_num(plan.check(connection_key).default)}"
+        "/s: "
         f"{_duration(plan.connection_ramp_seconds)}",
         f"  inbound messages/s:   {_num(plan.inbound_messages_per_second)}",
         f"  outbound updates/s:   {_num(plan.outbound_updates_per_second)}"

@@ -45,6 +45,8 @@ TABLE = "aws:dynamodb/table:Table"
 USER_POOL = "aws:cognito/userPool:UserPool"
 USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi"
+EVENT_API = "aws:appsync/api:Api"
+CHANNEL_NAMESPACE = "aws:appsync/channelNamespace:ChannelNamespace"
 RESOLVER = "aws:appsync/resolver:Resolver"
 FUNCTION = "aws:appsync/function:Function"
 DATA_SOURCE = "aws:appsync/dataSource:DataSource"
@@ -179,6 +181,50 @@ def _stack_rule(
 
 def _of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyResource]:
     return [r for r in resources if r.resource_type in types]
+
+
+# ---------------------------------------------------------------------------- AppSync Events
+
+
+def _event_modes(*lists: Any) -> list[str]:
+    return [str(get(mode, "authType")) for modes in lists for mode in as_list(modes)]
+
+
+def _events_logging(args: ResourceValidationArgs) -> Iterable[str]:
+    log = get(args.props, "eventConfig", "logConfig")
+    level = get(log, "logLevel")
+    if not get(log, "cloudwatchLogsRoleArn") or level in (None, "NONE"):
+        yield (f"{_label('AppSync Event API', args.name)} has logging off (logLevel {level or 'unset'}): refused "
+               "subscribes and failed publishes during the event would leave no trace. Fix: chatstack:logLevel: "
+               "ERROR (or higher); components/chat_events.py sets eventConfig.logConfig with a CloudWatch logs role.")
+
+
+def _events_no_api_key(args: ResourceValidationArgs) -> Iterable[str]:
+    config = get(args.props, "eventConfig")
+    modes = _event_modes(get(config, "authProviders"), get(config, "connectionAuthModes"),
+                         get(config, "defaultPublishAuthModes"), get(config, "defaultSubscribeAuthModes"))
+    if args.resource_type == CHANNEL_NAMESPACE:
+        modes = _event_modes(get(args.props, "publishAuthModes"), get(args.props, "subscribeAuthModes"))
+    if "API_KEY" in modes:
+        kind = "AppSync Event API" if args.resource_type == EVENT_API else "AppSync channel namespace"
+        yield (f"{_label(kind, args.name)} accepts API_KEY: a shared secret shipped in every client, which "
+               "anyone can copy to connect, subscribe or publish. Fix: remove the API_KEY auth mode; attendees use "
+               "their Cognito or OIDC token, the fan-out consumer IAM.")
+
+
+def _events_iam_only_publish(resources: list[PolicyResource]) -> Iterable[tuple[str, str | None]]:
+    fix = ("Fix: publishAuthModes (and the API's defaultPublishAuthModes) = [AWS_IAM]: only the stack's fan-out "
+           "consumer publishes; attendees subscribe (components/chat_events.py).")
+    for api in _of_type(resources, EVENT_API):
+        modes = _event_modes(get(api.props, "eventConfig", "defaultPublishAuthModes"))
+        if modes != ["AWS_IAM"]:
+            yield (f"{_label('AppSync Event API', api.name)} lets {modes or 'its defaults'} publish, not IAM alone: "
+                   f"a signed-in attendee could publish fake messages to a room. {fix}"), api.urn
+    for namespace in _of_type(resources, CHANNEL_NAMESPACE):
+        modes = _event_modes(get(namespace.props, "publishAuthModes"))
+        if modes and modes != ["AWS_IAM"]:
+            yield (f"{_label('AppSync channel namespace', namespace.name)} lets {modes} publish, not IAM alone: "
+                   f"a signed-in attendee could publish fake messages to a room. {fix}"), namespace.urn
 
 
 # ---------------------------------------------------------------------------- DynamoDB
@@ -407,6 +453,10 @@ def _consumer_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str
     apis = [str(get(a.props, "arn") or "") for a in _of_type(resources, GRAPHQL_API)]
     allowed_streams = {f"{arn}/stream/*" for arn in tables if arn}
     allowed_fields = {f"{arn}/types/Mutation/fields/publishBatch" for arn in apis if arn}
+    event_apis = [str(get(a.props, "apiArn") or "") for a in _of_type(resources, EVENT_API)]
+    if event_apis:  # events stacks: pack before publishing (Query.pendingBatch), publish to the rooms namespace
+        allowed_fields |= {f"{arn}/types/Query/fields/pendingBatch" for arn in apis if arn}
+    allowed_channels = {f"{arn}/channelNamespace/rooms{tail}" for arn in event_apis if arn for tail in ("", "/*")}
     # The archive consumer writes objects into this stack's archive bucket, nowhere else.
     allowed_objects = {f"{get(b.props, 'arn')}/*" for b in _of_type(resources, S3_BUCKET)
                        if get(b.props, "tags", "purpose") == ARCHIVE_PURPOSE and get(b.props, "arn")}
@@ -438,6 +488,11 @@ def _consumer_role_policy(resources: list[PolicyResource]) -> Iterable[tuple[str
                         stray = [r for r in resources_ if r not in allowed_fields]
                         if stray:
                             yield f"{where} may call {stray}, not only publishBatch of this API. {fix}", policy.urn
+                    elif action == "appsync:eventpublish":
+                        stray = [r for r in resources_ if r not in allowed_channels]
+                        if stray:
+                            yield (f"{where} may publish to {stray}, not only this stack's rooms namespace. {fix}",
+                                   policy.urn)
                     elif action == "s3:putobject":
                         stray = [r for r in resources_ if r not in allowed_objects]
                         if stray:
@@ -923,6 +978,15 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_rule("appsync-introspection-disabled-production", MANDATORY,
                    "Production APIs disable introspection (AppSync's default is enabled).",
                    [GRAPHQL_API], _introspection),
+    _resource_rule("appsync-events-logging-enabled", MANDATORY,
+                   "Event APIs (fanOutMode events) log to CloudWatch (`eventConfig.logConfig`, level ERROR or "
+                   "higher, with a logs role).", [EVENT_API], _events_logging),
+    _resource_rule("appsync-events-no-api-key", MANDATORY,
+                   "Event APIs and their channel namespaces accept no API_KEY auth mode (a shared secret in every "
+                   "client).", [EVENT_API, CHANNEL_NAMESPACE], _events_no_api_key),
+    _stack_rule("appsync-events-iam-only-publish", MANDATORY,
+                "Stack rule: only IAM publishes to an Event API (its default publish auth modes and every channel "
+                "namespace's): the fan-out consumer publishes, attendees only subscribe.", _events_iam_only_publish),
     _resource_rule("appsync-query-depth-limit", MANDATORY,
                    "`queryDepthLimit` is 1–75 (0 means unlimited), bounding nested fan-out per request.",
                    [GRAPHQL_API], _query_depth),

@@ -2,7 +2,9 @@
 // the cursor to the highest of them with an optimistic-lock update, whatever order they came
 // in (it never moves backwards). Nothing new -> DuplicateBatch, so the mutation fails and no
 // subscriber sees an item twice. Subscribers get each list in sequence order.
-import { util } from '@aws-appsync/utils';
+// Query.pendingBatch (events stacks) packs the same items without moving the cursor: the
+// consumer publishes them to the Event API, then calls publishBatch to move it.
+import { runtime, util } from '@aws-appsync/utils';
 
 const SEQUENCE_PATTERN = '[0-9]{40}';
 
@@ -28,9 +30,10 @@ export function request(ctx) {
     util.error(`room ${ctx.args.roomId} already has these messages`, 'DuplicateBatch');
   }
   const last = fresh.concat(freshReplies).map((item) => item.sequence).sort().pop();
-  ctx.stash.fresh = fresh;
-  ctx.stash.freshReplies = freshReplies;
-  ctx.stash.last = last;
+  ctx.stash.batch = pack(ctx.args.roomId, last, fresh, freshReplies);
+  if (ctx.info.fieldName === 'pendingBatch') {
+    runtime.earlyReturn(ctx.stash.batch);
+  }
   const condition =
     cursor === ''
       ? { expression: 'attribute_not_exists(lastSequence)' }
@@ -56,7 +59,11 @@ export function response(ctx) {
     }
     util.error(ctx.error.message, ctx.error.type);
   }
-  // Packed (schema: MessageBatch): each sender once, items pointing at it by index.
+  return ctx.stash.batch;
+}
+
+// Packed (schema: MessageBatch): each sender once, items pointing at it by index.
+function pack(roomId, batchId, messages, replies) {
   const senders = [];
   const senderIndex = {};
   const indexOf = (item) => {
@@ -68,10 +75,10 @@ export function response(ctx) {
     return senderIndex[key];
   };
   return {
-    roomId: ctx.args.roomId,
-    batchId: ctx.stash.last,
+    roomId,
+    batchId,
     senders,
-    messages: ctx.stash.fresh.map((m) => ({ i: m.messageId, s: indexOf(m), x: m.message })),
-    replies: ctx.stash.freshReplies.map((r) => ({ p: r.messageId, i: r.replyId, s: indexOf(r), x: r.message })),
+    messages: messages.map((m) => ({ i: m.messageId, s: indexOf(m), x: m.message })),
+    replies: replies.map((r) => ({ p: r.messageId, i: r.replyId, s: indexOf(r), x: r.message })),
   };
 }

@@ -19,6 +19,10 @@ export function request(ctx) {
     target: moderation.target,
     reason: moderation.reason,
     details: JSON.stringify(moderation.details),
+    // The room event itself, for the events fan-out consumer (it reads this row from the stream
+    // and tells the room's Event API channel): stored with the action, so it goes out exactly
+    // when the action happened.
+    roomEvent: JSON.stringify(ctx.stash.roomEvent),
     createdAt,
   };
   return {

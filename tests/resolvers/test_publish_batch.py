@@ -49,3 +49,14 @@ def test_the_cursor_never_moves_backwards_over_any_sequence_of_batches(runtime, 
         publish(runtime, *batch)
         highest = max(highest, *batch)
         assert cursor(dynamodb) == f"{highest:040d}"
+
+
+def test_pending_batch_packs_what_publish_batch_would_and_leaves_the_cursor(runtime, dynamodb):
+    assert publish(runtime, 3).errors == []
+    pending = runtime.resolve("Query", "pendingBatch", identity=None,
+                              arguments={"roomId": "lobby", "messages": [message(s) for s in (3, 4)]})
+    assert pending.errors == []
+    assert pending.data["messages"] == [{"i": "m4", "s": 0, "x": "text 4"}]  # 3 went out already
+    assert cursor(dynamodb) == f"{3:040d}"  # not moved: the consumer moves it once the Event API took it
+    assert publish(runtime, 3, 4).data == pending.data
+    assert cursor(dynamodb) == f"{4:040d}"

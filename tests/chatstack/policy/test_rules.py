@@ -62,6 +62,10 @@ def _batched():
     return run_stack("dev", fanOutMode="batched")
 
 
+def _events():
+    return run_stack("dev", fanOutMode="events")
+
+
 def _consumer_statement(statement: dict) -> list[RegisteredResource]:
     def edit(inputs):
         document = json.loads(inputs["policy"])
@@ -148,6 +152,34 @@ FIRING: list[tuple[str, str, Callable[[], list[RegisteredResource]], str, str]] 
     ("appsync-logging-enabled", "no-log-config",
      lambda: mutated(_dev(), "aws:appsync/graphQLApi:GraphQLApi", lambda i: i.pop("logConfig")),
      "chat-graphql-api", "fieldLogLevel unset"),
+    ("appsync-events-logging-enabled", "config-log-level-none",
+     lambda: run_stack("dev", fanOutMode="events", logLevel="NONE").resources, "chat-events-api", "logLevel NONE"),
+    ("appsync-events-logging-enabled", "no-log-config",
+     lambda: mutated(_events(), "aws:appsync/api:Api", lambda i: i["eventConfig"].pop("logConfig")),
+     "chat-events-api", "logLevel unset"),
+    ("appsync-events-no-api-key", "api-key-provider",
+     lambda: mutated(_events(), "aws:appsync/api:Api",
+                     lambda i: i["eventConfig"]["authProviders"].append({"authType": "API_KEY"})),
+     "chat-events-api", "accepts API_KEY"),
+    ("appsync-events-no-api-key", "api-key-subscribers",
+     lambda: mutated(_events(), "aws:appsync/channelNamespace:ChannelNamespace",
+                     lambda i: i["subscribeAuthModes"].append({"authType": "API_KEY"})),
+     "chat-events-rooms", "accepts API_KEY"),
+    ("fanout-consumer-least-privilege", "events-publish-anywhere",
+     lambda: mutated(_events(), "aws:iam/rolePolicy:RolePolicy",
+                     lambda i: i.update(policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                         {"Effect": "Allow", "Action": "appsync:EventPublish",
+                          "Resource": "arn:aws:appsync:us-east-1:123456789012:apis/*"}]})), "chat-fanout-policy"),
+     "chat-fanout-policy", "not only this stack's rooms namespace"),
+    ("appsync-events-iam-only-publish", "attendees-publish-by-default",
+     lambda: mutated(_events(), "aws:appsync/api:Api",
+                     lambda i: i["eventConfig"]["defaultPublishAuthModes"].append(
+                         {"authType": "AMAZON_COGNITO_USER_POOLS"})),
+     "chat-events-api", "not IAM alone"),
+    ("appsync-events-iam-only-publish", "attendees-publish-to-rooms",
+     lambda: mutated(_events(), "aws:appsync/channelNamespace:ChannelNamespace",
+                     lambda i: i.update(publishAuthModes=[{"authType": "AMAZON_COGNITO_USER_POOLS"}])),
+     "chat-events-rooms", "not IAM alone"),
     ("appsync-exclude-verbose-logs-production", "production-verbose",
      lambda: mutated(_prod(), "aws:appsync/graphQLApi:GraphQLApi",
                      lambda i: i["logConfig"].update(excludeVerboseContent=False)),
@@ -463,7 +495,9 @@ def test_a_production_pool_with_self_sign_up_passes_with_ses_or_admin_created_us
 
 
 @pytest.mark.parametrize(("stack", "overrides"), [("dev", {}), ("finals-250k", WEB_DOMAIN),
-                                                  ("finals-250k", {**WEB_DOMAIN, "fanOutMode": "batched"})])
+                                                  ("finals-250k", {**WEB_DOMAIN, "fanOutMode": "batched"}),
+                                                  ("finals-250k", {**WEB_DOMAIN, "fanOutMode": "events"}),
+                                                  ("dev", {"fanOutMode": "events"})])
 def test_stacks_with_the_web_client_pass_every_rule(stack, overrides):
     violations = check_resources(_web(stack, **overrides).resources, POLICIES)
     assert violations == [], [dataclasses.astuple(v) for v in violations]
