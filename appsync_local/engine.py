@@ -132,6 +132,9 @@ _EXPORT_DECL = re.compile(r"(?<![\w$.])export\s+(?=(?:async\s+)?function\b|const
 _EXPORT_LIST = re.compile(r"(?<![\w$.])export\s*\{(?P<names>[^}]*)\}\s*;?")
 _EXPORT_DEFAULT = re.compile(r"(?<![\w$.])export\s+default\b")
 _HANDLERS = ("request", "response")
+# AppSync Events channel namespace handlers: a function, or (with a data source) an object with
+# request and response functions, called as "onSubscribe.request" (invoke.js).
+_EVENT_HANDLERS = ("onPublish", "onSubscribe")
 
 
 def _bindings(clause: str, spec: str) -> str:
@@ -189,8 +192,10 @@ def prepare_module(code: str, handle: str) -> str:
     body = _EXPORT_DECL.sub("", body)
     body = _EXPORT_DEFAULT.sub("const __appsync_default =", body)
     registrations = ", ".join(
-        f"{name}: (typeof {exported.get(name, name)} === 'function' ? {exported.get(name, name)} : undefined)"
-        for name in _HANDLERS
+        [f"{name}: (typeof {exported.get(name, name)} === 'function' ? {exported.get(name, name)} : undefined)"
+         for name in _HANDLERS]
+        + [f"{name}: (typeof {exported.get(name, name)} === 'function' || typeof {exported.get(name, name)} === "
+           f"'object' ? {exported.get(name, name)} : undefined)" for name in _EVENT_HANDLERS]
     )
     return (
         "(function () {\n'use strict';\n"

@@ -42,7 +42,10 @@
     try {
       const handlers = A.handlers[handle];
       if (!handlers) throw new Error('no module loaded as ' + handle);
-      const fn = handlers[handlerName];
+      // "onSubscribe.request": an Events handler object's function
+      const fn = handlerName.split('.').reduce(function (found, key) {
+        return found === undefined || found === null ? undefined : found[key];
+      }, handlers);
       if (typeof fn !== 'function') throw new Error('the code does not export a ' + handlerName + ' function');
       out.value = fn(ctx);
     } catch (e) {

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES, Publish
+from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES, Publish, StreamRoomEvent
 from fanout_consumer.handler import process
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,12 @@ class LocalStreamConsumer:
         publish: Callable[[Publish, float], object],
         flush_interval_ms: int = 1000,
         max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+        tell: Callable[[StreamRoomEvent, float], object] | None = None,
     ):
         self._streams = streams_client
         self._stream_arn = stream_arn
         self._publish = publish
+        self._tell = tell  # events stacks: room events to the room's channel
         self._interval = flush_interval_ms / 1000
         self._max_batch_bytes = max_batch_bytes
         self._iterators: dict[str, str] = {}
@@ -59,7 +61,7 @@ class LocalStreamConsumer:
             response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
             records = response["Records"]
             read += len(records)
-            result = process(records, self._publish, self._max_batch_bytes) if records else None
+            result = process(records, self._publish, self._max_batch_bytes, tell=self._tell) if records else None
             if result and result["batchItemFailures"]:
                 # Retry from the failed record next flush, as the event source mapping does.
                 failed = result["batchItemFailures"][0]["itemIdentifier"]

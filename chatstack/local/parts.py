@@ -282,6 +282,7 @@ class EndpointPart(_Part):
         )
         tokens = TokenVerifiers([stack.cognito_verifier, *stack.token_verifiers])
         await asyncio.to_thread(tokens.load_keys)  # before serving: requests never wait on a key fetch
+        stack.token_verify = tokens.verify
         if stack.iam_verify is None:
             stack.fanout_principal = local_backend_principal(stack.run, "fanout")
             stack.iam_verify = SigV4Verifier([stack.fanout_principal, stack.events_principal], stack.region).verify
@@ -320,16 +321,22 @@ class FanoutPart(_Part):
         from chatstack.local.fanout import LocalStreamConsumer
         from fanout_consumer.publisher import AppSyncPublisher
 
-        if stack.config.fan_out_mode != "batched" or stack.fanout_principal is None:
+        if stack.config.fan_out_mode not in ("batched", "events") or stack.fanout_principal is None:
             return
         principal = stack.fanout_principal
-        publisher = AppSyncPublisher(
-            f"{stack.http_origin}/graphql", stack.region,
-            credentials=Credentials(principal.access_key_id, principal.secret_access_key),
-            ssl_context=ssl.create_default_context(cafile=stack.tls_files.ca_certificate) if stack.tls_files else None,
-        )
-        stack.fanout = LocalStreamConsumer(stack.direct_streams, stack.stream_arn, publisher.publish,
-                                           stack.config.flush_interval_ms)
+        credentials = Credentials(principal.access_key_id, principal.secret_access_key)
+        ssl_context = ssl.create_default_context(cafile=stack.tls_files.ca_certificate) if stack.tls_files else None
+        publisher = AppSyncPublisher(f"{stack.http_origin}/graphql", stack.region, credentials=credentials,
+                                     ssl_context=ssl_context)
+        publish, tell = publisher.publish, None
+        if stack.config.fan_out_mode == "events":  # as the Lambda does with EVENTS_URL
+            from fanout_consumer.events import EventsPublisher
+            from fanout_consumer.handler import through_event_api
+
+            publish, tell = through_event_api(publisher, EventsPublisher(
+                f"{stack.http_origin}/event", stack.region, credentials=credentials, ssl_context=ssl_context))
+        stack.fanout = LocalStreamConsumer(stack.direct_streams, stack.stream_arn, publish,
+                                           stack.config.flush_interval_ms, tell=tell)
         stack.fanout.start()
 
 
@@ -356,6 +363,51 @@ class ArchivePart(_Part):
             stack.archiver = None
 
 
+class EventsPart(_Part):
+    """events stacks: the Event API (appsync_local.server.events) on the endpoint's host, /event and
+    /event/realtime, its rooms namespace's handlers from the program, their data source the
+    table over the private socket, the endpoint's token and SigV4 checks."""
+
+    async def start(self, stack: LocalStack) -> None:
+        if stack.config.fan_out_mode != "events":
+            return
+        from appsync_local.datasources import DynamoDBDataSource
+        from appsync_local.engine import JSEngine
+        from appsync_local.server.events import ChannelNamespace, LocalEventApi
+
+        namespaces = []
+        for resource in stack.run.of_type("aws:appsync/channelNamespace:ChannelNamespace"):
+            inputs = resource.inputs
+            integration = ((inputs.get("handlerConfigs") or {}).get("onSubscribe") or {}).get("integration")
+            namespaces.append(ChannelNamespace(
+                name=inputs["name"], code=inputs.get("codeHandlers"),
+                publish_modes=tuple(m["authType"] for m in inputs.get("publishAuthModes") or ()),
+                subscribe_modes=tuple(m["authType"] for m in inputs.get("subscribeAuthModes") or ()),
+                # the namespace's one data source: the chat table (components.chat_events)
+                subscribe_data_source=DynamoDBDataSource(stack.direct_dynamodb, stack.env["TABLE_NAME"])
+                if integration else None))
+        # The endpoint part sets the token and SigV4 checks up after this one: read them on use.
+        stack.event_api = LocalEventApi(
+            namespaces, lambda token: stack.token_verify(token),
+            iam_verify=lambda *request: stack.iam_verify(*request),
+            engine_factory=JSEngine, keepalive_seconds=stack.keepalive_seconds)
+
+    def routes(self, stack: LocalStack, app: web.Application) -> None:
+        if stack.event_api is not None:
+            stack.event_api.routes(app)
+
+    def outputs(self, stack: LocalStack) -> dict[str, Any]:
+        if stack.event_api is None:
+            return {}
+        return {"eventsUrl": f"{stack.http_origin}/event",
+                "eventsRealtimeUrl": f"ws{'s' if stack.tls else ''}://{stack.url_host}/event/realtime"}
+
+    async def stop(self, stack: LocalStack) -> None:
+        if stack.event_api is not None:
+            stack.event_api.close()
+            stack.event_api = None
+
+
 def default_parts() -> list[Part]:
-    return [ProgramPart(), MotoPart(), ResourcesPart(), OidcIssuerPart(), ResolversPart(), WebPart(),
+    return [ProgramPart(), MotoPart(), ResourcesPart(), OidcIssuerPart(), ResolversPart(), WebPart(), EventsPart(),
             EndpointPart(), FanoutPart(), ArchivePart()]

@@ -136,6 +136,8 @@ class LocalStack:
         self.cognito_verifier: Any = None
         self.events_principal: Any = None
         self.fanout_principal: Any = None
+        self.event_api: Any = None  # events stacks (EventsPart)
+        self.token_verify: Callable[[str], Any] | None = None  # the endpoint's JWT check (EndpointPart)
         self.runtime: Any = None
         self.appsync: Any = None
         self.fanout: Any = None
