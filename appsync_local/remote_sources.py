@@ -30,10 +30,12 @@ Signer = Callable[[str, str, dict[str, str], bytes], dict[str, str]]
 class HttpDataSource:
     type = "HTTP"
 
-    def __init__(self, endpoint: str, *, sign: Signer | None = None, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, endpoint: str, *, sign: Signer | None = None, timeout_seconds: float = 10.0,
+                 ssl_context: Any = None) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.sign = sign
         self.timeout_seconds = timeout_seconds
+        self.ssl_context = ssl_context  # e.g. trusting a local CA; None: the system's trust store
 
     def invoke(self, request: Any) -> Any:
         if not isinstance(request, dict) or not request.get("method") or not request.get("resourcePath"):
@@ -50,7 +52,7 @@ class HttpDataSource:
             headers = self.sign(method, url, headers, data)
         outgoing = urllib.request.Request(url, data=data or None, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(outgoing, timeout=self.timeout_seconds) as response:
+            with urllib.request.urlopen(outgoing, timeout=self.timeout_seconds, context=self.ssl_context) as response:
                 status, reply_headers, raw = response.status, dict(response.headers.items()), response.read()
         except urllib.error.HTTPError as error:
             status, reply_headers, raw = error.code, dict(error.headers.items()), error.read()

@@ -233,7 +233,8 @@ class ResolversPart(_Part):
     async def start(self, stack: LocalStack) -> None:
         stack.events_principal = local_backend_principal(stack.run, "events")
         remote = remote_data_sources(stack.run, stack.manifest, stack.config, stack.http_origin,
-                                     stack.events_principal, stack.region)
+                                     stack.events_principal, stack.region,
+                                     ca_file=stack.tls_files.ca_certificate if stack.tls_files else None)
         stack.runtime = stack.runtime_factory(stack.manifest, stack.env, stack.direct_dynamodb, remote)
 
 

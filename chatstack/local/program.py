@@ -145,10 +145,14 @@ LOCAL_REVIEW_TIMEOUT_SECONDS = 1.0
 
 
 def remote_data_sources(
-    run: ProgramRun, manifest: ResolverManifest, config: Any, origin: str, principal: IamPrincipal, region: str
+    run: ProgramRun, manifest: ResolverManifest, config: Any, origin: str, principal: IamPrincipal, region: str,
+    ca_file: Any = None,
 ) -> dict[str, Any]:
-    """Local stand-ins for the manifest's HTTP (the API itself, signed as `principal`) and
-    AWS_LAMBDA (a Python callable) data sources, as the program registered them."""
+    """Local stand-ins for the manifest's HTTP (the API itself, signed as `principal`; over TLS
+    trusting `ca_file`, the local CA) and AWS_LAMBDA (a Python callable) data sources, as the
+    program registered them."""
+    import ssl
+
     from appsync_local.remote_sources import HttpDataSource, LambdaDataSource
     from appsync_local.sigv4 import request_signer
 
@@ -156,7 +160,9 @@ def remote_data_sources(
     sources: dict[str, Any] = {}
     for source in manifest.data_sources:
         if source.type == "HTTP":
-            sources[source.name] = HttpDataSource(origin, sign=request_signer(principal, region))
+            sources[source.name] = HttpDataSource(
+                origin, sign=request_signer(principal, region),
+                ssl_context=ssl.create_default_context(cafile=str(ca_file)) if ca_file else None)
         elif source.type == "AWS_LAMBDA" and registered.get(source.name) == "AWS_LAMBDA":
             handler = review_handler(config)
             sources[source.name] = LambdaDataSource(handler, timeout_seconds=LOCAL_REVIEW_TIMEOUT_SECONDS)

@@ -165,3 +165,68 @@ def test_apollo_receives_a_batched_stacks_on_message_batch(batched_stack):
     assert [(m["i"], m["x"], sender["id"], sender["name"], ulid_time(m["i"])) for m, sender in delivered] == [
         (m["messageId"], m["message"], m["sender"], m["senderName"], m["createdAt"]) for m in graphql["sent"]]
     assert all(batch["roomId"] == "apollo-batch-room" for batch in graphql["events"])
+
+
+@pytest.fixture(scope="module")
+def events_stack(tmp_path_factory) -> Iterator[Served]:
+    """The dev stack in events fan-out mode over TLS (Amplify derives wss from https)."""
+    config = {**read_stack_config("dev"), "chatstack:fanOutMode": "events", "chatstack:flushIntervalMs": "500"}
+    yield from _serve("jsevents", evaluate_program("jsevents", config=config), tmp_path_factory.mktemp("events"),
+                      tls=True)
+
+
+def test_amplifys_events_client_receives_every_message_once_in_order_and_cannot_publish(events_stack):
+    served = events_stack
+    room = "amplify-events-room"
+    sign_up_and_in(served.outputs, "events-user")
+    sender = sign_up_and_in(served.outputs, "events-sender")["id"]
+    session = NodeSession("amplify_events.mjs", served, CHATSTACK_ROOM=room, CHATSTACK_USERNAME="events-user",
+                          CHATSTACK_PASSWORD=LOCAL_PASSWORD, CHATSTACK_MESSAGES="5")
+    try:
+        session.until("subscribing")
+        assert served.local.event_api.subscribers(f"/rooms/{room}") == 1  # subscribe_success came after it
+        sent = [_send(served, sender, room, f"to amplify {n}") for n in range(5)]
+        session.go()
+        events = session.finish()["events"]
+    finally:
+        session.kill()
+    delivered = [(m["i"], m["x"]) for event in events["received"] for m in event["messages"]]
+    assert delivered == [(m["messageId"], m["message"]) for m in sent]  # once each, in order
+    assert all(event["kind"] == "batch" and event["roomId"] == room for event in events["received"])
+    assert "refused" in events["published"]  # IAM only: an attendee's token cannot publish
+
+
+def test_amplifys_events_client_is_refused_a_room_its_user_is_banned_from(events_stack):
+    served = events_stack
+    room = "amplify-banned-room"
+    banned = sign_up_and_in(served.outputs, "events-banned")
+    moderator = sign_up_and_in(served.outputs, "events-moderator", groups=("moderators",))["id"]
+    user_id = jwt.decode(banned["id"], options={"verify_signature": False})["sub"]
+    _graphql(served, moderator, "BanUser", roomId=room, userId=user_id, reason="spam")
+    session = NodeSession("amplify_events.mjs", served, CHATSTACK_ROOM=room, CHATSTACK_USERNAME="events-banned",
+                          CHATSTACK_PASSWORD=LOCAL_PASSWORD)
+    try:
+        refused = session.until("refused")
+    finally:
+        session.kill()
+    assert f"you are banned from room {room}" in json.dumps(refused)
+
+
+def _graphql(served: Served, token: str, name: str, **variables) -> dict:
+    import ssl
+    import urllib.request
+
+    from chatstack.operations import operation
+
+    request = urllib.request.Request(served.outputs["graphqlUrl"], method="POST",
+                                     data=json.dumps({"query": operation(name), "variables": variables}).encode(),
+                                     headers={"Authorization": token, "Content-Type": "application/json"})
+    context = ssl.create_default_context(cafile=served.outputs["tlsCaFile"])
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+        body = json.loads(response.read())
+    assert not body.get("errors"), body
+    return body["data"]
+
+
+def _send(served: Served, token: str, room: str, text: str) -> dict:
+    return _graphql(served, token, "SendMessage", roomId=room, message=text)["sendMessage"]
