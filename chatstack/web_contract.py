@@ -14,6 +14,8 @@ CLIENT_CONFIG_KEYS = ("graphqlUrl", "realtimeUrl", "region", "userPoolId", "user
                       "attendeeAuth", "selfSignUp")
 # oidc stacks: how attendees sign in at the event platform (web/src/attendeeAuth.ts).
 OIDC_CLIENT_CONFIG_KEYS = ("oidcIssuer", "oidcClientId", "oidcScopes", "oidcModeratorClaim")
+# events stacks: the Event API the client subscribes to rooms on (web/src/data/eventsChannel.ts).
+EVENTS_CLIENT_CONFIG_KEYS = ("eventsUrl", "eventsRealtimeUrl")
 # Only a local stack has it: where its Cognito-compatible endpoint listens (Amplify's userPoolEndpoint).
 LOCAL_CLIENT_CONFIG_KEYS = ("cognitoEndpoint",)
 # When set: the origins that may frame the client and hand it an attendee token (postMessage).
@@ -46,7 +48,8 @@ def client_config(outputs: Mapping[str, Any]) -> dict[str, Any]:
     config = {key: outputs[key] for key in CLIENT_CONFIG_KEYS}
     if outputs["attendeeAuth"] == "oidc":
         config.update({key: outputs[key] for key in OIDC_CLIENT_CONFIG_KEYS if key in outputs})
-    config.update({key: outputs[key] for key in (*LOCAL_CLIENT_CONFIG_KEYS, EMBED_CONFIG_KEY) if outputs.get(key)})
+    optional = (*EVENTS_CLIENT_CONFIG_KEYS, *LOCAL_CLIENT_CONFIG_KEYS, EMBED_CONFIG_KEY)
+    config.update({key: outputs[key] for key in optional if outputs.get(key)})
     return config
 
 

@@ -68,10 +68,13 @@ def site_files(site_dir: Path) -> list[SiteFile]:
     return files
 
 
-def connect_sources(graphql_url: str, realtime_url: str, region: str, oidc_issuer: str | None = None) -> list[str]:
-    """Exactly what the page calls: this API's GraphQL and real-time URLs, Cognito in its region
-    and, on oidc stacks, the event platform's issuer (discovery, token and JWKS endpoints)."""
-    return [graphql_url, realtime_url, cognito_endpoint(region), *([origin(oidc_issuer)] if oidc_issuer else [])]
+def connect_sources(graphql_url: str, realtime_url: str, region: str, oidc_issuer: str | None = None,
+                    events_urls: tuple[str, ...] = ()) -> list[str]:
+    """Exactly what the page calls: this API's GraphQL and real-time URLs, Cognito in its region,
+    on events stacks the Event API's real-time URL (and its HTTP one) and, on oidc stacks, the
+    event platform's issuer (discovery, token and JWKS endpoints)."""
+    return [graphql_url, realtime_url, *events_urls, cognito_endpoint(region),
+            *([origin(oidc_issuer)] if oidc_issuer else [])]
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
@@ -159,8 +162,10 @@ class ChatWebApp(pulumi.ComponentResource):
         })
 
         outputs = args.outputs
-        headers = pulumi.Output.all(outputs["graphqlUrl"], outputs["realtimeUrl"], outputs.get("oidcIssuer")).apply(
-            lambda urls: security_headers(connect_sources(urls[0], urls[1], args.region, urls[2]),
+        headers = pulumi.Output.all(outputs["graphqlUrl"], outputs["realtimeUrl"], outputs.get("oidcIssuer"),
+                                    outputs.get("eventsUrl"), outputs.get("eventsRealtimeUrl")).apply(
+            lambda urls: security_headers(connect_sources(urls[0], urls[1], args.region, urls[2],
+                                                          tuple(u for u in urls[3:] if u)),
                                           args.embed_origins or [])
         )
         security: dict[str, Any] = {

@@ -77,7 +77,8 @@ class WebBuild:
 
 def local_connect_sources(outputs: dict[str, Any]) -> list[str]:
     """What the locally served page may connect to: the endpoint (also 'self') and local Cognito."""
-    sources = [outputs["graphqlUrl"], outputs["realtimeUrl"]]
+    sources = [outputs["graphqlUrl"], outputs["realtimeUrl"],
+               *(outputs[key] for key in ("eventsUrl", "eventsRealtimeUrl") if outputs.get(key))]
     if outputs.get("cognitoEndpoint"):
         sources.append(outputs["cognitoEndpoint"].rstrip("/") + "/")
     return sources

@@ -847,6 +847,11 @@ def _expected_connect_sources(resources: list[PolicyResource]) -> set[str] | Non
     region = arn.split(":")[3]
     expected = {"'self'", str(get(uris, "GRAPHQL")), str(get(uris, "REALTIME")),
                 f"https://cognito-idp.{region}.amazonaws.com/"}
+    # events stacks: the Event API's HTTP and real-time URLs.
+    for events in _of_type(resources, EVENT_API):
+        dns = get(events.props, "dns")
+        if isinstance(dns, Mapping) and get(dns, "HTTP"):
+            expected |= {f"https://{get(dns, 'HTTP')}/event", f"wss://{get(dns, 'REALTIME')}/event/realtime"}
     # oidc stacks: the page also talks to the event platform's issuer (its origin).
     for provider in as_list(get(apis[0].props, "additionalAuthenticationProviders")):
         issuer = get(provider, "openidConnectConfig", "issuer")

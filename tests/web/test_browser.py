@@ -100,6 +100,11 @@ def batched() -> Iterator[ServedStack]:
     yield from _serve("dev", fanOutMode="batched", flushIntervalMs="200")
 
 
+@pytest.fixture(scope="module")
+def events() -> Iterator[ServedStack]:
+    yield from _serve("dev", fanOutMode="events", flushIntervalMs="200")
+
+
 class Session:
     """One browser context (one user's browser profile) with its page; collects page errors and
     CSP violations, which fail the test."""
@@ -283,6 +288,23 @@ def test_batched_stack_exchange_live_page_history_and_reply(batched, sessions):
     alice, bob = exchange_live(sessions, batched, room("batched"))
     reply_in_thread(alice, bob)
     page_history(sessions, batched, room("batched-history"))
+
+
+def test_events_stack_delivers_through_the_event_api_with_replies_and_deletions(events, sessions):
+    """fanOutMode events: the page holds the room's Event API channel (no GraphQL subscription):
+    batches and room events arrive on it."""
+    assert events.outputs["fanOutMode"] == "events" and events.outputs["eventsRealtimeUrl"].endswith("/event/realtime")
+    room_id = room("events")
+    alice, bob = exchange_live(sessions, events, room_id)
+    reply_in_thread(alice, bob)
+    assert events.local.event_api.subscribers(f"/rooms/{room_id}") == 2
+    assert not events.local.appsync.realtime.subscriptions("onMessageBatch", {"roomId": room_id})
+    events.user("mia", groups=("moderators",))
+    moderator = sessions(events, "mia", room_id)
+    moderator.message("hi alice, bob here").get_by_role("button", name="Delete message").click()
+    confirm = moderator.page.get_by_role("dialog", name="Delete message?")
+    confirm.get_by_role("button", name="Delete", exact=True).click()
+    expect(alice.message("hi alice, bob here")).to_have_count(0, timeout=UI_TIMEOUT_MS)  # a room event
 
 
 def test_a_moderator_sees_a_senders_messages_across_rooms(per_message, sessions):

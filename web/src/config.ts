@@ -2,7 +2,7 @@
 // stack's outputs (by `chatstack local` or the ChatWebApp component), so one build serves
 // every event.
 
-export type FanOutMode = 'perMessage' | 'batched';
+export type FanOutMode = 'perMessage' | 'batched' | 'events';
 export type AttendeeAuth = 'cognito' | 'oidc';
 
 /** oidc stacks: the event platform's OpenID Connect issuer that signs attendees in. */
@@ -27,12 +27,14 @@ export interface ClientConfig {
   oidc?: OidcConfig;
   /** Origins that may frame the client and hand it an attendee token (chatstack:webAppEmbedOrigins). */
   embedOrigins: string[];
+  /** events stacks: the Event API's HTTP and WebSocket endpoints (rooms' channels). */
+  events?: { url: string; realtimeUrl: string };
   // Only the local stack sets it: where its Cognito-compatible endpoint listens.
   cognitoEndpoint?: string;
 }
 
 const REQUIRED_STRINGS = ['graphqlUrl', 'realtimeUrl', 'region', 'userPoolId', 'userPoolClientId'] as const;
-const FAN_OUT_MODES: readonly FanOutMode[] = ['perMessage', 'batched'];
+const FAN_OUT_MODES: readonly FanOutMode[] = ['perMessage', 'batched', 'events'];
 
 export class ConfigError extends Error {}
 
@@ -50,7 +52,16 @@ export function parseConfig(raw: unknown): ClientConfig {
   }
   const fanOutMode = values.fanOutMode ?? 'perMessage';
   if (!FAN_OUT_MODES.includes(fanOutMode as FanOutMode)) {
-    throw new ConfigError(`config.json: "fanOutMode" is ${JSON.stringify(fanOutMode)}; expected perMessage or batched.`);
+    throw new ConfigError(`config.json: "fanOutMode" is ${JSON.stringify(fanOutMode)}; expected perMessage, batched or events.`);
+  }
+  let events: ClientConfig['events'];
+  if (fanOutMode === 'events') {
+    for (const key of ['eventsUrl', 'eventsRealtimeUrl'] as const) {
+      if (typeof values[key] !== 'string' || values[key] === '') {
+        throw new ConfigError(`config.json: "${key}" is missing; an events stack's rooms are channels of its Event API.`);
+      }
+    }
+    events = { url: values.eventsUrl as string, realtimeUrl: values.eventsRealtimeUrl as string };
   }
   const attendeeAuth = values.attendeeAuth ?? 'cognito';
   if (attendeeAuth !== 'cognito' && attendeeAuth !== 'oidc') {
@@ -94,6 +105,7 @@ export function parseConfig(raw: unknown): ClientConfig {
     selfSignUp,
     oidc,
     embedOrigins: embedOrigins as string[],
+    events,
     cognitoEndpoint: cognitoEndpoint || undefined,
   };
 }

@@ -10,6 +10,7 @@ import { idToken, isModerator } from '../auth';
 import i18n from '../i18n';
 import type { ClientConfig, OidcConfig } from '../config';
 import { createChatClient } from '../data/client';
+import { EventsChannels, EventsContext } from '../data/eventsChannel';
 import { isFramed, listenForTokens } from '../embeddedToken';
 import { ChatRoom } from './ChatRoom';
 
@@ -33,6 +34,9 @@ function SignedIn({ config, username, userId, token, moderator: isModeratorNow, 
   // One client (and one WebSocket) per signed-in user; a new user gets a fresh cache.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the token source of one user never changes
   const client = useMemo(() => createChatClient(config, token), [config]);
+  // events stacks: rooms' live messages come on Event API channels, with the same token
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- as the client: one user's token source
+  const channels = useMemo(() => (config.events ? new EventsChannels(config.events.realtimeUrl, config.events.url, token) : null), [config]);
   const [moderator, setModerator] = useState(false);
   const roomId = roomFromLocation(window.location.search);
 
@@ -50,6 +54,7 @@ function SignedIn({ config, username, userId, token, moderator: isModeratorNow, 
 
   return (
     <ApolloProvider client={client}>
+      <EventsContext.Provider value={channels}>
       <ChatRoom
         key={roomId}
         roomId={roomId}
@@ -59,6 +64,7 @@ function SignedIn({ config, username, userId, token, moderator: isModeratorNow, 
         moderator={moderator}
         signOut={signOut}
       />
+      </EventsContext.Provider>
     </ApolloProvider>
   );
 }

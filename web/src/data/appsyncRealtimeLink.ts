@@ -49,7 +49,7 @@ const DEFAULT_CONNECTION_TIMEOUT_MS = 300_000;
 /** How long an unused socket stays open (a room change or remount re-uses it). */
 const IDLE_CLOSE_MS = 2_000;
 
-function base64Url(text: string): string {
+export function base64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let binary = '';
   for (const byte of bytes) {

@@ -3,7 +3,7 @@
 import type { Message, Reply } from './operations';
 import type { OnMessageBatchResult } from './generated';
 
-type MessageBatch = NonNullable<OnMessageBatchResult['onMessageBatch']>;
+export type MessageBatch = NonNullable<OnMessageBatchResult['onMessageBatch']>;
 
 const ULID_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

@@ -3,6 +3,7 @@
 import type { ApolloClient, OperationVariables, TypedDocumentNode } from '@apollo/client';
 
 import type { SubscriptionContext } from './client';
+import type { StreamHandlers } from './eventsChannel';
 
 export type SubscriptionState = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
@@ -15,17 +16,23 @@ function errorType(error: unknown): string | undefined {
   return Array.isArray(errors) ? errors[0]?.errorType : undefined;
 }
 
-export interface LiveSubscriptionOptions<TData, TVariables extends OperationVariables> {
-  query: TypedDocumentNode<TData, TVariables>;
-  variables: TVariables;
-  onData: (data: TData) => void;
+export interface LiveStreamOptions<T> {
+  onData: (data: T) => void;
   /**
-   * After every start_ack, before the state becomes live: fetch what may have been missed
-   * while not subscribed. Its failure counts as a failed attempt.
+   * After every acknowledgement (start_ack, subscribe_success), before the state becomes live:
+   * fetch what may have been missed while not subscribed. Its failure counts as a failed attempt.
    */
   onSubscribed?: () => Promise<void>;
   onState: (state: SubscriptionState, detail?: string) => void;
 }
+
+export interface LiveSubscriptionOptions<TData, TVariables extends OperationVariables> extends LiveStreamOptions<TData> {
+  query: TypedDocumentNode<TData, TVariables>;
+  variables: TVariables;
+}
+
+/** One attempt at a stream: calls the handlers, returns its stop. */
+export type StreamOpener<T> = (handlers: StreamHandlers<T>) => () => void;
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 15_000;
@@ -43,16 +50,13 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** Starts the subscription; the returned function ends it for good. */
-export function liveSubscription<TData, TVariables extends OperationVariables>(
-  client: ApolloClient,
-  options: LiveSubscriptionOptions<TData, TVariables>,
-): () => void {
+/** Keeps a stream up (an AppSync subscription, an Event API channel); the returned function ends it for good. */
+export function liveStream<T>(open: StreamOpener<T>, options: LiveStreamOptions<T>): () => void {
   let stopped = false;
   let attempt = 0;
   let generation = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let current: { unsubscribe(): void } | undefined;
+  let stopCurrent: (() => void) | undefined;
 
   const start = () => {
     const mine = ++generation;
@@ -62,8 +66,8 @@ export function liveSubscription<TData, TVariables extends OperationVariables>(
         return;
       }
       generation++;
-      current?.unsubscribe();
-      current = undefined;
+      stopCurrent?.();
+      stopCurrent = undefined;
       const type = errorType(error);
       if (type && PERMANENT_ERROR_TYPES.has(type)) {
         options.onState('refused', `${type}: ${describe(error)}`);
@@ -74,9 +78,8 @@ export function liveSubscription<TData, TVariables extends OperationVariables>(
       options.onState('reconnecting', describe(error));
       retryTimer = setTimeout(start, delay);
     };
-    const context: SubscriptionContext & { queryDeduplication: boolean } = {
-      queryDeduplication: false,
-      onSubscribed: () => {
+    stopCurrent = open({
+      subscribed: () => {
         if (!isCurrent()) {
           return;
         }
@@ -90,8 +93,35 @@ export function liveSubscription<TData, TVariables extends OperationVariables>(
           failed,
         );
       },
+      next: (data) => {
+        if (isCurrent()) {
+          options.onData(data);
+        }
+      },
+      error: failed,
+    });
+  };
+
+  options.onState('connecting');
+  start();
+  return () => {
+    stopped = true;
+    clearTimeout(retryTimer);
+    stopCurrent?.();
+  };
+}
+
+/** An AppSync GraphQL subscription kept up (see liveStream). */
+export function liveSubscription<TData, TVariables extends OperationVariables>(
+  client: ApolloClient,
+  options: LiveSubscriptionOptions<TData, TVariables>,
+): () => void {
+  return liveStream<TData>((handlers) => {
+    const context: SubscriptionContext & { queryDeduplication: boolean } = {
+      queryDeduplication: false,
+      onSubscribed: handlers.subscribed,
     };
-    current = client
+    const subscription = client
       .subscribe<TData, TVariables>({
         query: options.query,
         variables: options.variables,
@@ -100,25 +130,15 @@ export function liveSubscription<TData, TVariables extends OperationVariables>(
       } as ApolloClient.SubscribeOptions<TData, TVariables>)
       .subscribe({
         next: (result) => {
-          if (!isCurrent()) {
-            return;
-          }
           if (result.error) {
-            failed(result.error);
+            handlers.error(result.error);
           } else if (result.data) {
-            options.onData(result.data as TData);
+            handlers.next(result.data as TData);
           }
         },
-        error: failed,
-        complete: () => failed(new Error('The subscription ended.')),
+        error: handlers.error,
+        complete: () => handlers.error(new Error('The subscription ended.')),
       });
-  };
-
-  options.onState('connecting');
-  start();
-  return () => {
-    stopped = true;
-    clearTimeout(retryTimer);
-    current?.unsubscribe();
-  };
+    return () => subscription.unsubscribe();
+  }, options);
 }

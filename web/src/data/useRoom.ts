@@ -15,7 +15,8 @@ import {
   removeMessage,
   type Feed,
 } from './feed';
-import { liveSubscription, type SubscriptionState } from './liveSubscription';
+import { useEventsChannels } from './eventsChannel';
+import { liveStream, liveSubscription, type SubscriptionState } from './liveSubscription';
 import {
   GET_MESSAGES,
   GET_ROOM_SETTINGS,
@@ -25,8 +26,15 @@ import {
   ON_SEND_MESSAGE,
   type Message,
   type Reply,
+  type RoomEvent,
   type RoomSettings,
 } from './operations';
+
+/** What an events stack's room channel carries (fanout_consumer.events): packed batches and room events. */
+type ChannelEvent =
+  | ({ kind: 'batch' } & Parameters<typeof expandBatch>[0])
+  | ({ kind: 'roomEvent' } & RoomEvent)
+  | null;
 
 /** Messages per history page. */
 export const PAGE_SIZE = 50;
@@ -77,6 +85,7 @@ function combine(...states: SubscriptionState[]): SubscriptionState {
 
 export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
   const client = useApolloClient();
+  const events = useEventsChannels();
   const feedRef = useRef<Feed>(EMPTY_FEED);
   const [feed, setFeedState] = useState<Feed>(EMPTY_FEED);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -137,8 +146,9 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
   useEffect(() => {
     let messagesState: SubscriptionState = 'connecting';
     // Batched rooms deliver replies inside their batches (onReply is refused there).
-    let repliesState: SubscriptionState = fanOutMode === 'batched' ? 'live' : 'connecting';
-    let roomEventsState: SubscriptionState = 'connecting';
+    let repliesState: SubscriptionState = fanOutMode === 'perMessage' ? 'connecting' : 'live';
+    // events stacks: room events arrive on the room's channel with its messages.
+    let roomEventsState: SubscriptionState = fanOutMode === 'events' ? 'live' : 'connecting';
     let combined: SubscriptionState = 'connecting';
     let wasLive = false;
     const report = (detail?: string) => {
@@ -202,8 +212,44 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
         }
       }
     };
+    const onRoomEvent = (event: RoomEvent | null | undefined) => {
+      if (event?.type === 'MESSAGE_DELETED' && event.messageId) {
+        removeDeleted(event.messageId);
+      }
+      if (event?.settings) {
+        setSettings(event.settings);
+      }
+    };
+    // The room's settings (pinned message, slow mode) are read once its room events flow, so a
+    // change made meanwhile is not missed; room events keep them current.
+    const readSettings = async () => {
+      const { data } = await client.query({ query: GET_ROOM_SETTINGS, variables: { roomId }, fetchPolicy: 'no-cache' });
+      if (data) {
+        setSettings(data.getRoomSettings);
+      }
+    };
+    const channelEvent = (event: ChannelEvent) => {
+      if (event?.kind === 'batch') {
+        const { messages, replies } = expandBatch(event);
+        receiveLive(messages, replies);
+      } else if (event?.kind === 'roomEvent') {
+        onRoomEvent(event);
+      }
+    };
     const stopMessages =
-      fanOutMode === 'batched'
+      fanOutMode === 'events' && events
+        ? liveStream<ChannelEvent>((handlers) => events.subscribe(`/rooms/${roomId}`, handlers), {
+            onData: channelEvent,
+            onSubscribed: async () => {
+              await catchUp();
+              await readSettings();
+            },
+            onState: (state, detail) => {
+              messagesState = state;
+              report(detail);
+            },
+          })
+        : fanOutMode !== 'perMessage'
         ? liveSubscription(client, {
             query: ON_MESSAGE_BATCH,
             variables: { roomId },
@@ -236,7 +282,7 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
             },
           });
     const stopReplies =
-      fanOutMode === 'batched'
+      fanOutMode !== 'perMessage'
         ? () => {}
         : liveSubscription(client, {
             query: ON_REPLY,
@@ -254,38 +300,25 @@ export function useRoom(roomId: string, fanOutMode: FanOutMode): Room {
           });
     // Moderation: deletions leave every open page. (A deletion missed while this
     // subscription was down stays shown until the next load; getMessages no longer lists it.)
-    // The room's settings (pinned message, slow mode) are read once this subscription is up, so
-    // a change made meanwhile is not missed; room events keep them current.
-    const readSettings = async () => {
-      const { data } = await client.query({ query: GET_ROOM_SETTINGS, variables: { roomId }, fetchPolicy: 'no-cache' });
-      if (data) {
-        setSettings(data.getRoomSettings);
-      }
-    };
-    const stopRoomEvents = liveSubscription(client, {
-      query: ON_ROOM_EVENT,
-      variables: { roomId },
-      onSubscribed: readSettings,
-      onData: (data) => {
-        const event = data.onRoomEvent;
-        if (event?.type === 'MESSAGE_DELETED' && event.messageId) {
-          removeDeleted(event.messageId);
-        }
-        if (event?.settings) {
-          setSettings(event.settings);
-        }
-      },
-      onState: (state, detail) => {
-        roomEventsState = state;
-        report(detail);
-      },
-    });
+    const stopRoomEvents =
+      fanOutMode === 'events'
+        ? () => {}
+        : liveSubscription(client, {
+            query: ON_ROOM_EVENT,
+            variables: { roomId },
+            onSubscribed: readSettings,
+            onData: (data) => onRoomEvent(data.onRoomEvent),
+            onState: (state, detail) => {
+              roomEventsState = state;
+              report(detail);
+            },
+          });
     return () => {
       stopMessages();
       stopReplies();
       stopRoomEvents();
     };
-  }, [client, roomId, fanOutMode, fetchPage, update, receiveReply, removeDeleted, setSettings]);
+  }, [client, events, roomId, fanOutMode, fetchPage, update, receiveReply, removeDeleted, setSettings]);
 
   const loadOlder = useCallback(async () => {
     const current = feedRef.current;
