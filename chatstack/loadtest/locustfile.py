@@ -39,6 +39,7 @@ from locust.stats import CSV_STATS_INTERVAL_SEC
 from chatstack.loadtest.identity import attendee_tokens
 from chatstack.loadtest.realtime_client import (
     ConnectionLost,
+    EventsConnection,
     RealtimeConnection,
     RealtimeError,
     SubscribeFailed,
@@ -197,10 +198,16 @@ class Attendee(User):
                 self.side.tally.retry(_error_type(stage, error))
                 _fire(self.environment, f"{stage} (retried)", started, error=error)
 
-        self.connection = connect_and_subscribe(
-            lambda: RealtimeConnection(scenario.realtime_url, scenario.graphql_url, self.token,
-                                       ca_file=scenario.tls_ca_file),
-            scenario.subscription_query, {"roomId": self.room}, report, sleep=gevent.sleep)
+        if scenario.fan_out_mode == "events":
+            def open_connection() -> RealtimeConnection:
+                return EventsConnection(scenario.events_realtime_url, scenario.events_url, self.token,
+                                        ca_file=scenario.tls_ca_file)
+        else:
+            def open_connection() -> RealtimeConnection:
+                return RealtimeConnection(scenario.realtime_url, scenario.graphql_url, self.token,
+                                          ca_file=scenario.tls_ca_file)
+        query, variables = scenario.subscription_target(self.room)
+        self.connection = connect_and_subscribe(open_connection, query, variables, report, sleep=gevent.sleep)
 
     @task
     def receive(self) -> None:
@@ -226,11 +233,14 @@ class Attendee(User):
             return
         received = time.time()
         scenario = self.side.scenario
-        item = ((frame.get("payload") or {}).get("data") or {}).get(scenario.subscription_field) or {}
+        if scenario.fan_out_mode == "events":  # the channel's event, JSON text: a batch or a room event
+            item = json.loads(frame.get("event") or "null") or {}
+        else:
+            item = ((frame.get("payload") or {}).get("data") or {}).get(scenario.subscription_field) or {}
         # a batch is packed (schema: MessageBatch): the text is `x`
-        texts = ([str(m.get("x", "")) for m in item.get("messages") or []] if scenario.fan_out_mode == "batched"
+        texts = ([str(m.get("x", "")) for m in item.get("messages") or []] if scenario.fan_out_mode != "perMessage"
                  else [str(item.get("message", ""))])
-        self.side.tally.update(self.ledger)
+        self.side.tally.update(self.ledger, _frame_bytes(frame))
         for text in texts:
             decoded = decode_message(text, scenario.run_id)
             if decoded is None:
@@ -246,6 +256,12 @@ class Attendee(User):
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def _frame_bytes(frame: dict[str, Any]) -> int:
+    """The data frame's size on the wire, as the server wrote it (compact JSON; WebSocket framing
+    not counted): what data transfer bills."""
+    return len(json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def _frame_error(frame: dict[str, Any]) -> tuple[str, str]:

@@ -143,6 +143,51 @@ class RealtimeConnection:
                 raise RealtimeError(*_first_error(frame))
 
 
+EVENTS_SUBPROTOCOL = "aws-appsync-event-ws"
+
+
+class EventsConnection(RealtimeConnection):
+    """events stacks: the Event API's WebSocket protocol (the room's channel /rooms/<roomId>):
+    `header-<base64url JSON>` beside the `aws-appsync-event-ws` subprotocol, `subscribe`
+    {id, channel, authorization} → `subscribe_success` | `subscribe_error`, `data` {id, event}."""
+
+    def __init__(self, realtime_url: str, events_url: str, token: str, ca_file: str | None = None,
+                 timeout: float = 10.0):
+        super().__init__(realtime_url, events_url, token, ca_file, timeout)
+
+    def connect(self) -> None:
+        header = base64.urlsafe_b64encode(json.dumps(self.authorization).encode()).decode().rstrip("=")
+        sslopt = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": self.ca_file} if self.ca_file else None
+        self._ws = websocket.create_connection(
+            self.realtime_url, subprotocols=[EVENTS_SUBPROTOCOL, f"header-{header}"],
+            timeout=self.timeout, sslopt=sslopt, enable_multithread=False,
+        )
+        self._send({"type": "connection_init"})
+        ack = self._until({"connection_ack"})
+        timeout_ms = ack.get("connectionTimeoutMs")
+        if isinstance(timeout_ms, (int, float)) and timeout_ms > 0:
+            self.connection_timeout_s = timeout_ms / 1000
+
+    def subscribe(self, query: str, variables: dict[str, Any]) -> str:
+        """`query` is the channel; `variables` are not used."""
+        subscription_id = str(uuid.uuid4())
+        self._send({"id": subscription_id, "type": "subscribe", "channel": query, "authorization": self.authorization})
+        self._until({"subscribe_success"}, subscription_id)
+        self._ws.settimeout(self.connection_timeout_s)
+        return subscription_id
+
+    def _until(self, wanted: set[str], subscription_id: str | None = None) -> dict[str, Any]:
+        while True:
+            frame = self._recv()
+            kind = frame.get("type")
+            if kind in wanted and (subscription_id is None or frame.get("id") == subscription_id):
+                return frame
+            if kind in ("connection_error", "subscribe_error", "error"):
+                errors = frame.get("errors") or [{}]
+                first = errors[0] if isinstance(errors, list) and errors else {}
+                raise RealtimeError(str(first.get("errorType") or kind), str(first.get("message") or frame))
+
+
 class SubscribeFailed(Exception):
     """Connecting or subscribing failed for good (after retries): at which stage, when that
     attempt started, and why."""

@@ -42,7 +42,7 @@ class Scenario:
     tls_ca_file: str | None
     attendee_auth: str  # cognito | oidc
     oidc_state_dir: str | None  # oidc: the local issuer's key and settings (chatstack.local.oidc)
-    fan_out_mode: str  # perMessage | batched
+    fan_out_mode: str  # perMessage | batched | events
     flush_interval_ms: int
     users: int
     spawn_rate: float
@@ -56,14 +56,24 @@ class Scenario:
     local_admin: dict[str, str] | None = None
     # oidc: tokens the event platform issued, one per line (a deployed stack's rehearsal)
     attendee_tokens_file: str | None = None
+    # events stacks: the Event API (outputs eventsUrl, eventsRealtimeUrl)
+    events_url: str | None = None
+    events_realtime_url: str | None = None
 
     @property
     def subscription_field(self) -> str:
-        return "onMessageBatch" if self.fan_out_mode == "batched" else "onSendMessage"
+        """What the rehearsal's statistics name the subscription (events: the room's channel)."""
+        return {"batched": "onMessageBatch", "events": "rooms channel"}.get(self.fan_out_mode, "onSendMessage")
 
     @property
     def subscription_query(self) -> str:
         return ON_MESSAGE_BATCH if self.fan_out_mode == "batched" else ON_SEND_MESSAGE
+
+    def subscription_target(self, room: str) -> tuple[str, dict[str, Any]]:
+        """(GraphQL document or, on events stacks, the channel; its variables) for a room."""
+        if self.fan_out_mode == "events":
+            return f"/rooms/{room}", {}
+        return self.subscription_query, {"roomId": room}
 
     @property
     def seconds_between_sends(self) -> float:
@@ -111,6 +121,8 @@ def read_outputs(path: Path, stack: str) -> dict[str, Any]:
     except ValueError as error:
         raise ScenarioError(f"--outputs: {path} is not JSON: {error}") from None
     missing = [key for key in REQUIRED_OUTPUTS if not outputs.get(key)]
+    if outputs.get("fanOutMode") == "events":
+        missing += [key for key in ("eventsUrl", "eventsRealtimeUrl") if not outputs.get(key)]
     if missing:
         raise ScenarioError(f"--outputs: {path} lacks {', '.join(missing)} ({how})")
     return outputs
@@ -152,10 +164,11 @@ def build_scenario(stack: str, root: Path, outputs_path: Path | None, *, users: 
         oidc_state_dir = _local_issuer_state(stack, outputs, oidc_state_dir or Project(root).state_dir / stack)
     if drain_s is None:
         # Long enough for a batched room's last flush to be published and delivered.
-        drain_s = 5.0 + (2 * config.flush_interval_ms / 1000 if config.fan_out_mode == "batched" else 0.0)
+        drain_s = 5.0 + (2 * config.flush_interval_ms / 1000 if config.fan_out_mode != "perMessage" else 0.0)
     scenario = Scenario(
         stack=stack, run_id=secrets.token_hex(4),
         graphql_url=outputs["graphqlUrl"], realtime_url=outputs["realtimeUrl"], region=outputs["region"],
+        events_url=outputs.get("eventsUrl"), events_realtime_url=outputs.get("eventsRealtimeUrl"),
         user_pool_id=outputs["userPoolId"], user_pool_client_id=outputs["userPoolClientId"],
         cognito_endpoint=outputs.get("cognitoEndpoint"), tls_ca_file=outputs.get("tlsCaFile"),
         attendee_auth=attendee_auth,

@@ -55,6 +55,7 @@ class WorkerTally:
     out_of_order: int = 0
     wrong_room: int = 0
     updates: int = 0  # data frames received by audience subscriptions (a batch is one update)
+    update_bytes: int = 0  # their size (compact JSON, as sent): bytes per delivered message
     latency_ms: Counter = field(default_factory=Counter)  # whole milliseconds -> deliveries
     errors: Counter = field(default_factory=Counter)
     retried: int = 0  # connect/subscribe attempts that failed and were retried (not losses)
@@ -88,9 +89,10 @@ class WorkerTally:
         self.first_send_at = min(at, self.first_send_at or at)
         self.last_send_at = max(at, self.last_send_at or at)
 
-    def update(self, ledger: SubscriptionLedger) -> None:
+    def update(self, ledger: SubscriptionLedger, frame_bytes: int = 0) -> None:
         if ledger.audience:
             self.updates += 1
+            self.update_bytes += frame_bytes
 
     def delivery(self, ledger: SubscriptionLedger, sender: str, seq: int, room: str, latency_ms: float) -> bool:
         """Record one message arriving on one subscription; True if it is a first delivery
@@ -146,6 +148,7 @@ class WorkerTally:
             "outOfOrder": self.out_of_order,
             "wrongRoom": self.wrong_room,
             "updates": self.updates,
+            "updateBytes": self.update_bytes,
             "latencyMs": {str(ms): n for ms, n in self.latency_ms.items()},
             "errors": dict(self.errors),
             "retried": self.retried,
@@ -204,7 +207,7 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
         retries.update(tally.get("retries", {}))
         sent.update(tally["sent"])
         for key in ("late", "subscribed", "failed", "disconnected", "sendFailed", "duplicated", "outOfOrder",
-                    "wrongRoom", "updates", "retried"):
+                    "wrongRoom", "updates", "updateBytes", "retried"):
             totals[key] += tally.get(key, 0)
     expected = sum(audience[room] for room in sent.values())
     delivered = sum(min(receivers[key], audience[room]) for key, room in sent.items())
@@ -242,6 +245,8 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
             "sendSeconds": _span([t["firstSendAt"] for t in tallies], [t["lastSendAt"] for t in tallies]),
         },
         "updatesReceived": totals["updates"],
+        # what data transfer bills per message: the audience's data frames over its first deliveries
+        "bytesPerDeliveredMessage": round(totals["updateBytes"] / delivered) if delivered else None,
         "errors": dict(sorted(errors.items())),
         "retries": dict(sorted(retries.items())),
     }

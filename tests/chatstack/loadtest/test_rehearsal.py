@@ -53,6 +53,17 @@ def batched_oidc_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
                       config_overrides={f"chatstack:{key}": value for key, value in BATCHED_OIDC.items()})
 
 
+EVENTS = {"fanOutMode": "events", "flushIntervalMs": "500"}
+
+
+@pytest.fixture(scope="module")
+def events_outputs(aws_env, tmp_path_factory) -> Iterator[Path]:
+    """An events stack: the batches through the Event API."""
+    directory = tmp_path_factory.mktemp("events")
+    yield from _serve(directory, state_dir=directory,
+                      config_overrides={f"chatstack:{key}": value for key, value in EVENTS.items()})
+
+
 def _loadtest(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "chatstack.cli", "loadtest", *args], cwd=REPO_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -96,6 +107,7 @@ def test_a_rehearsal_on_one_machine_delivers_every_message_once(dev_outputs, tmp
     summary = json.loads(summary_path.read_text())
     _assert_complete(summary, output)
     assert summary["workers"] == 1 and summary["subscription"] == "onSendMessage"
+    assert summary["bytesPerDeliveredMessage"] > 0
     plan = summary["plan"]
     assert plan["expectedOutboundUpdatesPerSecond"] == 30 * 6  # perMessage: everyone gets every message
     assert plan["measuredOutboundUpdatesPerSecond"] == summary["updatesReceived"] / 4
@@ -180,3 +192,17 @@ def test_workers_need_no_stack_and_other_options_go_to_locust(tmp_path):
     argv = locust_argv(args, REPO_ROOT, unknown)
     assert argv[2:] == ["--worker", "--master-host", "10.0.0.5", "--master-port", "6000", "--processes", "4"]
     assert os.path.basename(argv[1]) == "locustfile.py"
+
+
+def test_an_events_stack_is_rehearsed_on_the_rooms_channels(events_outputs, tmp_path):
+    summary_path = tmp_path / "out.json"
+    settings = [arg for key, value in EVENTS.items() for arg in ("--config", f"{key}={value}")]
+    process = _loadtest("--stack", "dev", *settings, "--outputs", str(events_outputs), *SCENARIO,
+                        "--json", str(summary_path))
+    output = _finish(process)
+    assert process.returncode == 0, output[-4000:]
+    summary = json.loads(summary_path.read_text())
+    _assert_complete(summary, output)
+    assert summary["subscription"] == "rooms channel" and summary["fanOutMode"] == "events"
+    assert summary["updatesReceived"] < summary["delivered"]  # batches
+    assert 0 < summary["bytesPerDeliveredMessage"] and "per delivered message" in output
