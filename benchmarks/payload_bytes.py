@@ -4,7 +4,7 @@ figures; asserts nothing.
 
     .venv/bin/python benchmarks/payload_bytes.py [--messages 50] [--text-bytes 400]
 
-Serves the dev stack locally, per-message and batched (in this process). One subscriber speaks
+Serves the dev stack locally, per-message, batched and events (in this process). One subscriber speaks
 AppSync's real-time protocol with the web client's subscription (schema/operations.graphql:
 OnSendMessage or OnMessageBatch); N messages of exactly --text-bytes of ASCII text are sent
 by one attendee, and again each by another attendee (as at a big event: a batch's sender table
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import sys
 import tempfile
@@ -44,19 +45,32 @@ async def measure(outputs: dict, tokens: list[str], mode: str, messages: int, te
                            else ("onSendMessage", operation("OnSendMessage")))
     room = f"payload-{uuid.uuid4().hex[:6]}"
     token = tokens[0]
-    url = f"{outputs['realtimeUrl']}?header={_header(token)}&payload=e30="
     frames: list[str] = []
     delivered = 0
     async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(url, protocols=("graphql-ws",), max_msg_size=0)
-        await ws.send_str('{"type":"connection_init"}')
-        while (await ws.receive_json())["type"] != "connection_ack":
-            pass
-        await ws.send_json({"id": "sub", "type": "start", "payload": {
-            "data": json.dumps({"query": subscription, "variables": {"roomId": room}}),
-            "extensions": {"authorization": {"host": "local", "Authorization": token}}}})
-        while (await ws.receive_json())["type"] != "start_ack":
-            pass
+        if mode == "events":  # the room's Event API channel (the Events protocol)
+            authorization = {"host": "local", "Authorization": token}
+            header = base64.urlsafe_b64encode(json.dumps(authorization).encode()).decode().rstrip("=")
+            ws = await session.ws_connect(outputs["eventsRealtimeUrl"], max_msg_size=0,
+                                          protocols=("aws-appsync-event-ws", f"header-{header}"))
+            await ws.send_str('{"type":"connection_init"}')
+            while (await ws.receive_json())["type"] != "connection_ack":
+                pass
+            await ws.send_json({"id": "sub", "type": "subscribe", "channel": f"/rooms/{room}",
+                                "authorization": authorization})
+            while (await ws.receive_json())["type"] != "subscribe_success":
+                pass
+        else:
+            url = f"{outputs['realtimeUrl']}?header={_header(token)}&payload=e30="
+            ws = await session.ws_connect(url, protocols=("graphql-ws",), max_msg_size=0)
+            await ws.send_str('{"type":"connection_init"}')
+            while (await ws.receive_json())["type"] != "connection_ack":
+                pass
+            await ws.send_json({"id": "sub", "type": "start", "payload": {
+                "data": json.dumps({"query": subscription, "variables": {"roomId": room}}),
+                "extensions": {"authorization": {"host": "local", "Authorization": token}}}})
+            while (await ws.receive_json())["type"] != "start_ack":
+                pass
         texts = [(f"{n:05d} " + "x" * text_bytes)[:text_bytes] for n in range(messages)]
         for n, text in enumerate(texts):
             async with session.post(outputs["graphqlUrl"], headers={"Authorization": tokens[n % len(tokens)]},
@@ -70,6 +84,10 @@ async def measure(outputs: dict, tokens: list[str], mode: str, messages: int, te
             if message.get("type") != "data":
                 continue
             frames.append(raw.data)
+            if mode == "events":
+                item = json.loads(message["event"])
+                delivered += len(item.get("messages") or [])
+                continue
             item = message["payload"]["data"][field]
             delivered += len(item["messages"]) if mode == "batched" else 1
         await ws.close()
@@ -81,7 +99,7 @@ async def measure(outputs: dict, tokens: list[str], mode: str, messages: int, te
 def serve(config_overrides: dict[str, str], state: Path) -> tuple:
     from chatstack.local.stack import LocalStack
 
-    stack = "payloadbatch" if config_overrides else "dev"
+    stack = f"payload{config_overrides['chatstack:fanOutMode'].lower()}" if config_overrides else "dev"
     config = {**read_stack_config("dev"), **config_overrides}
     loop = BackgroundLoop()
     local = LocalStack(stack, run=evaluate_program(stack, config=config), state_dir=state)
@@ -95,8 +113,9 @@ def main() -> None:
     parser.add_argument("--text-bytes", type=int, default=400)
     args = parser.parse_args()
     results = {}
-    for mode, overrides in (("perMessage", {}), ("batched", {"chatstack:fanOutMode": "batched",
-                                                               "chatstack:flushIntervalMs": "1000"})):
+    for mode, overrides in (("perMessage", {}),
+                            ("batched", {"chatstack:fanOutMode": "batched", "chatstack:flushIntervalMs": "1000"}),
+                            ("events", {"chatstack:fanOutMode": "events", "chatstack:flushIntervalMs": "1000"})):
         with tempfile.TemporaryDirectory() as tmp:
             loop, local, outputs = serve(overrides, Path(tmp))
             try:

@@ -129,7 +129,8 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         lines += [f"  floor: ${plan.cost_floor_per_hour_usd:,.2f}/h (the text to every subscriber at the data-transfer "
                   "rate + one delivery per subscriber per flush at $1 per million)",
                   f"  2x outbound headroom for this mode: {_num(plan.outbound_for_scale_out_headroom)} messages/s "
-                  f"per API (a quota increase), or {plan.apis_for_scale_out_headroom} APIs at the default quota "
+                  f"per API (a quota increase), or {plan.apis_for_scale_out_headroom} "
+                  f"API{'s' if plan.apis_for_scale_out_headroom > 1 else ''} at the default quota "
                   "with the audience split between them"]
     if plan.recommended_fan_out_mode:
         advice = "keep it" if plan.recommended_fan_out_mode == i.fan_out_mode else "switch with chatstack:fanOutMode"
