@@ -22,7 +22,7 @@ COMPACT = (",", ":")  # AppSync's frames carry no whitespace
 SAMPLE_ROOM_ID = "main-stage"
 SAMPLE_SUBSCRIPTION_ID = "0b7c3f2e-5d41-4a9e-9c1b-2f8e6a7d4c10"  # client-chosen UUID
 SAMPLE_SENDER = "6f1d2c3b-8e9a-4b7c-a1d2-{index:012d}"  # a token's sub
-SAMPLE_SENDER_NAME = "Attendee {index:04d}"
+SAMPLE_SENDER_NAME = "Attendee {index:06d}"  # fixed width: only the items' sender index grows
 SAMPLE_CREATED_AT = "2026-12-05T20:15:30.123Z"
 
 
@@ -56,19 +56,45 @@ def per_message_frame_bytes(text_bytes: int) -> int:
     return _frame_bytes(len(json.dumps(document, ensure_ascii=False, separators=COMPACT).encode()))
 
 
-@cache
-def batch_frame_bytes(messages: int, text_bytes: int) -> int:
-    """One onMessageBatch delivery carrying `messages` messages of `text_bytes` each."""
+def measured_batch_frame_bytes(messages: int, text_bytes: int) -> int:
+    """One onMessageBatch delivery carrying `messages` messages of `text_bytes` each, built."""
     sample = [_sample_message(i, text_bytes) for i in range(max(1, messages))]
     return _frame_bytes(payload_bytes(SAMPLE_ROOM_ID, sample))
 
 
-@cache
-def events_frame_bytes(messages: int, text_bytes: int) -> int:
-    """One Event API delivery of a batch (fanOutMode events): the packed batch published to the
-    room's channel (fanout_consumer.events), which subscribers receive as a JSON string in the
-    Events protocol's data frame ({"id","type":"data","event"}): quotes inside it are escaped."""
+def measured_events_frame_bytes(messages: int, text_bytes: int) -> int:
+    """One Event API delivery of a batch (fanOutMode events), built: the packed batch published
+    to the room's channel (fanout_consumer.events), which subscribers receive as a JSON string
+    in the Events protocol's data frame ({"id","type":"data","event"}): quotes in it escaped."""
     sample = [_sample_message(i, text_bytes) for i in range(max(1, messages))]
     event = json.dumps(channel_event(packed_batch(SAMPLE_ROOM_ID, sample)), ensure_ascii=False, separators=COMPACT)
     frame = {"id": SAMPLE_SUBSCRIPTION_ID, "type": "data", "event": event}
     return len(json.dumps(frame, ensure_ascii=False, separators=COMPACT).encode())
+
+
+def _index_digits(messages: int) -> int:
+    """Digits the items' sender indexes (0 .. messages-1) carry beyond one each."""
+    extra, start = 0, 10
+    while start < messages:  # each index from `start` on has one more digit
+        extra += messages - start
+        start *= 10
+    return extra
+
+
+def _extrapolated(measure, messages: int, text_bytes: int) -> int:
+    # Every item adds the same bytes but for its sender index's digits: two built batches
+    # give the rest exactly (tests/chatstack/planning: equal to the built batch at any size).
+    one, two = measure(1, text_bytes), measure(2, text_bytes)
+    return one + (max(1, messages) - 1) * (two - one) + _index_digits(max(1, messages))
+
+
+@cache
+def batch_frame_bytes(messages: int, text_bytes: int) -> int:
+    """One onMessageBatch delivery carrying `messages` messages of `text_bytes` each."""
+    return _extrapolated(measured_batch_frame_bytes, messages, text_bytes)
+
+
+@cache
+def events_frame_bytes(messages: int, text_bytes: int) -> int:
+    """One Event API delivery of a batch (fanOutMode events) of `messages` messages."""
+    return _extrapolated(measured_events_frame_bytes, messages, text_bytes)

@@ -563,3 +563,16 @@ def test_a_million_participants_need_two_apis_or_a_doubled_outbound_quota_for_2x
     assert events.outbound_for_scale_out_headroom == 2_000_000
     assert modes["events"].apis_for_scale_out_headroom == modes["batched"].apis_for_scale_out_headroom == 2
     assert modes["perMessage"].apis_for_scale_out_headroom == 100  # 50M/s at 2x over 1M/s per API
+
+
+@settings(max_examples=30)
+@given(st.integers(1, 1_200), st.integers(1, 2_000))
+def test_batch_sizes_are_the_built_batches_at_any_size(messages, text_bytes):
+    from chatstack.planning.payload import (
+        events_frame_bytes,
+        measured_batch_frame_bytes,
+        measured_events_frame_bytes,
+    )
+
+    assert batch_frame_bytes(messages, text_bytes) == measured_batch_frame_bytes(messages, text_bytes)
+    assert events_frame_bytes(messages, text_bytes) == measured_events_frame_bytes(messages, text_bytes)
