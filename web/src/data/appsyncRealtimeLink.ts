@@ -14,6 +14,8 @@
 import { ApolloLink, Observable } from '@apollo/client';
 import { print } from 'graphql';
 
+import { RealtimeError, RealtimeSocket, errorsOf, type ServerMessage } from './realtimeSocket';
+
 export interface RealtimeLinkOptions {
   /** The stack's realtimeUrl output (wss://…/graphql/realtime, or ws:// locally). */
   realtimeUrl: string;
@@ -27,149 +29,32 @@ interface RealtimeContext {
   onSubscribed?: () => void;
 }
 
-interface ServerMessage {
-  type?: string;
-  id?: string;
-  payload?: { connectionTimeoutMs?: number; errors?: unknown[]; data?: unknown };
-}
-
-/** A subscription or connection refused by the server: its `errors` as AppSync sent them. */
-export class RealtimeError extends Error {
-  readonly errors: unknown[];
-
-  constructor(message: string, errors: unknown[] = []) {
-    const first = errors[0] as { errorType?: string; message?: string } | undefined;
-    super(first?.message ? `${first.errorType ? `${first.errorType}: ` : ''}${first.message}` : message);
-    this.errors = errors;
-  }
-}
-
-const ACK_TIMEOUT_MS = 15_000;
-const DEFAULT_CONNECTION_TIMEOUT_MS = 300_000;
-/** How long an unused socket stays open (a room change or remount re-uses it). */
-const IDLE_CLOSE_MS = 2_000;
-
-export function base64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const byte of bytes) {
-    binary += String.fromCharCode(byte);
-  }
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 interface Active {
   observer: { next(value: ApolloLink.Result): void; error(error: unknown): void; complete(): void };
   onSubscribed?: () => void;
+  error(error: unknown): void;
 }
 
-export class AppSyncRealtimeLink extends ApolloLink {
-  private readonly options: RealtimeLinkOptions;
-  private readonly host: string;
-  private socket: WebSocket | null = null;
-  private ready: Promise<WebSocket> | null = null;
-  private readonly active = new Map<string, Active>();
-  private nextId = 0;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private connectionTimeoutMs = DEFAULT_CONNECTION_TIMEOUT_MS;
-
-  constructor(options: RealtimeLinkOptions) {
-    super();
-    this.options = options;
-    this.host = new URL(options.graphqlUrl).host;
+class GraphQLSocket extends RealtimeSocket<Active> {
+  constructor(realtimeUrl: string) {
+    super(realtimeUrl, 'graphql-ws');
   }
 
-  override request(operation: ApolloLink.Operation): Observable<ApolloLink.Result> {
-    return new Observable<ApolloLink.Result>((observer) => {
-      const id = `${Date.now().toString(36)}-${++this.nextId}`;
-      const { onSubscribed } = operation.getContext() as RealtimeContext;
-      this.active.set(id, { observer, onSubscribed });
-      clearTimeout(this.idleTimer);
-      const query = print(operation.query);
-      (async () => {
-        const authorization = { host: this.host, Authorization: await this.options.token() };
-        const socket = await this.connect(authorization);
-        if (!this.active.has(id)) {
-          return;
-        }
-        const data = JSON.stringify({ query, variables: operation.variables });
-        socket.send(JSON.stringify({ id, type: 'start', payload: { data, extensions: { authorization } } }));
-      })().catch((error: unknown) => {
-        if (this.active.delete(id)) {
-          observer.error(error);
-        }
-      });
-      return () => {
-        if (this.active.delete(id) && this.socket?.readyState === WebSocket.OPEN) {
-          this.socket.send(JSON.stringify({ id, type: 'stop' }));
-        }
-        this.closeWhenIdle();
-      };
+  start(active: Active, authorization: () => Promise<Record<string, string>>, query: string,
+        variables: Record<string, unknown>): () => void {
+    const id = this.register(active);
+    this.begin(id, authorization, (socket, auth) => {
+      const data = JSON.stringify({ query, variables });
+      socket.send(JSON.stringify({ id, type: 'start', payload: { data, extensions: { authorization: auth } } }));
     });
+    return () => this.end(id, { id, type: 'stop' });
   }
 
-  private connect(authorization: Record<string, string>): Promise<WebSocket> {
-    if (this.ready) {
-      return this.ready;
-    }
-    const ready = new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(this.options.realtimeUrl, ['graphql-ws', `header-${base64Url(JSON.stringify(authorization))}`]);
-      this.socket = socket;
-      let acknowledged = false;
-      const ackTimer = setTimeout(() => {
-        reject(new RealtimeError(`No connection_ack within ${ACK_TIMEOUT_MS / 1000} s.`));
-        socket.close();
-      }, ACK_TIMEOUT_MS);
-      socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init' }));
-      socket.onmessage = (event: MessageEvent) => {
-        let message: ServerMessage;
-        try {
-          message = JSON.parse(String(event.data)) as ServerMessage;
-        } catch {
-          return;
-        }
-        if (message.type === 'connection_ack') {
-          acknowledged = true;
-          clearTimeout(ackTimer);
-          this.connectionTimeoutMs = message.payload?.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
-          this.keepAlive(socket);
-          resolve(socket);
-        } else if (message.type === 'connection_error') {
-          clearTimeout(ackTimer);
-          reject(new RealtimeError('The real-time connection was refused.', message.payload?.errors));
-          socket.close();
-        } else {
-          this.dispatch(socket, message);
-        }
-      };
-      socket.onclose = (event: CloseEvent) => {
-        clearTimeout(ackTimer);
-        const reason = `The real-time connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''}).`;
-        if (!acknowledged) {
-          reject(new RealtimeError(reason));
-        }
-        this.dropped(socket, reason);
-      };
-    });
-    this.ready = ready;
-    ready.catch(() => {
-      if (this.ready === ready) {
-        this.ready = null;
-      }
-    });
-    return ready;
+  protected connectionTimeout(ack: ServerMessage): number | undefined {
+    return (ack.payload as { connectionTimeoutMs?: number } | undefined)?.connectionTimeoutMs;
   }
 
-  private dispatch(socket: WebSocket, message: ServerMessage): void {
-    if (message.type === 'ka') {
-      this.keepAlive(socket);
-      return;
-    }
-    const subscription = message.id === undefined ? undefined : this.active.get(message.id);
-    if (!subscription || message.id === undefined) {
-      return;
-    }
+  protected dispatch(message: ServerMessage, subscription: Active, id: string): void {
     switch (message.type) {
       case 'start_ack':
         subscription.onSubscribed?.();
@@ -178,44 +63,35 @@ export class AppSyncRealtimeLink extends ApolloLink {
         subscription.observer.next(message.payload as ApolloLink.Result);
         break;
       case 'error':
-        this.active.delete(message.id);
-        subscription.observer.error(new RealtimeError('The subscription was refused.', message.payload?.errors));
+        this.active.delete(id);
+        subscription.observer.error(new RealtimeError('The subscription was refused.', errorsOf(message)));
         break;
       case 'complete':
-        this.active.delete(message.id);
+        this.active.delete(id);
         subscription.observer.complete();
         break;
     }
   }
+}
 
-  /** AppSync sends `ka` well within connectionTimeoutMs; silence that long means the link is dead. */
-  private keepAlive(socket: WebSocket): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => socket.close(), this.connectionTimeoutMs);
+export class AppSyncRealtimeLink extends ApolloLink {
+  private readonly options: RealtimeLinkOptions;
+  private readonly host: string;
+  private readonly socket: GraphQLSocket;
+
+  constructor(options: RealtimeLinkOptions) {
+    super();
+    this.options = options;
+    this.host = new URL(options.graphqlUrl).host;
+    this.socket = new GraphQLSocket(options.realtimeUrl);
   }
 
-  private dropped(socket: WebSocket, reason: string): void {
-    if (this.socket !== socket) {
-      return;
-    }
-    clearTimeout(this.watchdog);
-    this.socket = null;
-    this.ready = null;
-    const failed = [...this.active.values()];
-    this.active.clear();
-    for (const { observer } of failed) {
-      observer.error(new RealtimeError(reason));
-    }
-  }
-
-  private closeWhenIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.active.size === 0 && this.socket) {
-        const socket = this.socket;
-        this.dropped(socket, 'idle');
-        socket.close(1000);
-      }
-    }, IDLE_CLOSE_MS);
+  override request(operation: ApolloLink.Operation): Observable<ApolloLink.Result> {
+    return new Observable<ApolloLink.Result>((observer) => {
+      const { onSubscribed } = operation.getContext() as RealtimeContext;
+      const authorization = async () => ({ host: this.host, Authorization: await this.options.token() });
+      return this.socket.start({ observer, onSubscribed, error: (error) => observer.error(error) }, authorization,
+                              print(operation.query), operation.variables);
+    });
   }
 }

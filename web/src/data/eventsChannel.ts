@@ -7,7 +7,7 @@
 // re-subscribes (liveSubscription.ts: liveStream).
 import { createContext, useContext } from 'react';
 
-import { base64Url, RealtimeError } from './appsyncRealtimeLink';
+import { RealtimeError, RealtimeSocket, errorsOf, type ServerMessage } from './realtimeSocket';
 
 export interface StreamHandlers<T> {
   next(value: T): void;
@@ -16,168 +16,50 @@ export interface StreamHandlers<T> {
   subscribed(): void;
 }
 
-interface ServerMessage {
-  type?: string;
-  id?: string;
-  event?: string;
-  connectionTimeoutMs?: number;
-  errors?: unknown[];
-}
-
-const ACK_TIMEOUT_MS = 15_000;
-const DEFAULT_CONNECTION_TIMEOUT_MS = 300_000;
-const IDLE_CLOSE_MS = 2_000;
-
-export class EventsChannels {
+export class EventsChannels extends RealtimeSocket<StreamHandlers<unknown>> {
   private readonly host: string;
-  private socket: WebSocket | null = null;
-  private ready: Promise<WebSocket> | null = null;
-  private readonly active = new Map<string, StreamHandlers<unknown>>();
-  private nextId = 0;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private connectionTimeoutMs = DEFAULT_CONNECTION_TIMEOUT_MS;
 
   constructor(
-    private readonly realtimeUrl: string,
+    realtimeUrl: string,
     eventsUrl: string,
     private readonly token: () => Promise<string>,
   ) {
+    super(realtimeUrl, 'aws-appsync-event-ws');
     this.host = new URL(eventsUrl).host;
   }
 
   /** Subscribes to `channel`; each event arrives parsed. Returns the unsubscribe. */
   subscribe<T>(channel: string, handlers: StreamHandlers<T>): () => void {
-    const id = `${Date.now().toString(36)}-${++this.nextId}`;
-    this.active.set(id, handlers as StreamHandlers<unknown>);
-    clearTimeout(this.idleTimer);
-    (async () => {
-      const authorization = { host: this.host, Authorization: await this.token() };
-      const socket = await this.connect(authorization);
-      if (this.active.has(id)) {
-        socket.send(JSON.stringify({ type: 'subscribe', id, channel, authorization }));
-      }
-    })().catch((error: unknown) => {
-      if (this.active.delete(id)) {
-        handlers.error(error);
-      }
+    const id = this.register(handlers as StreamHandlers<unknown>);
+    const authorization = async () => ({ host: this.host, Authorization: await this.token() });
+    this.begin(id, authorization, (socket, auth) => {
+      socket.send(JSON.stringify({ type: 'subscribe', id, channel, authorization: auth }));
     });
-    return () => {
-      if (this.active.delete(id) && this.socket?.readyState === WebSocket.OPEN) {
-        this.socket.send(JSON.stringify({ type: 'unsubscribe', id }));
-      }
-      this.closeWhenIdle();
-    };
+    return () => this.end(id, { type: 'unsubscribe', id });
   }
 
-  private connect(authorization: Record<string, string>): Promise<WebSocket> {
-    if (this.ready) {
-      return this.ready;
-    }
-    const ready = new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(this.realtimeUrl, ['aws-appsync-event-ws', `header-${base64Url(JSON.stringify(authorization))}`]);
-      this.socket = socket;
-      let acknowledged = false;
-      const ackTimer = setTimeout(() => {
-        reject(new RealtimeError(`No connection_ack within ${ACK_TIMEOUT_MS / 1000} s.`));
-        socket.close();
-      }, ACK_TIMEOUT_MS);
-      socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init' }));
-      socket.onmessage = (message: MessageEvent) => {
-        let parsed: ServerMessage;
-        try {
-          parsed = JSON.parse(String(message.data)) as ServerMessage;
-        } catch {
-          return;
-        }
-        if (parsed.type === 'connection_ack') {
-          acknowledged = true;
-          clearTimeout(ackTimer);
-          this.connectionTimeoutMs = parsed.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
-          this.keepAlive(socket);
-          resolve(socket);
-        } else if (parsed.type === 'connection_error') {
-          clearTimeout(ackTimer);
-          reject(new RealtimeError('The real-time connection was refused.', parsed.errors));
-          socket.close();
-        } else {
-          this.dispatch(socket, parsed);
-        }
-      };
-      socket.onclose = (event: CloseEvent) => {
-        clearTimeout(ackTimer);
-        const reason = `The real-time connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''}).`;
-        if (!acknowledged) {
-          reject(new RealtimeError(reason));
-        }
-        this.dropped(socket, reason);
-      };
-    });
-    this.ready = ready;
-    ready.catch(() => {
-      if (this.ready === ready) {
-        this.ready = null;
-      }
-    });
-    return ready;
+  protected connectionTimeout(ack: ServerMessage): number | undefined {
+    return typeof ack.connectionTimeoutMs === 'number' ? ack.connectionTimeoutMs : undefined;
   }
 
-  private dispatch(socket: WebSocket, message: ServerMessage): void {
-    if (message.type === 'ka') {
-      this.keepAlive(socket);
-      return;
-    }
-    const handlers = message.id === undefined ? undefined : this.active.get(message.id);
-    if (!handlers || message.id === undefined) {
-      return;
-    }
+  protected dispatch(message: ServerMessage, handlers: StreamHandlers<unknown>, id: string): void {
     switch (message.type) {
       case 'subscribe_success':
         handlers.subscribed();
         break;
       case 'data':
         try {
-          handlers.next(JSON.parse(message.event ?? 'null'));
+          handlers.next(JSON.parse(typeof message.event === 'string' ? message.event : 'null'));
         } catch {
           // not JSON: not one of the stack's events
         }
         break;
       case 'subscribe_error':
       case 'error':
-        this.active.delete(message.id);
-        handlers.error(new RealtimeError('The subscription was refused.', message.errors));
+        this.active.delete(id);
+        handlers.error(new RealtimeError('The subscription was refused.', errorsOf(message)));
         break;
     }
-  }
-
-  private keepAlive(socket: WebSocket): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => socket.close(), this.connectionTimeoutMs);
-  }
-
-  private dropped(socket: WebSocket, reason: string): void {
-    if (this.socket !== socket) {
-      return;
-    }
-    clearTimeout(this.watchdog);
-    this.socket = null;
-    this.ready = null;
-    const failed = [...this.active.values()];
-    this.active.clear();
-    for (const handlers of failed) {
-      handlers.error(new RealtimeError(reason));
-    }
-  }
-
-  private closeWhenIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.active.size === 0 && this.socket) {
-        const socket = this.socket;
-        this.dropped(socket, 'idle');
-        socket.close(1000);
-      }
-    }, IDLE_CLOSE_MS);
   }
 }
 
