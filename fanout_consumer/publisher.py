@@ -21,17 +21,9 @@ mutation PublishBatch($roomId: ID!, $messages: [BatchedMessageInput!]!, $replies
 """
 
 
-PENDING_BATCH = """
-query PendingBatch($roomId: ID!, $messages: [BatchedMessageInput!]!, $replies: [BatchedReplyInput!]) {
-  pendingBatch(roomId: $roomId, messages: $messages, replies: $replies) {
-    roomId
-    batchId
-    senders { id name }
-    messages { i s x }
-    replies { p i s x }
-  }
-}
-"""
+# events stacks: the same items packed without moving the room's cursor (a query: it notifies no one).
+PENDING_BATCH = PUBLISH_BATCH.replace("mutation PublishBatch", "query PendingBatch").replace(
+    "publishBatch(", "pendingBatch(")
 
 
 class DuplicateBatch(Exception):

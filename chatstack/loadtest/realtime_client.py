@@ -81,14 +81,18 @@ class RealtimeConnection:
 
     def connect(self) -> None:
         header = base64.b64encode(json.dumps(self.authorization).encode()).decode()
+        ack = self._open(f"{self.realtime_url}?header={header}&payload=e30=", [SUBPROTOCOL])
+        self._keep_timeout((ack.get("payload") or {}).get("connectionTimeoutMs"))
+
+    def _open(self, url: str, subprotocols: list[str]) -> dict[str, Any]:
+        """Connects, sends connection_init; the connection_ack."""
         sslopt = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": self.ca_file} if self.ca_file else None
-        self._ws = websocket.create_connection(
-            f"{self.realtime_url}?header={header}&payload=e30=", subprotocols=[SUBPROTOCOL],
-            timeout=self.timeout, sslopt=sslopt, enable_multithread=False,
-        )
+        self._ws = websocket.create_connection(url, subprotocols=subprotocols, timeout=self.timeout, sslopt=sslopt,
+                                               enable_multithread=False)
         self._send({"type": "connection_init"})
-        ack = self._until({"connection_ack"})
-        timeout_ms = (ack.get("payload") or {}).get("connectionTimeoutMs")
+        return self._until({"connection_ack"})
+
+    def _keep_timeout(self, timeout_ms: Any) -> None:
         if isinstance(timeout_ms, (int, float)) and timeout_ms > 0:
             self.connection_timeout_s = timeout_ms / 1000
 
@@ -157,16 +161,8 @@ class EventsConnection(RealtimeConnection):
 
     def connect(self) -> None:
         header = base64.urlsafe_b64encode(json.dumps(self.authorization).encode()).decode().rstrip("=")
-        sslopt = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": self.ca_file} if self.ca_file else None
-        self._ws = websocket.create_connection(
-            self.realtime_url, subprotocols=[EVENTS_SUBPROTOCOL, f"header-{header}"],
-            timeout=self.timeout, sslopt=sslopt, enable_multithread=False,
-        )
-        self._send({"type": "connection_init"})
-        ack = self._until({"connection_ack"})
-        timeout_ms = ack.get("connectionTimeoutMs")
-        if isinstance(timeout_ms, (int, float)) and timeout_ms > 0:
-            self.connection_timeout_s = timeout_ms / 1000
+        ack = self._open(self.realtime_url, [EVENTS_SUBPROTOCOL, f"header-{header}"])
+        self._keep_timeout(ack.get("connectionTimeoutMs"))
 
     def subscribe(self, query: str, variables: dict[str, Any]) -> str:
         """`query` is the channel; `variables` are not used."""
