@@ -579,6 +579,10 @@ def plan_event(
            f"{batching_window_seconds(inputs.flush_interval_ms)} s batching window: flushes every {flush_ms} ms"
            + (" (Lambda polls the stream 4 times a second)" if flush_ms < 1000 else ""),)
           if flush_ms is not None else ()),
+        *((f"one real-time update (events: one Event API operation) per delivery, whatever its size "
+           f"({payload:,} B here): whether AWS meters large messages in size increments could not be confirmed "
+           "from the pricing material read (2026-12-05); if it does per 5 KB, the update line grows by "
+           f"{math.ceil(payload / 5120)}x",) if inputs.fan_out_mode != "perMessage" else ()),
         "DynamoDB costs at on-demand prices; storage, PITR and streams not included; CloudWatch Logs at "
         f"log level {inputs.log_level} (estimated bytes per request)",
     )
