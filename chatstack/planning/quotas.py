@@ -60,9 +60,16 @@ COGNITO_AS_OF = "2026-11-28"
 EVENTS_PRICING_SOURCE = ("aws.amazon.com/appsync/pricing (AppSync Events); AWS price list AWSAppSync "
                          "'$1 per million Event API operations' (effective 2024-09-01), read 2026-12-05")
 EVENTS_PRICING_AS_OF = "2026-12-05"
-EVENTS_QUOTAS_SOURCE = ("AWS AppSync Events Developer Guide, service quotas (docs.aws.amazon.com/appsync/latest/"
-                        "eventapi), read 2026-12-05")
-EVENTS_NEW_CONNECTIONS_DEFAULT = 2_000
+# The Event API's outbound (1,000,000/s) and inbound (10,000/s) message rates per API and its
+# 240 KB event size as AWS quotes them (workplace notes, ../shared/notes/platform-facts.md,
+# "Added 2026-12"). Its connection rate and subscriptions per connection were not found in the
+# material read on 2026-12-05: planned at the GraphQL API's defaults (200/s, 100), an assumption
+# that errs towards asking for an increase. No Service Quotas codes confirmed for any of them.
+EVENTS_QUOTAS_SOURCE = ("AppSync Events quotas as AWS quotes them (outbound 1,000,000/s, inbound 10,000/s per API, "
+                        "events <= 240 KB; workplace platform facts, 2026-12), read 2026-12-05")
+EVENTS_ASSUMED_SOURCE = ("chatstack assumption (2026-12-05): no AppSync Events figure found; the GraphQL API's default "
+                         "is planned")
+EVENTS_NEW_CONNECTIONS_DEFAULT = 200
 EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT = 100
 CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
 AS_OF = "2026-11"
@@ -143,7 +150,7 @@ QUOTAS: dict[str, Quota] = {
         _adjustable(
             "eventsNewConnectionsPerSecond", "Event API new connections per second", "connections/s",
             EVENTS_NEW_CONNECTIONS_DEFAULT, "spread joins over a longer chatstack:joinWindowSeconds",
-            quota_code=None, source=EVENTS_QUOTAS_SOURCE,
+            quota_code=None, source=EVENTS_ASSUMED_SOURCE,
         ),
         _adjustable(
             "eventsInboundMessagesPerSecond", "Event API inbound messages per second", "messages/s", 10_000,
@@ -157,7 +164,7 @@ QUOTAS: dict[str, Quota] = {
         _adjustable(
             "eventsSubscriptionsPerConnection", "Event API subscriptions per connection", "subscriptions",
             EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT, "subscribe to fewer rooms per client",
-            quota_code=None, scope="per connection", source=EVENTS_QUOTAS_SOURCE,
+            quota_code=None, scope="per connection", source=EVENTS_ASSUMED_SOURCE,
         ),
         Quota(
             key="eventsSubscriptionPayloadBytes", name="Event API event size", unit="bytes",
