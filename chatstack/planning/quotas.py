@@ -60,17 +60,18 @@ COGNITO_AS_OF = "2026-11-28"
 EVENTS_PRICING_SOURCE = ("aws.amazon.com/appsync/pricing (AppSync Events); AWS price list AWSAppSync "
                          "'$1 per million Event API operations' (effective 2024-09-01), read 2026-12-05")
 EVENTS_PRICING_AS_OF = "2026-12-05"
-# The Event API's outbound (1,000,000/s) and inbound (10,000/s) message rates per API and its
-# 240 KB event size as AWS quotes them (workplace notes, ../shared/notes/platform-facts.md,
-# "Added 2026-12"). Its connection rate and subscriptions per connection were not found in the
-# material read on 2026-12-05: planned at the GraphQL API's defaults (200/s, 100), an assumption
-# that errs towards asking for an increase. No Service Quotas codes confirmed for any of them.
-EVENTS_QUOTAS_SOURCE = ("AppSync Events quotas as AWS quotes them (outbound 1,000,000/s, inbound 10,000/s per API, "
-                        "events <= 240 KB; workplace platform facts, 2026-12), read 2026-12-05")
-EVENTS_ASSUMED_SOURCE = ("chatstack assumption (2026-12-05): no AppSync Events figure found; the GraphQL API's default "
-                         "is planned")
-EVENTS_NEW_CONNECTIONS_DEFAULT = 200
-EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT = 100
+# The Event API's quotas as AWS General Reference 'AWS AppSync endpoints and quotas' lists them
+# (docs.aws.amazon.com/general/latest/gr/appsync.html; three independent transcriptions agree,
+# read 2026-12-05; the page itself was not reachable here), codes from a Service Quotas catalog
+# export: outbound messages 1,000,000/s per API (L-F643C244; AWS meters one message per 5 KB
+# delivered, Event API CloudWatch metrics), inbound events 10,000/s (L-D91E563A), connections
+# 2,000/s (L-10498098), subscriptions per connection 200 (L-AA33EB36), events <= 240 KB
+# (Event API concepts), at most 5 events per publish (publish-http).
+EVENTS_QUOTAS_SOURCE = ("AWS General Reference 'AWS AppSync endpoints and quotas' (Event APIs), as transcribed, read "
+                        "2026-12-05; codes from a Service Quotas catalog export")
+EVENTS_ASSUMED_SOURCE = EVENTS_QUOTAS_SOURCE
+EVENTS_NEW_CONNECTIONS_DEFAULT = 2_000
+EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT = 200
 CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
 AS_OF = "2026-11"
 
@@ -150,21 +151,21 @@ QUOTAS: dict[str, Quota] = {
         _adjustable(
             "eventsNewConnectionsPerSecond", "Event API new connections per second", "connections/s",
             EVENTS_NEW_CONNECTIONS_DEFAULT, "spread joins over a longer chatstack:joinWindowSeconds",
-            quota_code=None, source=EVENTS_ASSUMED_SOURCE,
+            quota_code="L-10498098", source=EVENTS_ASSUMED_SOURCE,
         ),
         _adjustable(
             "eventsInboundMessagesPerSecond", "Event API inbound messages per second", "messages/s", 10_000,
-            "raise chatstack:flushIntervalMs", quota_code=None, source=EVENTS_QUOTAS_SOURCE,
+            "raise chatstack:flushIntervalMs", quota_code="L-D91E563A", source=EVENTS_QUOTAS_SOURCE,
         ),
         _adjustable(
             "eventsOutboundMessagesPerSecond", "Event API outbound messages per second", "messages/s", 1_000_000,
             "raise chatstack:flushIntervalMs or split the audience over more Event APIs",
-            quota_code=None, source=EVENTS_QUOTAS_SOURCE,
+            quota_code="L-F643C244", source=EVENTS_QUOTAS_SOURCE,
         ),
         _adjustable(
             "eventsSubscriptionsPerConnection", "Event API subscriptions per connection", "subscriptions",
             EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT, "subscribe to fewer rooms per client",
-            quota_code=None, scope="per connection", source=EVENTS_ASSUMED_SOURCE,
+            quota_code="L-AA33EB36", scope="per connection", source=EVENTS_ASSUMED_SOURCE,
         ),
         Quota(
             key="eventsSubscriptionPayloadBytes", name="Event API event size", unit="bytes",
