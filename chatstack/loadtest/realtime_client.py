@@ -64,7 +64,8 @@ def retryable(error: Exception) -> bool:
 
 
 def _first_error(frame: dict[str, Any]) -> tuple[str, str]:
-    errors = (frame.get("payload") or {}).get("errors") or [{}]
+    """(errorType, message) of a refusal: in `payload` (GraphQL real-time) or beside it (Event API)."""
+    errors = frame.get("errors") or (frame.get("payload") or {}).get("errors") or [{}]
     first = errors[0] if isinstance(errors, list) and errors else {}
     return str(first.get("errorType") or frame.get("type")), str(first.get("message") or frame)
 
@@ -143,7 +144,7 @@ class RealtimeConnection:
             kind = frame.get("type")
             if kind in wanted and (subscription_id is None or frame.get("id") == subscription_id):
                 return frame
-            if kind in ("connection_error", "error"):
+            if kind in ("connection_error", "subscribe_error", "error"):  # subscribe_error: the Event API's
                 raise RealtimeError(*_first_error(frame))
 
 
@@ -171,17 +172,6 @@ class EventsConnection(RealtimeConnection):
         self._until({"subscribe_success"}, subscription_id)
         self._ws.settimeout(self.connection_timeout_s)
         return subscription_id
-
-    def _until(self, wanted: set[str], subscription_id: str | None = None) -> dict[str, Any]:
-        while True:
-            frame = self._recv()
-            kind = frame.get("type")
-            if kind in wanted and (subscription_id is None or frame.get("id") == subscription_id):
-                return frame
-            if kind in ("connection_error", "subscribe_error", "error"):
-                errors = frame.get("errors") or [{}]
-                first = errors[0] if isinstance(errors, list) and errors else {}
-                raise RealtimeError(str(first.get("errorType") or kind), str(first.get("message") or frame))
 
 
 class SubscribeFailed(Exception):
