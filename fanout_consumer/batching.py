@@ -12,7 +12,9 @@ log = logging.getLogger(__name__)
 # AppSync's fixed limit on one subscription message is 240 KB; keep a margin for the
 # envelope AppSync wraps around the data.
 SUBSCRIPTION_PAYLOAD_LIMIT = 240 * 1024
-DEFAULT_MAX_BATCH_BYTES = 200 * 1024
+# 40 whole 5,000-byte units: AWS meters (and counts against the outbound quota) each delivery
+# per 5 kB started, so a split at a unit boundary wastes none (chatstack.planning.quotas).
+DEFAULT_MAX_BATCH_BYTES = 200_000
 SEQUENCE_DIGITS = 40
 
 

@@ -1,7 +1,7 @@
 """Capacity and cost plan for one event: pure arithmetic, no Pulumi.
 
 The hard part of a large chat is fan-out: every message delivered to every subscriber is
-one AppSync real-time update (billed, and rate-limited per API). `plan_event` turns an
+one AppSync real-time update, metered per 5 kB delivered (billed, and rate-limited per API). `plan_event` turns an
 event's sizing (participants, message rate, duration, message size, fan-out mode) into
 rates, DynamoDB units, payload sizes, costs and a verdict against `chatstack.planning.quotas`.
 
@@ -14,6 +14,9 @@ Model (stated, so it can be checked; see docs "Sizing an event"):
   adds one to its parent's count on the client), so they add bytes, not updates.
 - Bytes delivered are measured from the payloads the system builds, in their real-time frame
   (chatstack.planning.payload), and billed as data transfer out at tiered rates.
+- Metering: AWS counts a real-time delivery of B bytes as ceil(B / 5 kB) metered messages
+  (quotas.METERED_MESSAGE_BYTES), against the inbound and outbound quotas and, as planned here,
+  in the real-time update (events: operation) line. A batch of 26 KB is 6 to each subscriber.
 - perMessage: one sendMessage mutation per message, published once (inbound) and delivered
   to every participant (outbound = participants x messages/s).
 - batched: messages are stored as in perMessage; a publisher flushes each room every
@@ -57,7 +60,16 @@ from typing import Any, Literal
 
 from chatstack.planning import payload as measured
 from chatstack.planning import table_design
-from chatstack.planning.quotas import DATA_TRANSFER_OUT, PRICES, QUOTAS, Price, Quota, TieredPrice
+from chatstack.planning.quotas import (
+    DATA_TRANSFER_OUT,
+    METERED_MESSAGE_BYTES,
+    PRICES,
+    QUOTAS,
+    Price,
+    Quota,
+    TieredPrice,
+)
+from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES
 
 FanOutMode = Literal["perMessage", "batched", "events"]
 FAN_OUT_MODES: tuple[FanOutMode, ...] = ("perMessage", "batched", "events")
@@ -84,7 +96,9 @@ RRU_PER_SUBSCRIBE = 1
 # messageId (ULID), sender, createdAt, replyCount, gsi1pk, gsi1sk, expiresAt (estimate).
 ITEM_OVERHEAD_BYTES = 350
 # The batched publisher (fanout_consumer) splits a flush into publishes of at most this size.
-BATCH_SPLIT_BYTES = 200 * 1024
+BATCH_SPLIT_BYTES = DEFAULT_MAX_BATCH_BYTES
+# The flush intervals `chatstack plan` compares for a batched stack (CapacityPlan.flush_options).
+FLUSH_CHOICES_MS = (250, 1000, 2000, 5000)
 WRU_BYTES = 1024
 RRU_BYTES = 4096
 # On-demand max throughput / provisioned autoscaling maximum: planned peak x headroom, at
@@ -122,6 +136,11 @@ CONSUMER_LOG_BYTES_PER_INVOCATION = 600
 XRAY_RESERVOIR_PER_SECOND = 1
 XRAY_FIXED_RATE = 0.05
 GIB = 1024**3
+
+
+def metered_messages(delivery_bytes: float) -> int:
+    """How many metered messages AWS counts for one real-time delivery of this many bytes."""
+    return max(1, math.ceil(delivery_bytes / METERED_MESSAGE_BYTES))
 
 
 def batching_window_seconds(flush_interval_ms: int) -> int:
@@ -227,8 +246,10 @@ class ModeComparison:
     """One fan-out mode's figures for the same event (CapacityPlan.modes)."""
 
     mode: str
+    # Updates delivered (one per subscriber per publish) and what AWS meters for them (per 5 kB).
     outbound_per_second: float
-    # The outbound quota's default over the planned peak (x times; below 1 + headroom: an increase).
+    metered_outbound_per_second: float
+    # The outbound quota's default over the metered peak (x times; below 1 + headroom: an increase).
     outbound_headroom: float
     verdict: str
     bytes_per_delivered_message: float
@@ -236,6 +257,17 @@ class ModeComparison:
     cost_per_hour_usd: float
     floor_ratio: float
     apis_for_scale_out_headroom: int
+
+
+@dataclass(frozen=True)
+class FlushOption:
+    """The same event at another chatstack:flushIntervalMs (batched and events stacks)."""
+
+    flush_interval_ms: int
+    deployed_flush_interval_ms: int
+    metered_outbound_per_second: float
+    delivery_cost_per_hour_usd: float
+    verdict: str
 
 
 @dataclass(frozen=True)
@@ -285,10 +317,17 @@ class CapacityPlan:
     cost_floor_per_hour_usd: float = 0.0
     # The three fan-out modes planned side by side for this event (compare_modes).
     modes: tuple[ModeComparison, ...] = field(default=())
-    # Outbound real-time messages/s one API must allow for SCALE_OUT_HEADROOM x the planned peak,
+    # Outbound metered messages/s one API must allow for SCALE_OUT_HEADROOM x the planned peak,
     # and how many APIs (each with its share of the audience) do it at the default quota.
     outbound_for_scale_out_headroom: float = 0.0
     apis_for_scale_out_headroom: int = 1
+    # What AWS meters (quotas.METERED_MESSAGE_BYTES per metered message): outbound to every
+    # subscriber and inbound publishes, and the largest update's count.
+    metered_outbound_per_second: float = 0.0
+    metered_inbound_per_second: float = 0.0
+    metered_messages_per_update: int = 1
+    # batched and events: this event at each of FLUSH_CHOICES_MS.
+    flush_options: tuple[FlushOption, ...] = field(default=())
 
     @property
     def floor_ratio(self) -> float:
@@ -414,6 +453,8 @@ def plan_event(
         reply_updates = n * rps
         bytes_out_per_second = outbound * frame
         payload = frame
+        metered_per_update = metered_messages(frame)
+        metered_inbound = publishes_per_second * metered_per_update
         publisher_mutations_per_second = 0.0
         subscriptions = SUBSCRIPTIONS_PER_PARTICIPANT
     else:
@@ -436,6 +477,9 @@ def plan_event(
         publishes_per_flush = math.ceil(items_per_flush / per_publish)
         largest = min(items_per_flush, per_publish)
         payload = frame(largest)
+        metered_per_update = metered_messages(payload)
+        full_publishes, rest = divmod(items_per_flush, per_publish)
+        metered_per_flush = full_publishes * metered_per_update + (metered_messages(frame(rest)) if rest else 0)
         # bytes an item adds (averaged over the largest publish) and a publish's own bytes
         per_item = (payload - frame(1)) / (largest - 1) if largest > 1 else frame(2) - frame(1)
         base = frame(1) - per_item
@@ -446,9 +490,11 @@ def plan_event(
         consumer_invocations_per_second = flushes_with_items
         reply_updates = 0.0
         outbound = n * publishes_per_second
+        metered_inbound = flushes_with_items * metered_per_flush
         bytes_out_per_second = n * (batched_items * per_item + publishes_per_second * base)
         subscriptions = EVENTS_SUBSCRIPTIONS_PER_PARTICIPANT if events else BATCHED_SUBSCRIPTIONS_PER_PARTICIPANT
     inbound = publishes_per_second
+    metered_outbound = n * metered_inbound  # every subscriber receives every publish
     bytes_per_delivered = bytes_out_per_second / (n * (mps + rps))
 
     # DynamoDB.
@@ -480,8 +526,9 @@ def plan_event(
         for key in ("inboundMessagesPerSecond", "outboundMessagesPerSecond", "eventsInboundMessagesPerSecond",
                     "eventsOutboundMessagesPerSecond"):
             quotas = {**quotas, key: replace(quotas[key], remedy=(
-                "raise chatstack:flushIntervalMs (one update per participant per flush) or lower "
-                "chatstack:participants"))}
+                "split the audience over more APIs, or send fewer bytes: each participant's metered messages "
+                "are the bytes of each flush per 5 kB, rounded up (a longer chatstack:flushIntervalMs saves only "
+                "the rounding)"))}
     # events: attendees connect to, and are delivered by, the Event API (its own quotas);
     # the GraphQL API then carries requests only.
     realtime = {key: realtime_quota_key(inputs.fan_out_mode, key)
@@ -490,14 +537,14 @@ def plan_event(
     checks = (
         _check(quotas[realtime["newConnectionsPerSecond"]], required_connection_rate, headroom),
         *auth_checks,
-        _check(quotas[realtime["inboundMessagesPerSecond"]], inbound, headroom),
-        _check(quotas[realtime["outboundMessagesPerSecond"]], outbound, headroom),
+        _check(quotas[realtime["inboundMessagesPerSecond"]], metered_inbound, headroom),
+        _check(quotas[realtime["outboundMessagesPerSecond"]], metered_outbound, headroom),
         _check(quotas["requestTokensPerSecond"], requests_per_second, headroom),
         _check(quotas[realtime["subscriptionsPerConnection"]], subscriptions, headroom),
         _check(quotas[realtime["subscriptionPayloadBytes"]], payload, headroom),
     )
     outbound_quota = quotas[realtime["outboundMessagesPerSecond"]].default
-    apis_for_scale_out = max(1, math.ceil(outbound * SCALE_OUT_HEADROOM / outbound_quota))
+    apis_for_scale_out = max(1, math.ceil(metered_outbound * SCALE_OUT_HEADROOM / outbound_quota))
     if any(c.status == "impossible" for c in checks):
         verdict: Verdict = "impossible"
     elif any(c.status == "increase" for c in checks):
@@ -512,16 +559,19 @@ def plan_event(
     average_requests_per_second = requests_per_event / seconds
     log_bytes = (requests_per_event * APPSYNC_LOG_BYTES_PER_REQUEST.get(inputs.log_level, 0)
                  + consumer_invocations_per_second * seconds * CONSUMER_LOG_BYTES_PER_INVOCATION)
+    # Each attendee's connect and subscriptions are operations (events) or real-time updates
+    # (GraphQL: "WebSockets operations such as client connections"), as deliveries are.
+    joining_operations = n * (1 + subscriptions)
     if events:
-        # Event API operations: each delivery, each publish, and each attendee's connect and subscribe.
+        # Event API operations: each delivery and each publish, metered per 5 kB.
         realtime_costs = [
-            _cost("appsyncEventOperations", (outbound + inbound) * seconds + n * (1 + subscriptions), hours,
-                  prices),
+            _cost("appsyncEventOperations", (metered_outbound + metered_inbound) * seconds + joining_operations,
+                  hours, prices),
             _cost("appsyncEventConnectionMinutes", n * seconds / 60, hours, prices),
         ]
     else:
         realtime_costs = [
-            _cost("appsyncRealtimeUpdates", outbound * seconds, hours, prices),
+            _cost("appsyncRealtimeUpdates", metered_outbound * seconds + joining_operations, hours, prices),
             _cost("appsyncConnectionMinutes", n * seconds / 60, hours, prices),
         ]
     realtime_costs.append(_tiered_cost("dataTransferOut", transfer_gb, hours, DATA_TRANSFER_OUT))
@@ -579,10 +629,11 @@ def plan_event(
            f"{batching_window_seconds(inputs.flush_interval_ms)} s batching window: flushes every {flush_ms} ms"
            + (" (Lambda polls the stream 4 times a second)" if flush_ms < 1000 else ""),)
           if flush_ms is not None else ()),
-        *((f"one real-time update (events: one Event API operation) per delivery, whatever its size "
-           f"({payload:,} B here): whether AWS meters large messages in size increments could not be confirmed "
-           "from the pricing material read (2026-12-05); if it does per 5 KB, the update line grows by "
-           f"{math.ceil(payload / 5120)}x",) if inputs.fan_out_mode != "perMessage" else ()),
+        f"metered per {METERED_MESSAGE_BYTES:,} B (AWS's 5 kB): the largest update ({payload:,} B) counts "
+        f"{metered_per_update} against the outbound quota and in the "
+        + ("Event API operations" if events else "real-time updates") + " line; AWS defines the unit for its "
+        "metrics and quotas, billing in the same unit is our reading of the pricing page (an upper bound if "
+        "AWS bills per delivery)",
         "DynamoDB costs at on-demand prices; storage, PITR and streams not included; CloudWatch Logs at "
         f"log level {inputs.log_level} (estimated bytes per request)",
     )
@@ -618,8 +669,11 @@ def plan_event(
         join_path=join_path,
         delivery_cost_per_hour_usd=sum(c.per_hour_usd for c in realtime_costs),
         cost_floor_per_hour_usd=floor,
-        outbound_for_scale_out_headroom=outbound * SCALE_OUT_HEADROOM,
+        outbound_for_scale_out_headroom=metered_outbound * SCALE_OUT_HEADROOM,
         apis_for_scale_out_headroom=apis_for_scale_out,
+        metered_outbound_per_second=metered_outbound,
+        metered_inbound_per_second=metered_inbound,
+        metered_messages_per_update=metered_per_update,
     )
     plan = replace(plan, **dict(zip(("recommended_attendee_auth", "attendee_auth_recommendation"),
                                     recommend_attendee_auth(plan), strict=True)))
@@ -630,7 +684,25 @@ def plan_event(
               for mode in FAN_OUT_MODES}
     modes = tuple(_compare(others[mode], quotas, realtime_quota_key(mode)) for mode in FAN_OUT_MODES)
     mode, reason = recommend_fan_out(others)
-    return replace(plan, recommended_fan_out_mode=mode, recommendation=reason, modes=modes)
+    return replace(plan, recommended_fan_out_mode=mode, recommendation=reason, modes=modes,
+                   flush_options=flush_options(plan, quotas, prices))
+
+
+def flush_options(plan: CapacityPlan, quotas: Mapping[str, Quota] = QUOTAS,
+                  prices: Mapping[str, Price] = PRICES) -> tuple[FlushOption, ...]:
+    """The event at each of FLUSH_CHOICES_MS (batched and events): once deliveries are metered per
+    5 kB, a longer flush saves only each flush's rounding when many bytes flow, and a lot when few do."""
+    if plan.inputs.fan_out_mode == "perMessage":
+        return ()
+    options = []
+    for flush_interval_ms in FLUSH_CHOICES_MS:
+        other = plan_event(replace(plan.inputs, flush_interval_ms=flush_interval_ms), quotas, prices,
+                           compare_modes=False)
+        options.append(FlushOption(
+            flush_interval_ms=flush_interval_ms, deployed_flush_interval_ms=other.deployed_flush_interval_ms or 0,
+            metered_outbound_per_second=other.metered_outbound_per_second,
+            delivery_cost_per_hour_usd=other.delivery_cost_per_hour_usd, verdict=other.verdict))
+    return tuple(options)
 
 
 def realtime_quota_key(mode: str, key: str = "outboundMessagesPerSecond") -> str:
@@ -642,8 +714,9 @@ def _compare(plan: CapacityPlan, quotas: Mapping[str, Quota], outbound_key: str)
     return ModeComparison(
         mode=plan.inputs.fan_out_mode,
         outbound_per_second=plan.outbound_updates_per_second,
-        outbound_headroom=quotas[outbound_key].default / plan.outbound_updates_per_second
-        if plan.outbound_updates_per_second else math.inf,
+        metered_outbound_per_second=plan.metered_outbound_per_second,
+        outbound_headroom=quotas[outbound_key].default / plan.metered_outbound_per_second
+        if plan.metered_outbound_per_second else math.inf,
         verdict=plan.verdict,
         bytes_per_delivered_message=plan.bytes_per_delivered_message,
         delivery_cost_per_hour_usd=plan.delivery_cost_per_hour_usd,
@@ -656,15 +729,18 @@ def _compare(plan: CapacityPlan, quotas: Mapping[str, Quota], outbound_key: str)
 def cost_floor_per_hour(inputs: PlanInputs, prices: Mapping[str, Price] = PRICES) -> float:
     """What no fan-out mode can go below (issue 27): the text of every message and reply to every
     subscriber at the data-transfer rate, and one delivery per subscriber per flush at the
-    cheapest AppSync rate (an Event API operation), at the planned flush interval."""
+    cheapest AppSync rate (an Event API operation), metered as the text of a flush alone would
+    be (per 5 kB), at the planned flush interval."""
     n, items = inputs.participants, inputs.messages_per_second + inputs.reply_rate
     seconds = inputs.event_duration_hours * 3600
-    flushes = min(items, 1000 / deployed_flush_interval_ms(inputs.flush_interval_ms))
+    flushes_per_second = 1000 / deployed_flush_interval_ms(inputs.flush_interval_ms)
+    flushes = min(items, flushes_per_second)
+    metered_per_flush = metered_messages(math.ceil(items / flushes_per_second) * inputs.average_message_bytes)
     text_gb = n * items * inputs.average_message_bytes * seconds / GIB
     cheapest = min(prices["appsyncEventOperations"].usd / prices["appsyncEventOperations"].per,
                    prices["appsyncRealtimeUpdates"].usd / prices["appsyncRealtimeUpdates"].per)
     transfer = _tiered_cost("dataTransferOut", text_gb, inputs.event_duration_hours, DATA_TRANSFER_OUT)
-    return transfer.per_hour_usd + n * flushes * 3600 * cheapest
+    return transfer.per_hour_usd + n * flushes * metered_per_flush * 3600 * cheapest
 
 
 def _join_path(
@@ -728,8 +804,8 @@ def recommend_fan_out(plans: Mapping[str, CapacityPlan]) -> tuple[FanOutMode, st
     while it fits default quotas at a similar cost (lowest latency, fewest moving parts);
     otherwise the batched mode (GraphQL or Event API) with the better verdict, then the lower cost."""
     per = plans["perMessage"]
-    figures = "; ".join(f"{mode}: {p.outbound_updates_per_second:,.0f} updates/s, ${p.cost_per_hour_usd:,.0f}/h, "
-                        f"{p.verdict}" for mode, p in plans.items())
+    figures = "; ".join(f"{mode}: {p.metered_outbound_per_second:,.0f} metered messages/s, "
+                        f"${p.cost_per_hour_usd:,.0f}/h, {p.verdict}" for mode, p in plans.items())
     mode, best = min(((m, plans[m]) for m in ("batched", "events")),
                      key=lambda pair: (_VERDICT_RANK[pair[1].verdict], pair[1].cost_per_hour_usd))
     saving = per.cost_per_hour_usd - best.cost_per_hour_usd

@@ -70,6 +70,18 @@ EVENTS_PRICING_AS_OF = "2026-12-05"
 EVENTS_QUOTAS_SOURCE = ("AWS General Reference 'AWS AppSync endpoints and quotas' (Event APIs), as transcribed, read "
                         "2026-12-05; codes from a Service Quotas catalog export")
 EVENTS_ASSUMED_SOURCE = EVENTS_QUOTAS_SOURCE
+# AWS meters real-time messages by size: "One metered message equals 5 kB of delivered data" (AppSync
+# Events Developer Guide, CloudWatch metrics: InboundMessages / OutboundMessages; the GraphQL API's
+# real-time OutboundMessages metric is defined the same way; read 2026-12-05), and the outbound and
+# inbound message-rate quotas count metered messages. A delivery of B bytes is ceil(B / 5,000):
+# "kB" read as 1,000 B, the smaller reading, so counts are never understated. Billing: the
+# pricing page's footnote on real-time updates could not be read in full here; chatstack bills
+# the same unit (AppSync real-time updates, Event API operations): an upper bound if AWS bills per
+# delivery.
+METERED_MESSAGE_BYTES = 5_000
+METERING_SOURCE = ("AWS AppSync Events Developer Guide, CloudWatch metrics ('One metered message equals 5 kB of "
+                   "delivered data'), and AWS AppSync Developer Guide, real-time OutboundMessages metric, read "
+                   "2026-12-05; billing in the same unit is chatstack's reading (an upper bound)")
 EVENTS_NEW_CONNECTIONS_DEFAULT = 2_000
 EVENTS_SUBSCRIPTIONS_PER_CONNECTION_DEFAULT = 200
 CHATSTACK_ASSUMPTION = "chatstack assumption (2026-11), not an AWS figure; override per stack"
@@ -125,12 +137,12 @@ QUOTAS: dict[str, Quota] = {
             quota_code="L-C01DB6E6", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
         _adjustable(
-            "inboundMessagesPerSecond", "Real-time inbound messages per second", "messages/s", 10_000,
+            "inboundMessagesPerSecond", "Real-time inbound messages per second", "metered messages/s", 10_000,
             "lower chatstack:messagesPerSecond, or use chatstack:fanOutMode batched",
             quota_code="L-A1B022A0", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
         _adjustable(
-            "outboundMessagesPerSecond", "Real-time outbound messages per second", "messages/s", 1_000_000,
+            "outboundMessagesPerSecond", "Real-time outbound messages per second", "metered messages/s", 1_000_000,
             "lower chatstack:messagesPerSecond or chatstack:participants, or use chatstack:fanOutMode batched",
             quota_code="L-5DE70651", source=f"{APPSYNC_QUOTAS_SOURCE}; code: {REALTIME_QUOTA_CODE_SOURCE}",
         ),
@@ -154,12 +166,12 @@ QUOTAS: dict[str, Quota] = {
             quota_code="L-10498098", source=EVENTS_ASSUMED_SOURCE,
         ),
         _adjustable(
-            "eventsInboundMessagesPerSecond", "Event API inbound messages per second", "messages/s", 10_000,
+            "eventsInboundMessagesPerSecond", "Event API inbound messages per second", "metered messages/s", 10_000,
             "raise chatstack:flushIntervalMs", quota_code="L-D91E563A", source=EVENTS_QUOTAS_SOURCE,
         ),
         _adjustable(
-            "eventsOutboundMessagesPerSecond", "Event API outbound messages per second", "messages/s", 1_000_000,
-            "raise chatstack:flushIntervalMs or split the audience over more Event APIs",
+            "eventsOutboundMessagesPerSecond", "Event API outbound messages per second", "metered messages/s",
+            1_000_000, "split the audience over more Event APIs",
             quota_code="L-F643C244", source=EVENTS_QUOTAS_SOURCE,
         ),
         _adjustable(

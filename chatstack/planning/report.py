@@ -9,7 +9,7 @@ from typing import Any
 
 from chatstack.config import EventChatConfig, StackConfigError, parse_stack_values
 from chatstack.planning.planner import CapacityPlan, QuotaCheck, _check, plan_for_config, realtime_quota_key
-from chatstack.planning.quotas import QUOTAS
+from chatstack.planning.quotas import METERED_MESSAGE_BYTES, QUOTAS
 from chatstack.project import read_stack_config, stack_names
 
 
@@ -78,6 +78,9 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
         f"  inbound messages/s:   {_num(plan.inbound_messages_per_second)}",
         f"  outbound updates/s:   {_num(plan.outbound_updates_per_second)}"
         f" (of which replies: {_num(plan.reply_updates_per_second)}; {_num(i.reply_rate)} replies/s)",
+        f"  metered outbound/s:   {_num(plan.metered_outbound_per_second)} (AWS meters per "
+        f"{METERED_MESSAGE_BYTES:,} B delivered: the largest update counts {plan.metered_messages_per_update}; "
+        f"inbound {_num(plan.metered_inbound_per_second)}/s)",
         f"  subscription payload: {plan.subscription_payload_bytes:,} B (largest update)",
         f"  bytes per delivered message: {plan.bytes_per_delivered_message:,.0f} B (measured, frame included)",
         f"  data transfer out:    {plan.data_transfer_out_gb_per_hour:,.0f} GB/h",
@@ -119,19 +122,30 @@ def as_text(plan: CapacityPlan, stack: str | None = None) -> str:
     lines.append(f"  {'total':<{_NAME_WIDTH}} {plan.cost_per_hour_usd:>12,.2f} {plan.cost_per_event_usd:>14,.2f}")
     if plan.modes:
         lines += ["", "Fan-out modes side by side (delivery = real-time updates or Event API operations, "
-                      "connection-minutes and data transfer)",
-                  f"  {'mode':<11}{'updates/s':>12}{'quota headroom':>16}{'B/message':>11}{'delivery $/h':>14}"
-                  f"{'total $/h':>12}{'x floor':>9}{'APIs for 2x':>13}"]
+                      "connection-minutes and data transfer;",
+                  "  metered = per 5 kB delivered, what the outbound quota and the bill count)",
+                  f"  {'mode':<11}{'updates/s':>12}{'metered/s':>12}{'quota headroom':>16}{'B/message':>11}"
+                  f"{'delivery $/h':>14}{'total $/h':>12}{'x floor':>9}{'APIs for 2x':>13}"]
         for m in plan.modes:
-            lines.append(f"  {m.mode:<11}{m.outbound_per_second:>12,.0f}{m.outbound_headroom:>15,.2f}x"
+            lines.append(f"  {m.mode:<11}{m.outbound_per_second:>12,.0f}{m.metered_outbound_per_second:>12,.0f}"
+                         f"{m.outbound_headroom:>15,.2f}x"
                          f"{m.bytes_per_delivered_message:>11,.0f}{m.delivery_cost_per_hour_usd:>14,.2f}"
                          f"{m.cost_per_hour_usd:>12,.2f}{m.floor_ratio:>9.2f}{m.apis_for_scale_out_headroom:>13}")
         lines += [f"  floor: ${plan.cost_floor_per_hour_usd:,.2f}/h (the text to every subscriber at the data-transfer "
-                  "rate + one delivery per subscriber per flush at $1 per million)",
-                  f"  2x outbound headroom for this mode: {_num(plan.outbound_for_scale_out_headroom)} messages/s "
-                  f"per API (a quota increase), or {plan.apis_for_scale_out_headroom} "
+                  "rate + each subscriber's text of a flush, metered per 5 kB, at $1 per million)",
+                  f"  2x outbound headroom for this mode: {_num(plan.outbound_for_scale_out_headroom)} metered "
+                  f"messages/s per API (a quota increase), or {plan.apis_for_scale_out_headroom} "
                   f"API{'s' if plan.apis_for_scale_out_headroom > 1 else ''} at the default quota "
                   "with the audience split between them"]
+    if plan.flush_options:
+        lines += ["", "Flush interval (each subscriber's metered messages are its bytes per flush / 5 kB, rounded up: "
+                      "a longer flush saves only the rounding once a flush fills 5 kB)",
+                  f"  {'flushIntervalMs':>15}{'flushes every':>15}{'metered/s':>14}{'delivery $/h':>14}  verdict"]
+        for f in plan.flush_options:
+            mark = "  (this stack)" if f.flush_interval_ms == i.flush_interval_ms else ""
+            lines.append(f"  {f.flush_interval_ms:>15,}{f.deployed_flush_interval_ms:>12,} ms"
+                         f"{f.metered_outbound_per_second:>14,.0f}{f.delivery_cost_per_hour_usd:>14,.2f}"
+                         f"  {f.verdict}{mark}")
     if plan.recommended_fan_out_mode:
         advice = "keep it" if plan.recommended_fan_out_mode == i.fan_out_mode else "switch with chatstack:fanOutMode"
         lines += ["", f"Fan-out: recommended {plan.recommended_fan_out_mode} ({advice})",
@@ -210,7 +224,7 @@ def all_exit_code(rows: list[StackPlan]) -> int:
 
 
 def all_as_text(rows: list[StackPlan]) -> str:
-    header = (f"{'stack':<22} {'participants':>12} {'msg/s':>7} {'fan-out':<10} {'updates/s':>11} {'B/msg':>6} "
+    header = (f"{'stack':<22} {'participants':>12} {'msg/s':>7} {'fan-out':<10} {'metered/s':>11} {'B/msg':>6} "
               f"{'GB/h':>8} {'$/hour':>11} {'join ramp':>10} {'deadline':>9}  verdict")
     lines = [header, "-" * len(header)]
     for r in rows:
@@ -220,7 +234,7 @@ def all_as_text(rows: list[StackPlan]) -> str:
         p, i = r.plan, r.plan.inputs
         lines.append(
             f"{r.stack:<22} {i.participants:>12,} {_num(i.messages_per_second):>7} {i.fan_out_mode:<10} "
-            f"{p.outbound_updates_per_second:>11,.0f} {p.bytes_per_delivered_message:>6,.0f} "
+            f"{p.metered_outbound_per_second:>11,.0f} {p.bytes_per_delivered_message:>6,.0f} "
             f"{p.data_transfer_out_gb_per_hour:>8,.0f} {p.cost_per_hour_usd:>11,.0f} "
             f"{p.join_ramp_seconds:>9,.0f}s {i.join_deadline_seconds:>8,.0f}s  {p.verdict}")
     for region, checks in account_checks(rows).items():

@@ -64,8 +64,14 @@ def test_oversized_payload_fails_before_any_resource(registered_monitors):
     assert seen and seen[0].registered == []
 
 
-def test_no_quota_requests_unless_asked(production):
-    assert production.of_type(QUOTA) == []
+def test_the_shipped_250k_stack_requests_the_outbound_quota_its_metered_batches_need(production):
+    # 250,000 x one ~29 KB batch a second, metered as 6 messages of 5 kB: 1.5M/s, + 20 % headroom
+    requested = {q.inputs["quotaCode"]: q.inputs["value"] for q in production.of_type(QUOTA)}
+    assert requested == {"L-5DE70651": 1_800_000}
+
+
+def test_no_quota_requests_unless_asked():
+    assert run_stack("finals-250k", requestQuotaIncreases="false").of_type(QUOTA) == []
 
 
 def test_requested_increase_is_a_service_quota_parented_to_the_stack():

@@ -5,7 +5,7 @@ tests/chatstack/local/test_events_fanout.py.)"""
 
 import json
 
-from fanout_consumer.batching import room_events_from_records
+from fanout_consumer.batching import DEFAULT_MAX_BATCH_BYTES, room_events_from_records
 from fanout_consumer.handler import process, through_event_api
 from fanout_consumer.publisher import DuplicateBatch, PublishError
 from tests.fanout_consumer.test_batching import SERIALIZE, record
@@ -44,7 +44,7 @@ class FakeEvents:
 def test_the_cursor_moves_only_after_the_event_api_took_the_batch():
     calls = []
     publish, tell = through_event_api(FakeGraphQL(calls), FakeEvents(calls))
-    result = process([record(1, "stage", "hi")], publish, 200 * 1024, tell=tell)
+    result = process([record(1, "stage", "hi")], publish, DEFAULT_MAX_BATCH_BYTES, tell=tell)
     assert result["batchItemFailures"] == []
     assert calls == [("pendingBatch", "stage"), ("event", "/rooms/stage", ["batch"]), ("publishBatch", "stage")]
 
@@ -52,7 +52,7 @@ def test_the_cursor_moves_only_after_the_event_api_took_the_batch():
 def test_a_failed_event_publish_leaves_the_cursor_and_retries_from_the_batch():
     calls = []
     publish, tell = through_event_api(FakeGraphQL(calls), FakeEvents(calls, fail=True))
-    result = process([record(1, "stage", "hi")], publish, 200 * 1024, tell=tell)
+    result = process([record(1, "stage", "hi")], publish, DEFAULT_MAX_BATCH_BYTES, tell=tell)
     assert calls == [("pendingBatch", "stage")]  # no publishBatch: the items stay after the cursor
     assert result["batchItemFailures"] == [{"itemIdentifier": "1001"}]
 
@@ -60,7 +60,7 @@ def test_a_failed_event_publish_leaves_the_cursor_and_retries_from_the_batch():
 def test_a_commit_another_invocation_made_first_is_not_a_failure():
     calls = []
     publish, tell = through_event_api(FakeGraphQL(calls, duplicate_commit=True), FakeEvents(calls))
-    assert process([record(1, "stage", "hi")], publish, 200 * 1024, tell=tell)["batchItemFailures"] == []
+    assert process([record(1, "stage", "hi")], publish, DEFAULT_MAX_BATCH_BYTES, tell=tell)["batchItemFailures"] == []
 
 
 def test_room_events_reach_the_rooms_channel_with_its_batches():
@@ -69,7 +69,7 @@ def test_room_events_reach_the_rooms_channel_with_its_batches():
     deleted = {"eventId": "E1", "type": "MESSAGE_DELETED", "messageId": "M0", "createdAt": "2026-12-05T12:00:00Z"}
     records = [record(1, "stage", "hi"), audit(2, "stage", deleted), record(3, "stage", "again")]
     assert [e.event for e in room_events_from_records(records)] == [{"roomId": "stage", **deleted}]
-    process(records, publish, 200 * 1024, tell=tell)
+    process(records, publish, DEFAULT_MAX_BATCH_BYTES, tell=tell)
     # one batch per room per flush (both messages), ordered by its first item, then the room event
     assert [c for c in calls if c[0] == "event"] == [("event", "/rooms/stage", ["batch"]),
                                                       ("event", "/rooms/stage", ["roomEvent"])]
@@ -82,5 +82,5 @@ def test_graphql_batched_stacks_ignore_moderation_rows():
         calls.append(planned.room_id)
 
     deleted = {"eventId": "E1", "type": "MESSAGE_DELETED", "createdAt": "2026-12-05T12:00:00Z"}
-    process([record(1, "stage", "hi"), audit(2, "stage", deleted)], publish, 200 * 1024)
+    process([record(1, "stage", "hi"), audit(2, "stage", deleted)], publish, DEFAULT_MAX_BATCH_BYTES)
     assert calls == ["stage"]

@@ -8,16 +8,18 @@ from hypothesis import strategies as st
 from chatstack.config import StackConfigError, parse_config
 from chatstack.planning.payload import batch_frame_bytes, per_message_frame_bytes
 from chatstack.planning.planner import (
+    BATCH_SPLIT_BYTES,
     PlanInputs,
     apply_price_overrides,
     apply_quota_overrides,
     cost_floor_per_hour,
     deployed_flush_interval_ms,
     deployment_problems,
+    metered_messages,
     plan_event,
     plan_for_config,
 )
-from chatstack.planning.quotas import PRICES, QUOTAS
+from chatstack.planning.quotas import METERED_MESSAGE_BYTES, PRICES, QUOTAS
 
 VALID = {"environment": "development", "owner": "team", "participants": "200"}
 
@@ -55,9 +57,10 @@ def test_dev_stack_by_hand():
     # Pulumi.dev.yaml: 200 participants, 2 msg/s, 2 h (7,200 s), 400 B (default), perMessage; no replies.
     plan = plan_event(PlanInputs(participants=200, messages_per_second=2, event_duration_hours=2,
                                  average_message_bytes=400, replies_per_second=0))
-    # outbound = 200 participants x 2 msg/s = 400 updates/s; inbound = 2 publishes/s
-    assert plan.outbound_updates_per_second == 400
-    assert plan.inbound_messages_per_second == 2
+    # outbound = 200 participants x 2 msg/s = 400 updates/s; inbound = 2 publishes/s; each update
+    # (< 5 kB) is one metered message
+    assert plan.outbound_updates_per_second == plan.metered_outbound_per_second == 400
+    assert plan.inbound_messages_per_second == plan.metered_inbound_per_second == 2
     # ramp = 200 / 200 new connections/s = 1 s; everyone may join in that second: 200 joins/s
     assert plan.connection_ramp_seconds == 1
     assert plan.peak_join_rate == 200
@@ -77,11 +80,12 @@ def test_dev_stack_by_hand():
     assert plan.subscription_payload_bytes == FRAME_400 == plan.bytes_per_delivered_message
     # requests/s = 2 mutations + 200 history queries = 202
     assert plan.requests_per_second == 202
-    # $: requests (2 x 7,200 + 200 = 14,600) x 4/M = 0.0584; updates 400 x 7,200 = 2.88M x 2/M = 5.76;
-    # connection-minutes 200 x 120 = 24,000 x 0.08/M = 0.00192; WRU 72,000 x 0.625/M = 0.045;
+    # $: requests (2 x 7,200 + 200 = 14,600) x 4/M = 0.0584; updates 400 x 7,200 = 2.88M, + each
+    # attendee's connect and 3 subscriptions (800) = 2,880,800 x 2/M = 5.7616; connection-minutes
+    # 200 x 120 = 24,000 x 0.08/M = 0.00192; WRU 72,000 x 0.625/M = 0.045;
     # RRU 44,800 x 0.125/M = 0.0056; Cognito 200 MAU < 10,000 free = 0; logs at ERROR: 0
     assert cost(plan, "appsyncRequests").per_event_usd == pytest.approx(0.0584)
-    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(5.76)
+    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(5.7616)
     assert cost(plan, "appsyncConnectionMinutes").per_event_usd == pytest.approx(0.00192)
     assert cost(plan, "dynamodbWriteRequestUnits").per_event_usd == pytest.approx(0.045)
     assert cost(plan, "dynamodbReadRequestUnits").per_event_usd == pytest.approx(0.0056)
@@ -91,7 +95,7 @@ def test_dev_stack_by_hand():
     gb = 2_880_000 * FRAME_400 / 1024**3
     assert cost(plan, "dataTransferOut").units_per_event == pytest.approx(gb)
     assert cost(plan, "dataTransferOut").per_event_usd == pytest.approx(gb * 0.09)
-    assert plan.cost_per_event_usd == pytest.approx(5.87092 + gb * 0.09)
+    assert plan.cost_per_event_usd == pytest.approx(5.87252 + gb * 0.09)
     assert plan.verdict == "fits-defaults" and plan.quota_increases == ()
     # on-demand ceilings: writes max(100 floor, 10 x 2) = 100; reads max(100, 1,606 x 2) = 3,212
     assert (plan.table.max_write_request_units, plan.table.max_read_request_units) == (100, 3_212)
@@ -105,8 +109,8 @@ def test_250k_at_1_message_per_second_by_hand():
     assert plan.connection_ramp_seconds == 1_250
     assert plan.check("newConnectionsPerSecond").required == pytest.approx(250_000 / 1_080)
     assert plan.verdict == "needs-quota-increases"  # the join ramp is past the default deadline
-    # updates 250,000 x 10,800 s = 2.7e9 x $2/M = $5,400
-    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(5_400)
+    # updates 250,000 x 10,800 s = 2.7e9, + 250,000 x (connect + 3 subscriptions) = 2.701e9 x $2/M = $5,402
+    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(5_402)
     # OIDC attendees are not Cognito users: no MAU charge (with Cognito attendees:
     # (250,000 - 10,000 free) x $0.015 = $3,600)
     assert cost(plan, "cognitoEssentialsMau").per_event_usd == 0
@@ -149,15 +153,23 @@ def test_batched_mode_by_hand():
                                  join_window_seconds=1_800, replies_per_second=0))
     # outbound 250,000 x 1 = 250,000/s; inbound 1 publish/s
     assert (plan.outbound_updates_per_second, plan.inbound_messages_per_second) == (250_000, 1)
-    # payload = measured batch of 50 messages
+    # payload = measured batch of 50 messages (~26 KB): AWS meters it as 6 messages of 5 kB
     assert plan.subscription_payload_bytes == batch_frame_bytes(50, 400)
+    assert 25_000 < plan.subscription_payload_bytes <= 30_000
+    assert plan.metered_messages_per_update == 6
+    assert (plan.metered_outbound_per_second, plan.metered_inbound_per_second) == (1_500_000, 6)
+    # 1.5M metered/s + 20 % = 1.8M against the 1M default: an increase, however the deliveries count
+    outbound = plan.check("outboundMessagesPerSecond")
+    assert (outbound.required, outbound.target, outbound.status) == (1_500_000, 1_800_000, "increase")
+    assert plan.verdict == "needs-quota-increases"
+    # updates: 1.5M x 10,800 s + 250,000 x (connect + 2 subscriptions) = 16.20075e9 x $2/M = $32,401.50
+    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(32_401.5)
     assert plan.bytes_per_delivered_message == pytest.approx(plan.subscription_payload_bytes / 50)
     # data transfer: 250,000 x payload B/s x 3,600 s per hour
     assert plan.data_transfer_out_gb_per_hour == pytest.approx(250_000 * plan.subscription_payload_bytes * 3600
                                                                / 1024**3)
     # writes 50 x 5 + 1 cursor update = 251 WRU/s
     assert plan.write_units_per_second == 251
-    assert plan.verdict == "fits-defaults"
     # the consumer is billed: one invocation per flush
     assert cost(plan, "lambdaRequests").units_per_event == 10_800
 
@@ -201,13 +213,47 @@ def test_flush_intervals_are_planned_as_the_event_source_mapping_deploys_them(in
 
 
 def test_batched_flush_splits_at_200_kb():
-    # 1,000 msg/s, 60 s flushes: 60,000 messages per flush, split into publishes of at most 200 KB
+    # 1,000 msg/s, 60 s flushes: 60,000 messages per flush, split into publishes of at most 200,000 B
+    # (40 whole metered messages, so a full publish wastes none of its last one)
+    assert BATCH_SPLIT_BYTES == 200_000 == 40 * METERED_MESSAGE_BYTES
     plan = plan_event(PlanInputs(participants=1_000, messages_per_second=1_000, event_duration_hours=1,
                                  average_message_bytes=400, fan_out_mode="batched", flush_interval_ms=60_000,
                                  replies_per_second=0))
-    per_publish = max(k for k in range(1, 600) if batch_frame_bytes(k, 400) <= 200 * 1024)
+    per_publish = max(k for k in range(1, 600) if batch_frame_bytes(k, 400) <= 200_000)
+    full, rest = divmod(60_000, per_publish)
     assert plan.inbound_messages_per_second == pytest.approx(math.ceil(60_000 / per_publish) / 60)
-    assert plan.subscription_payload_bytes == batch_frame_bytes(per_publish, 400) <= 200 * 1024
+    assert plan.subscription_payload_bytes == batch_frame_bytes(per_publish, 400) <= 200_000
+    assert plan.metered_messages_per_update == 40
+    # each full publish is 40 metered messages, the last one's own size: per flush, to each subscriber
+    metered_per_flush = full * 40 + metered_messages(batch_frame_bytes(rest, 400))
+    assert plan.metered_inbound_per_second == pytest.approx(metered_per_flush / 60)
+    assert plan.metered_outbound_per_second == pytest.approx(1_000 * metered_per_flush / 60)
+
+
+@pytest.mark.parametrize(("size", "metered"), [(1, 1), (4_999, 1), (5_000, 1), (5_001, 2), (28_802, 6),
+                                               (200_000, 40)])
+def test_a_delivery_is_metered_per_5_kb_started(size, metered):
+    assert metered_messages(size) == metered
+
+
+def test_with_bytes_metered_the_flush_interval_saves_only_the_rounding_at_250k():
+    # 55 items/s of ~524 B: each subscriber receives ~28.8 KB a second however it is cut. 1 s flushes
+    # are 6 metered messages a second; 250 ms flushes round up 4 times (2 each: 8/s); 5 s flushes
+    # round up once per 5 s (29 per 5 s: 5.8/s). Bytes, not flushes, set the quota.
+    plan = plan_event(PlanInputs(participants=250_000, messages_per_second=50, event_duration_hours=3,
+                                 average_message_bytes=400, fan_out_mode="batched", attendee_auth="oidc",
+                                 join_window_seconds=1_800))
+    options = {o.flush_interval_ms: o for o in plan.flush_options}
+    assert list(options) == [250, 1000, 2000, 5000]
+    assert {ms: o.metered_outbound_per_second for ms, o in options.items()} == pytest.approx(
+        {250: 2_000_000, 1000: 1_500_000, 2000: 1_500_000, 5000: 1_450_000})
+    assert all(o.verdict == "needs-quota-increases" for o in options.values())
+    assert options[1000].delivery_cost_per_hour_usd == pytest.approx(plan.delivery_cost_per_hour_usd)
+    # few bytes per flush: each flush is one metered message, so a longer flush saves in proportion
+    quiet = plan_event(replace(plan.inputs, messages_per_second=1, replies_per_second=0))
+    quiet_options = {o.flush_interval_ms: o.metered_outbound_per_second for o in quiet.flush_options}
+    assert quiet_options == pytest.approx({250: 250_000, 1000: 250_000, 2000: 125_000, 5000: 250_000 / 5})
+    assert plan_event(replace(plan.inputs, fan_out_mode="perMessage")).flush_options == ()
 
 
 def test_join_window_requires_a_connection_rate():
@@ -257,7 +303,8 @@ inputs_strategy = st.builds(
     xray_enabled=st.booleans(),
 )
 
-MONOTONIC = ("outbound_updates_per_second", "inbound_messages_per_second", "requests_per_second",
+MONOTONIC = ("outbound_updates_per_second", "inbound_messages_per_second", "metered_outbound_per_second",
+             "metered_inbound_per_second", "requests_per_second",
              "write_units_per_event", "read_units_per_event", "cost_per_event_usd", "cost_per_hour_usd")
 
 
@@ -351,7 +398,7 @@ small_events = st.builds(
 
 @given(small_events)
 def test_verdict_changes_exactly_where_the_outbound_quota_is_crossed(inputs):
-    required = plan_event(inputs).outbound_updates_per_second
+    required = plan_event(inputs).metered_outbound_per_second
     assume(required > 0)
     at = plan_event(inputs, quotas=apply_quota_overrides({"outboundMessagesPerSecond": required}))
     below = math.nextafter(required, 0)
@@ -393,8 +440,8 @@ def test_config_overrides_reach_the_plan():
     })
     plan = plan_for_config(config)
     assert plan.verdict == "fits-defaults"
-    # 12.5M x 10,800 s x $1/M
-    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(135_000)
+    # (12.5M x 10,800 s + 250,000 x (connect + 3 subscriptions)) x $1/M
+    assert cost(plan, "appsyncRealtimeUpdates").per_event_usd == pytest.approx(135_001)
     assert cost(plan, "cognitoEssentialsMau").per_event_usd == pytest.approx(250_000 * 0.015)
 
 
@@ -531,12 +578,13 @@ def test_the_event_api_halves_the_250k_events_delivery_charge_and_ships_the_same
     assert [m.mode for m in plan.modes] == ["perMessage", "batched", "events"]
     batched = plan_event(replace(plan.inputs, fan_out_mode="batched"), compare_modes=False)
     events = plan_event(replace(plan.inputs, fan_out_mode="events"), compare_modes=False)
-    # one delivery per subscriber per flush either way: $2 vs $1 per million
+    # one delivery per subscriber per flush either way, 6 metered messages each: $2 vs $1 per million
     assert events.outbound_updates_per_second == batched.outbound_updates_per_second == 250_000
+    assert events.metered_outbound_per_second == batched.metered_outbound_per_second == 1_500_000
     updates = cost(batched, "appsyncRealtimeUpdates").per_hour_usd
     operations = cost(events, "appsyncEventOperations").per_hour_usd
-    assert operations == pytest.approx(updates / 2, rel=0.01)  # plus publishes, connects, subscribes
-    assert operations > updates / 2
+    # both lines also count each attendee's connect and subscriptions (events: publishes too)
+    assert operations == pytest.approx(updates / 2, rel=0.001)
     # the Event API's data frame carries the batch as JSON text (quotes escaped): a few bytes more
     assert 0 < events.bytes_per_delivered_message - batched.bytes_per_delivered_message < 40
     totals = [modes[mode].cost_per_hour_usd for mode in ("events", "batched", "perMessage")]
@@ -549,19 +597,22 @@ def test_every_mode_costs_at_least_the_floor_and_events_comes_closest():
         plan, modes = finals_modes(participants)
         floor = cost_floor_per_hour(plan.inputs)
         assert plan.cost_floor_per_hour_usd == pytest.approx(floor)
-        # the text alone to everyone, and one cheapest delivery per subscriber per flush
+        # the text alone to everyone, and each subscriber's flush of text (20,000 B: 4 metered
+        # messages) at the cheapest rate
         text_gb_per_hour = participants * 50 * 400 * 3600 / 1024**3
-        assert floor > text_gb_per_hour * 0.05 + participants * 3600 / 1e6
+        assert floor > text_gb_per_hour * 0.05 + participants * 4 * 3600 / 1e6
         assert all(m.floor_ratio >= 1 for m in modes.values())
         assert modes["events"].floor_ratio == min(m.floor_ratio for m in modes.values())
 
 
-def test_a_million_participants_need_two_apis_or_a_doubled_outbound_quota_for_2x_headroom():
+def test_a_million_participants_need_twelve_apis_or_a_12m_outbound_quota_for_2x_headroom():
     plan, modes = finals_modes(1_000_000)
     events = plan_event(replace(plan.inputs, fan_out_mode="events"), compare_modes=False)
     assert events.outbound_updates_per_second == 1_000_000  # one batch per subscriber per second
-    assert events.outbound_for_scale_out_headroom == 2_000_000
-    assert modes["events"].apis_for_scale_out_headroom == modes["batched"].apis_for_scale_out_headroom == 2
+    # ... of ~26 KB: 6 metered messages each, 6M/s; twice that per API, or 12 APIs at the 1M default
+    assert events.metered_outbound_per_second == 6_000_000
+    assert events.outbound_for_scale_out_headroom == 12_000_000
+    assert modes["events"].apis_for_scale_out_headroom == modes["batched"].apis_for_scale_out_headroom == 12
     assert modes["perMessage"].apis_for_scale_out_headroom == 100  # 50M/s at 2x over 1M/s per API
 
 

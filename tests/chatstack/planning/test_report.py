@@ -9,18 +9,23 @@ FINALS_ROOT = str(stacks_root())  # the shipped stacks and the filled-in 250k te
 REQUIRED_KEYS = {"outboundUpdatesPerSecond", "inboundMessagesPerSecond", "costPerHourUsd", "quotaIncreases"}
 
 
-def test_the_shipped_250k_stack_is_batched_and_fits_default_quotas_at_50_per_second(capsys):
+def test_the_shipped_250k_stack_is_batched_and_asks_for_the_outbound_increase_its_bytes_need(capsys):
     assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["inputs"]["fanOutMode"] == "batched" and plan["inputs"]["messagesPerSecond"] == 50
-    assert (plan["verdict"], plan["quotaIncreases"]) == ("fits-defaults", [])
     assert plan["outboundUpdatesPerSecond"] == 250_000  # 250,000 participants x 1 flush/s, replies inside
+    # ... each a ~29 KB batch that AWS meters as 6 messages of 5 kB: 1.5M/s, + 20 % over the 1M default
+    assert plan["meteredMessagesPerUpdate"] == 6 and plan["meteredOutboundPerSecond"] == 1_500_000
+    assert plan["verdict"] == "needs-quota-increases"
+    assert [(q["quota"], q["quotaCode"], q["required"]) for q in plan["quotaIncreases"]] == [
+        ("outboundMessagesPerSecond", "L-5DE70651", 1_500_000)]
     costs = {c["key"]: c["perHourUsd"] for c in plan["costs"]}
-    assert costs["appsyncRealtimeUpdates"] == 1_800  # 250,000 x 3,600 x $2/M
-    # ~30 TB/h of batches to 250,000 clients at tiered rates: the largest line of all
-    assert costs["dataTransferOut"] == max(costs.values()) and 1_800 < costs["dataTransferOut"] < 3_000
+    # 1.5M x 3,600 x $2/M, + 250,000 connects and 500,000 subscription starts over 3 h
+    assert round(costs["appsyncRealtimeUpdates"], 2) == 10_800.50
+    # ~24 TB/h of batches to 250,000 clients at tiered rates, second only to the metered updates
+    assert 1_800 < costs["dataTransferOut"] < 3_000
     assert plan["dataTransferOutGbPerHour"] > 10_000 and 400 < plan["bytesPerDeliveredMessage"] < 700
-    assert plan["costPerHourUsd"] == sum(costs.values()) < 4_500
+    assert plan["costPerHourUsd"] == sum(costs.values()) < 13_000
     assert plan["recommendedFanOutMode"] == "events"  # the same batches through the Event API: half the updates
 
 
@@ -28,15 +33,18 @@ def test_the_250k_stack_on_the_event_api_pays_half_for_deliveries_and_shows_the_
     assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--config", "fanOutMode=events",
                  "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["verdict"] == "fits-defaults" and plan["outboundUpdatesPerSecond"] == 250_000
+    assert plan["outboundUpdatesPerSecond"] == 250_000 and plan["meteredOutboundPerSecond"] == 1_500_000
+    assert plan["verdict"] == "needs-quota-increases"  # the Event API's outbound quota is also 1M/s
+    assert [q["quotaCode"] for q in plan["quotaIncreases"]] == ["L-F643C244"]
     costs = {c["key"]: c["perHourUsd"] for c in plan["costs"]}
     assert "appsyncRealtimeUpdates" not in costs  # attendees hold Event API connections only
-    # 250,000 deliveries/s x 3,600 x $1/M, plus the publishes and each attendee's connect + subscribe
-    assert 900 < costs["appsyncEventOperations"] < 900 * 1.01
+    # 1.5M metered deliveries/s x 3,600 x $1/M: half of batched's $10,800, plus the publishes and
+    # each attendee's connect + subscribe
+    assert 5_400 < costs["appsyncEventOperations"] < 5_400 * 1.001
     modes = {m["mode"]: m for m in plan["modes"]}
     assert modes["events"]["deliveryCostPerHourUsd"] < modes["batched"]["deliveryCostPerHourUsd"]
     assert 1 < modes["events"]["floorRatio"] < modes["batched"]["floorRatio"] < modes["perMessage"]["floorRatio"]
-    assert plan["costFloorPerHourUsd"] > 0 and plan["apisForScaleOutHeadroom"] == 1
+    assert plan["costFloorPerHourUsd"] > 0 and plan["apisForScaleOutHeadroom"] == 3
 
 
 def test_the_text_report_sets_the_three_modes_side_by_side(capsys):
@@ -46,8 +54,12 @@ def test_the_text_report_sets_the_three_modes_side_by_side(capsys):
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("  perMessage ",
                                                                                           "  batched ", "  events "))}
     assert set(rows) == {"perMessage", "batched", "events"}
-    assert rows["events"][-1] == rows["batched"][-1] == "2"  # APIs for 2x outbound headroom at 1M
-    assert "2x outbound headroom for this mode: 2,000,000 messages/s per API" in out
+    # 1M participants x 6 metered messages a second: 12 APIs for 2x outbound headroom at the 1M default
+    assert rows["events"][-1] == rows["batched"][-1] == "12"
+    assert rows["batched"][1:3] == ["1,000,000", "6,000,000"]  # updates/s, metered/s
+    assert "2x outbound headroom for this mode: 12,000,000 metered messages/s per API" in out
+    assert "Flush interval (each subscriber's metered messages" in out
+    assert "(this stack)" in out
 
 
 def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
@@ -61,7 +73,8 @@ def test_plan_json_has_the_contract_keys_for_the_250k_stack_per_message(capsys):
     assert plan["outboundUpdatesPerSecond"] == 13_750_000 and plan["replyUpdatesPerSecond"] == 1_250_000
     assert plan["inboundMessagesPerSecond"] == 55
     updates = next(c for c in plan["costs"] if c["key"] == "appsyncRealtimeUpdates")
-    assert abs(updates["perHourUsd"] - 99_000) < 0.01  # 13.75M x 3,600 x $2/M; OIDC: no Cognito MAU
+    # 13.75M x 3,600 x $2/M, + 250,000 x (connect + 3 subscriptions) x $2/M over 3 h; OIDC: no Cognito MAU
+    assert abs(updates["perHourUsd"] - (99_000 + 2 / 3)) < 0.01
     assert [{k: q[k] for k in ("quota", "required", "default")} for q in plan["quotaIncreases"]] == [
         {"quota": "outboundMessagesPerSecond", "required": 13_750_000, "default": 1_000_000}]
     assert plan["table"]["maxWriteRequestUnits"] == 560  # (50 x 5 + 5 x 6) WRU/s x 2
@@ -103,7 +116,9 @@ def test_text_report_shows_ramp_quotas_costs_and_advice(capsys):
     assert "connection ramp at 200/s: 20.8 min (1,250 s)" in out
     assert "[  INCREASE] Real-time outbound messages per second: needs 13,750,000, default 1,000,000" in out
     assert "+ 20% headroom = 16,500,000" in out
-    assert "AppSync real-time updates" in out and "99,000.00" in out and "297,000.00" in out
+    # 13.75M updates/s x 3,600 x $2/M = $99,000/h, + 250,000 x (connect + 3 subscriptions) = $0.67/h
+    assert "AppSync real-time updates" in out and "99,000.67" in out and "297,002.00" in out
+    assert "metered outbound/s:   13,750,000 (AWS meters per 5,000 B delivered: the largest update counts 1" in out
     assert "Data transfer out to the internet" in out and "bytes per delivered message:" in out
     assert "(of which replies: 1,250,000; 5 replies/s)" in out
     assert "Fan-out: recommended events (switch with chatstack:fanOutMode)" in out
@@ -176,7 +191,7 @@ def test_oidc_attendees_have_no_cognito_check_on_the_join_path(capsys):
 def test_the_250k_stack_signs_attendees_in_at_the_event_platform_within_its_join_window(capsys):
     assert main(["-C", FINALS_ROOT, "plan", "--stack", "finals-250k", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["inputs"]["attendeeAuth"] == "oidc" and plan["verdict"] == "fits-defaults"
+    assert plan["inputs"]["attendeeAuth"] == "oidc"
     assert plan["joinRampSeconds"] <= plan["inputs"]["joinWindowSeconds"]
     assert next(c for c in plan["quotaChecks"] if c["key"] == "newConnectionsPerSecond")["status"] == "ok"
     assert next(c for c in plan["costs"] if c["key"] == "cognitoEssentialsMau")["perEventUsd"] == 0
