@@ -242,6 +242,7 @@ def plan_comparison(config: EventChatConfig, scenario: Scenario, measured_update
             "participants": config.participants,
             "messagesPerSecond": config.messages_per_second,
             "outboundUpdatesPerSecond": stack_plan.outbound_updates_per_second,
+            "meteredOutboundPerSecond": stack_plan.metered_outbound_per_second,
             "connectionRampSeconds": stack_plan.connection_ramp_seconds,
         },
     }

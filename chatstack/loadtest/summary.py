@@ -81,7 +81,8 @@ def as_text(summary: dict[str, Any]) -> str:
         f"{messages['targetPerSecond']}/s), {messages['sendFailed']:,} failed, {messages['senders']} senders, "
         f"{messages['rooms']} room(s)",
         f"  bytes        {summary['bytesPerDeliveredMessage'] or '-'} per delivered message (data frames as sent, "
-        f"over first deliveries: what data transfer bills)",
+        f"over first deliveries: what data transfer bills); {summary['meteredMessagesPerUpdate'] or '-'} metered "
+        "messages per update (per 5 kB: what the outbound quota counts)",
         f"  vs plan      outbound updates/s expected {plan['expectedOutboundUpdatesPerSecond']:,} at this scale, "
         f"measured {plan['measuredOutboundUpdatesPerSecond']:,} (ratio {plan['measuredToExpected']}); the stack's "
         f"plan: {plan['stackPlan']['outboundUpdatesPerSecond']:,.0f}/s for "

@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatstack.planning.planner import metered_messages
+
 
 def message_key(sender: str, seq: int) -> str:
     return f"{sender}:{seq}"
@@ -56,6 +58,7 @@ class WorkerTally:
     wrong_room: int = 0
     updates: int = 0  # data frames received by audience subscriptions (a batch is one update)
     update_bytes: int = 0  # their size (compact JSON, as sent): bytes per delivered message
+    metered_updates: int = 0  # what AWS would meter for them (per 5 kB: the quota and the bill)
     latency_ms: Counter = field(default_factory=Counter)  # whole milliseconds -> deliveries
     errors: Counter = field(default_factory=Counter)
     retried: int = 0  # connect/subscribe attempts that failed and were retried (not losses)
@@ -93,6 +96,7 @@ class WorkerTally:
         if ledger.audience:
             self.updates += 1
             self.update_bytes += frame_bytes
+            self.metered_updates += metered_messages(frame_bytes)
 
     def delivery(self, ledger: SubscriptionLedger, sender: str, seq: int, room: str, latency_ms: float) -> bool:
         """Record one message arriving on one subscription; True if it is a first delivery
@@ -149,6 +153,7 @@ class WorkerTally:
             "wrongRoom": self.wrong_room,
             "updates": self.updates,
             "updateBytes": self.update_bytes,
+            "meteredUpdates": self.metered_updates,
             "latencyMs": {str(ms): n for ms, n in self.latency_ms.items()},
             "errors": dict(self.errors),
             "retried": self.retried,
@@ -207,7 +212,7 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
         retries.update(tally.get("retries", {}))
         sent.update(tally["sent"])
         for key in ("late", "subscribed", "failed", "disconnected", "sendFailed", "duplicated", "outOfOrder",
-                    "wrongRoom", "updates", "updateBytes", "retried"):
+                    "wrongRoom", "updates", "updateBytes", "meteredUpdates", "retried"):
             totals[key] += tally.get(key, 0)
     expected = sum(audience[room] for room in sent.values())
     delivered = sum(min(receivers[key], audience[room]) for key, room in sent.items())
@@ -247,6 +252,9 @@ def summarize(tallies: list[dict[str, Any]]) -> dict[str, Any]:
         "updatesReceived": totals["updates"],
         # what data transfer bills per message: the audience's data frames over its first deliveries
         "bytesPerDeliveredMessage": round(totals["updateBytes"] / delivered) if delivered else None,
+        # what the outbound quota and the bill count per update received (AWS meters per 5 kB)
+        "meteredMessagesPerUpdate": (round(totals["meteredUpdates"] / totals["updates"], 2)
+                                     if totals["updates"] else None),
         "errors": dict(sorted(errors.items())),
         "retries": dict(sorted(retries.items())),
     }

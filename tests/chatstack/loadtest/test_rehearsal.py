@@ -107,7 +107,7 @@ def test_a_rehearsal_on_one_machine_delivers_every_message_once(dev_outputs, tmp
     summary = json.loads(summary_path.read_text())
     _assert_complete(summary, output)
     assert summary["workers"] == 1 and summary["subscription"] == "onSendMessage"
-    assert summary["bytesPerDeliveredMessage"] > 0
+    assert summary["bytesPerDeliveredMessage"] > 0 and summary["meteredMessagesPerUpdate"] == 1  # < 5 kB each
     plan = summary["plan"]
     assert plan["expectedOutboundUpdatesPerSecond"] == 30 * 6  # perMessage: everyone gets every message
     assert plan["measuredOutboundUpdatesPerSecond"] == summary["updatesReceived"] / 4

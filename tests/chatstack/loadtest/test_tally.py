@@ -75,6 +75,18 @@ def test_workers_tallies_merge_senders_on_one_and_subscribers_on_another():
     assert expected_and_delivered(progress) == (12, 8)
 
 
+def test_updates_are_metered_per_5_kb_as_aws_counts_them_across_workers():
+    small, ledgers_one = _tally_with_audience({"a": 1})
+    large, ledgers_two = _tally_with_audience({"a": 1})
+    small.update(ledgers_one["a"][0], frame_bytes=700)  # one message: 1 metered message
+    large.update(ledgers_two["a"][0], frame_bytes=12_000)  # a batch: 3 (5,000 B each, the last one begun)
+    late = large.subscription("a", at=9.0, gate_open=True)
+    large.update(late, frame_bytes=50_000)  # not the audience: not counted
+    summary = summarize([small.final(), large.final()])
+    assert summary["updatesReceived"] == 2 and summary["meteredMessagesPerUpdate"] == 2.0
+    assert summarize([WorkerTally().final()])["meteredMessagesPerUpdate"] is None
+
+
 def test_percentiles_are_nearest_rank():
     histogram = Counter({1: 50, 2: 45, 100: 5})
     assert percentile(histogram, 0.5) == 1
