@@ -254,6 +254,7 @@ class JSEngine:
         )
         self._handles: dict[str, str] = {}
         self._handle_by_code: dict[str, str] = {}
+        self._exports: dict[str, frozenset[str]] = {}
         self._spare_ids: dict[str, deque[str]] = {kind: deque() for kind in _ID_KINDS}
         self._expected_ids: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -345,6 +346,17 @@ class JSEngine:
         self._handles[handle] = name
         self._handle_by_code[code] = handle
         return handle
+
+    def exports(self, handle: str) -> frozenset[str]:
+        """The handlers a loaded module exports: request/response, onPublish/onSubscribe."""
+        self._check_thread()
+        names = self._exports.get(handle)
+        if names is None:
+            found = self._context.eval(
+                f"(function (h) {{ return JSON.stringify(Object.keys(h).filter(function (k) {{"
+                f" return h[k] !== undefined; }})); }})(__appsync.handlers[{json.dumps(handle)}] || {{}})")
+            names = self._exports[handle] = frozenset(json.loads(found))
+        return names
 
     def call(
         self, handle: str, handler: str, ctx: dict[str, Any], *, auth_type: str | None = None,

@@ -170,6 +170,13 @@ class LocalEventApi:
             engine = self._local.engine = self._engine_factory()
         return engine
 
+    def _exports(self, namespace: ChannelNamespace, handler: str) -> bool:
+        """Whether the namespace's code exports this handler (the engine read the module's exports)."""
+        if not namespace.code:
+            return False
+        engine = self._engine()
+        return handler in engine.exports(engine.load(namespace.code, f"{namespace.name} handlers"))
+
     def _call(self, namespace: ChannelNamespace, handler: str, ctx: dict[str, Any]) -> dict[str, Any]:
         engine = self._engine()
         out = engine.call(engine.load(namespace.code, f"{namespace.name} handlers"), handler, ctx)
@@ -188,7 +195,7 @@ class LocalEventApi:
                          "channelNamespace": {"name": namespace.name}, "operation": operation}}
 
     def _on_subscribe(self, namespace: ChannelNamespace, ctx: dict[str, Any]) -> None:
-        if not namespace.code or "onSubscribe" not in namespace.code:
+        if not self._exports(namespace, "onSubscribe"):
             return
         if namespace.subscribe_data_source is None:
             self._call(namespace, "onSubscribe", ctx)
@@ -202,7 +209,7 @@ class LocalEventApi:
         self._call(namespace, "onSubscribe.response", ctx)
 
     def _on_publish(self, namespace: ChannelNamespace, ctx: dict[str, Any]) -> list[dict[str, Any]]:
-        if not namespace.code or "onPublish" not in namespace.code:
+        if not self._exports(namespace, "onPublish"):
             return ctx["events"]
         result = self._call(namespace, "onPublish", ctx).get("value")
         return [e for e in result if isinstance(e, dict) and "payload" in e] if isinstance(result, list) else []

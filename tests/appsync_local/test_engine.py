@@ -62,6 +62,15 @@ def test_missing_handler_is_reported(engine):
     assert "response" in out["error"]["message"]
 
 
+def test_a_module_says_which_handlers_it_exports(engine):
+    resolver = engine.load("// onPublish is mentioned, not exported\nexport function request() {}\n"
+                           "export function response() {}")
+    assert engine.exports(resolver) == {"request", "response"}
+    events = engine.load("function check() {}\nconst onSubscribe = { request: check, response: check };\n"
+                         "export { onSubscribe };")
+    assert engine.exports(events) == {"onSubscribe"}
+
+
 def test_export_list_aliases_are_honoured(engine):
     handle = engine.load(
         "function a() { return 'A'; }\nfunction b() { return 'B'; }\nexport { a as request, b as response };"
