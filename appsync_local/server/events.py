@@ -40,6 +40,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from appsync_local.server.auth import AuthError
+from appsync_local.server.outbox import MAX_OUTBOX_BYTES, QueuedConnection
 
 log = logging.getLogger("appsync_local.events")
 
@@ -49,7 +50,6 @@ CONNECTION_TIMEOUT_MS = 300_000
 MAX_EVENTS_PER_PUBLISH = 5
 MAX_EVENT_BYTES = 240 * 1024
 MAX_FRAME_BYTES = 1024 * 1024
-MAX_OUTBOX_BYTES = 1024 * 1024
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
 IAM = "AWS_IAM"
 # A channel: /namespace/segment[/segment...], 1-5 segments of letters, digits and dashes
@@ -101,26 +101,11 @@ class _Subscription:
     connection: _Connection
 
 
-@dataclass
-class _Connection:
-    ws: web.WebSocketResponse
+@dataclass(eq=False)
+class _Connection(QueuedConnection):
     identity: dict[str, Any] | None
     mode: str
     subscriptions: dict[str, _Subscription] = field(default_factory=dict)
-    outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
-    queued_bytes: int = 0
-    closed: bool = False
-
-    def send(self, message: dict[str, Any] | str) -> None:
-        text = message if isinstance(message, str) else json.dumps(message, separators=(",", ":"))
-        if self.closed:
-            return
-        self.queued_bytes += len(text)
-        if self.queued_bytes > MAX_OUTBOX_BYTES:  # a reader too slow for its messages: not our memory
-            self.closed = True
-            self.outbox.put_nowait(None)
-            return
-        self.outbox.put_nowait(text)
 
 
 class LocalEventApi:
@@ -128,10 +113,13 @@ class LocalEventApi:
 
     def __init__(self, namespaces: list[ChannelNamespace], verify: Callable[[str], Any], *,
                  iam_verify: Callable[[str, str, dict[str, str], bytes], Any] | None = None,
-                 engine_factory: Callable[[], Any], keepalive_seconds: float = 60.0):
+                 engine_factory: Callable[[], Any], keepalive_seconds: float = 60.0,
+                 max_outbox_bytes: int = MAX_OUTBOX_BYTES):
         self.namespaces = {n.name: n for n in namespaces}
         self.verify, self.iam_verify = verify, iam_verify
         self.keepalive_seconds = keepalive_seconds
+        self.max_outbox_bytes = max_outbox_bytes
+        self.slow_consumers_disconnected = 0
         self._engine_factory = engine_factory
         self._local = threading.local()
         # Handlers run off the event loop, on threads each with its own JS engine.
@@ -284,8 +272,9 @@ class LocalEventApi:
                                      status=401)
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), max_msg_size=MAX_FRAME_BYTES, autoping=True)
         await ws.prepare(request)
-        connection = _Connection(ws, identity, mode)
-        writer = asyncio.ensure_future(self._write(connection))
+        connection = _Connection(ws, identity, mode, max_queued_bytes=self.max_outbox_bytes,
+                                 on_overflow=self._disconnect_slow_consumer)
+        writer = asyncio.ensure_future(connection.write())
         keepalive: asyncio.Future | None = None
         try:
             async for message in ws:
@@ -319,7 +308,7 @@ class LocalEventApi:
             for subscription_id in list(connection.subscriptions):
                 self._unsubscribe(connection, subscription_id)
             connection.closed = True
-            connection.outbox.put_nowait(None)
+            connection.finish()
             if keepalive is not None:
                 keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -327,21 +316,15 @@ class LocalEventApi:
             await ws.close()
         return ws
 
-    async def _write(self, connection: _Connection) -> None:
-        while True:
-            text = await connection.outbox.get()
-            if text is None:
-                if connection.queued_bytes > MAX_OUTBOX_BYTES:
-                    with contextlib.suppress(Exception):
-                        await connection.ws.send_str(json.dumps({"type": "error", "errors": [{
-                            "errorType": "SlowConsumer", "message": "the client read too slowly; reconnect"}]}))
-                        await connection.ws.close(code=1008)
-                return
-            connection.queued_bytes -= len(text)
-            try:
-                await connection.ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                return
+    def _disconnect_slow_consumer(self, connection: _Connection) -> None:
+        """More than max_outbox_bytes queued: its subscriptions end, and it is closed with an error."""
+        self.slow_consumers_disconnected += 1
+        for subscription_id in list(connection.subscriptions):
+            self._unsubscribe(connection, subscription_id)
+        log.warning("closing an Event API connection that reads too slowly (over %d bytes queued)",
+                    self.max_outbox_bytes)
+        connection.abandon(json.dumps({"type": "error", "errors": [{
+            "errorType": "SlowConsumer", "message": "the client read too slowly; reconnect"}]}))
 
     async def _keepalive(self, connection: _Connection) -> None:
         while not connection.closed:

@@ -39,6 +39,7 @@ from aiohttp import WSMsgType, web
 
 from appsync_local.server.auth import EXPIRED, AuthError, Identity
 from appsync_local.server.graphql_endpoint import GraphQLEndpoint, PreparedSubscription, request_error
+from appsync_local.server.outbox import MAX_OUTBOX_BYTES, QueuedConnection
 
 log = logging.getLogger("appsync_local.realtime")
 
@@ -48,10 +49,8 @@ CONNECTION_TIMEOUT_MS = 300_000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
 MAX_FRAME_BYTES = 240 * 1024  # larger text frames get an error frame; the connection stays
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # larger frames are not read: close 1009 (as the HTTP body limit)
-MAX_OUTBOX_BYTES = 1024 * 1024  # queued for a connection but not yet written: more means a slow reader
 CONNECTION_INIT_TIMEOUT_SECONDS = 10.0
 MAX_CONNECTIONS = 1000
-SLOW_CONSUMER_CLOSE_CODE = 1008  # policy violation
 
 
 def _error_message(errors: list[dict[str, Any]], subscription_id: str | None = None) -> dict[str, Any]:
@@ -193,31 +192,10 @@ def token_expiry(identity: Any) -> float | None:
 
 
 @dataclass(eq=False)
-class Connection:
-    ws: web.WebSocketResponse
+class Connection(QueuedConnection):
     identity: Identity | None
-    outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
-    closed: bool = False
     initialised: bool = False
-    queued_bytes: int = 0
-    max_queued_bytes: int = MAX_OUTBOX_BYTES
-    on_overflow: Callable[[Connection], None] | None = None
-
-    def send(self, message: dict[str, Any]) -> None:
-        self.send_text(json.dumps(message, separators=(",", ":")))
-
-    def send_text(self, text: str) -> None:
-        if self.closed:
-            return
-        self.queued_bytes += len(text)
-        if self.queued_bytes > self.max_queued_bytes:
-            # A reader this far behind gets disconnected, not an ever-growing queue.
-            self.closed = True
-            if self.on_overflow is not None:
-                self.on_overflow(self)
-            return
-        self.outbox.put_nowait(text)
 
 
 class RealtimeServer:
@@ -381,7 +359,7 @@ class RealtimeServer:
         connection = Connection(ws, identity, max_queued_bytes=self.max_outbox_bytes,
                                 on_overflow=self._disconnect_slow_consumer)
         self.connections.add(connection)
-        writer = asyncio.create_task(self._writer(connection))
+        writer = asyncio.create_task(connection.write())
         init_deadline = asyncio.get_running_loop().call_later(
             self.connection_init_timeout, self._init_timed_out, connection)
         keepalive: asyncio.Task | None = None
@@ -412,7 +390,7 @@ class RealtimeServer:
             self._registry_changed()
             if keepalive is not None:
                 keepalive.cancel()
-            connection.outbox.put_nowait(None)
+            connection.finish()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(writer, 1.0)
             await self._notify()
@@ -426,46 +404,16 @@ class RealtimeServer:
         }))
         await ws.close()
 
-    async def _writer(self, connection: Connection) -> None:
-        while True:
-            text = await connection.outbox.get()
-            if text is None or connection.ws.closed:
-                return
-            connection.queued_bytes -= len(text)
-            try:
-                await connection.ws.send_str(text)
-            except (ConnectionResetError, RuntimeError):
-                return
-
     def _disconnect_slow_consumer(self, connection: Connection) -> None:
-        """More than max_outbox_bytes queued: drop the queue and close the connection (the
-        close frame and an error go out if the socket still takes them, else it is aborted)."""
+        """More than max_outbox_bytes queued: out of the registry, and closed with an error."""
         self.slow_consumers_disconnected += 1
-        while not connection.outbox.empty():
-            connection.outbox.get_nowait()
-        connection.queued_bytes = 0
-        connection.outbox.put_nowait(None)
         if connection.subscriptions:
             connection.subscriptions.clear()
             self._registry_changed()
         log.warning("closing a connection that reads too slowly (over %d bytes queued)", self.max_outbox_bytes)
-        asyncio.get_running_loop().create_task(self._close_slow(connection))
-
-    @staticmethod
-    async def _close_slow(connection: Connection) -> None:
-        ws = connection.ws
-        frame = json.dumps(_error_message([_protocol_error(
+        connection.abandon(json.dumps(_error_message([_protocol_error(
             "SlowConsumerError",
-            f"The connection was closed: more than {connection.max_queued_bytes} bytes were waiting for it.")]))
-        try:
-            await asyncio.wait_for(ws.send_str(frame), 1.0)
-            await asyncio.wait_for(ws.close(code=SLOW_CONSUMER_CLOSE_CODE, message=b"slow consumer"), 1.0)
-        except (TimeoutError, ConnectionResetError, RuntimeError):
-            pass
-        finally:
-            transport = ws._req.transport if ws._req is not None else None  # noqa: SLF001 - no public abort
-            if transport is not None and not transport.is_closing():
-                transport.abort()
+            f"The connection was closed: more than {connection.max_queued_bytes} bytes were waiting for it.")])))
 
     def _init_timed_out(self, connection: Connection) -> None:
         if connection.initialised or connection.closed:
