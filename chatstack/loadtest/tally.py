@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatstack.planning.planner import metered_messages
+from chatstack.planning.metering import metered_messages
 
 
 def message_key(sender: str, seq: int) -> str:

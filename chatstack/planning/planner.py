@@ -60,6 +60,7 @@ from typing import Any, Literal
 
 from chatstack.planning import payload as measured
 from chatstack.planning import table_design
+from chatstack.planning.metering import metered_messages
 from chatstack.planning.quotas import (
     DATA_TRANSFER_OUT,
     METERED_MESSAGE_BYTES,
@@ -136,11 +137,6 @@ CONSUMER_LOG_BYTES_PER_INVOCATION = 600
 XRAY_RESERVOIR_PER_SECOND = 1
 XRAY_FIXED_RATE = 0.05
 GIB = 1024**3
-
-
-def metered_messages(delivery_bytes: float) -> int:
-    """How many metered messages AWS counts for one real-time delivery of this many bytes."""
-    return max(1, math.ceil(delivery_bytes / METERED_MESSAGE_BYTES))
 
 
 def batching_window_seconds(flush_interval_ms: int) -> int:
@@ -696,8 +692,8 @@ def flush_options(plan: CapacityPlan, quotas: Mapping[str, Quota] = QUOTAS,
         return ()
     options = []
     for flush_interval_ms in FLUSH_CHOICES_MS:
-        other = plan_event(replace(plan.inputs, flush_interval_ms=flush_interval_ms), quotas, prices,
-                           compare_modes=False)
+        other = plan if flush_interval_ms == plan.inputs.flush_interval_ms else plan_event(
+            replace(plan.inputs, flush_interval_ms=flush_interval_ms), quotas, prices, compare_modes=False)
         options.append(FlushOption(
             flush_interval_ms=flush_interval_ms, deployed_flush_interval_ms=other.deployed_flush_interval_ms or 0,
             metered_outbound_per_second=other.metered_outbound_per_second,
